@@ -1,0 +1,40 @@
+# pytest-bstm developer commands. Each target creates .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COV_FAIL_UNDER ?= 85
+
+.PHONY: venv test lint typecheck unit demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check pytest_bstm tests bench examples
+	$(BIN)/ruff format --check pytest_bstm tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy pytest_bstm
+
+unit: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m pytest -p no:cacheprovider --cov=pytest_bstm --cov-branch \
+		--cov-report=term --cov-fail-under=$(COV_FAIL_UNDER) $(PYTEST_ARGS)
+
+# pytest exits 5 when it collected nothing; make treats any non-zero exit as a failure.
+test: lint typecheck unit
+
+demo: $(STAMP)
+	cd examples/basic && ../../$(BIN)/python -m pytest --bstm-emulator -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/overhead.py
+
+clean:
+	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache dist build
