@@ -1,0 +1,9 @@
+"""HTTP client of the BrowserStack Test Management API (``/api/v2``)."""
+
+from __future__ import annotations
+
+from . import errors, models
+from .client import DEFAULT_BASE_URL, Client
+from .retry import RetryPolicy
+
+__all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy", "errors", "models"]

@@ -1,0 +1,135 @@
+"""Response envelopes: the shapes around the models, validated by ``Client._request``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+
+from .models import (
+    Configuration,
+    Project,
+    ProjectTestCase,
+    RunTestCase,
+    TestResult,
+    TestRun,
+    TestRunDetails,
+)
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+
+
+class Envelope(BaseModel):
+    """Any JSON object answer; unknown keys kept."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True)
+
+    success: bool | None = None
+    message: str | None = None
+
+
+class RunEnvelope(Envelope):
+    """An answer holding one run under ``testrun`` or ``test_run``.
+
+    A ``run_id`` in the validation context fills a missing ``identifier`` (the PATCH
+    answer carries only the changed fields).
+    """
+
+    run: TestRun
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pick_run(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and "run" not in data:
+            for key in ("testrun", "test_run"):
+                run = data.get(key)
+                if isinstance(run, dict):
+                    run_id = (info.context or {}).get("run_id")
+                    if run_id is not None and not run.get("identifier"):
+                        run = {**run, "identifier": run_id}
+                    rest = {k: v for k, v in data.items() if k != key}
+                    return {**rest, "run": run}
+        return data
+
+
+class RunDetailsEnvelope(RunEnvelope):
+    """``GET .../test-runs/{id}``: the run with its test cases."""
+
+    run: TestRunDetails
+
+
+class AcceptedEnvelope(Envelope):
+    """202 answer of update-test-cases."""
+
+    unique_id: str | None = None
+
+
+class ResultCreatedEnvelope(Envelope):
+    """Answer of posting one result: ``{"test-result": {"id": ...}}``."""
+
+    result_id: str | int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pick_id(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("test-result", "test_result", "result"):
+                nested = data.get(key)
+                if isinstance(nested, dict) and "id" in nested:
+                    return {**data, "result_id": nested["id"]}
+        return data
+
+
+class PageInfo(BaseModel):
+    """Pagination block: ``next`` is None on the last page."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    page: int | None = None
+    page_size: int | None = None
+    count: int | None = None
+    prev: int | None = None
+    next: int | None = None
+
+
+class Page(Envelope, Generic[ItemT]):
+    """One page of a list; the items are read from the first of ``items_keys`` present."""
+
+    items_keys: ClassVar[tuple[str, ...]] = ()
+
+    info: PageInfo | None = None
+    items: list[ItemT] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pick_items(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "items" not in data:
+            for key in cls.items_keys:
+                if key in data:
+                    rest = {k: v for k, v in data.items() if k != key}
+                    return {**rest, "items": data[key] if data[key] is not None else []}
+        return data
+
+
+class RunsPage(Page[TestRun]):
+    items_keys = ("test_runs", "testruns")
+
+
+class RunCasesPage(Page[RunTestCase]):
+    items_keys = ("test_cases",)
+
+
+class ResultsPage(Page[TestResult]):
+    items_keys = ("test-results", "test_results", "results")
+
+
+class ProjectCasesPage(Page[ProjectTestCase]):
+    items_keys = ("test_cases",)
+
+
+class ProjectsPage(Page[Project]):
+    items_keys = ("projects",)
+
+
+class ConfigurationsPage(Page[Configuration]):
+    items_keys = ("configurations",)

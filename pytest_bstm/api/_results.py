@@ -1,0 +1,119 @@
+"""Result endpoints (add one, add many, list) and project-level data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+from . import _params
+from ._core import ClientCore
+from ._envelopes import (
+    ConfigurationsPage,
+    Envelope,
+    ProjectCasesPage,
+    ProjectsPage,
+    ResultCreatedEnvelope,
+    ResultsPage,
+)
+from ._runs import run_path, segment
+from .errors import InvalidRequestError
+from .models import Configuration, Project, ProjectTestCase, ResultIn, TestResult
+
+#: Most results one request may carry.
+MAX_RESULTS_PER_REQUEST = 300
+
+
+class ResultsMixin(ClientCore):
+    """Posting and reading results."""
+
+    def add_result(self, project_id: str, run_id: str, result: ResultIn) -> str | int | None:
+        """Post one result; returns the created result's ID (if the service sent it).
+
+        Not retried once it may have been sent (AmbiguousRequestError).
+        """
+        path = run_path(project_id, run_id, "/results")
+        answer = self._request(
+            "POST", path, model=ResultCreatedEnvelope, body=result.to_wire(), idempotent=False
+        )
+        return answer.result_id
+
+    def add_results(self, project_id: str, run_id: str, results: Sequence[ResultIn]) -> None:
+        """Post up to 300 results in ONE request; nothing to post is a no-op.
+
+        A (test case, configuration) may appear only once per request. Results for case
+        IDs unknown to the project are accepted and silently dropped by the service.
+        Not retried once it may have been sent (AmbiguousRequestError).
+        """
+        if len(results) > MAX_RESULTS_PER_REQUEST:
+            raise InvalidRequestError(
+                f"add_results takes at most {MAX_RESULTS_PER_REQUEST} results per request, "
+                f"got {len(results)}; split them into batches"
+            )
+        if not results:
+            return
+        counts = Counter((item.test_case_id, item.configuration_id) for item in results)
+        doubles = [pair for pair, n in counts.items() if n > 1]
+        if doubles:
+            shown = ", ".join(
+                tc if config is None else f"{tc} (configuration {config})" for tc, config in doubles
+            )
+            raise InvalidRequestError(
+                f"add_results got several results for {shown}; send one result per "
+                "(test case, configuration) per request"
+            )
+        body = {"results": [item.to_wire() for item in results]}
+        path = run_path(project_id, run_id, "/results")
+        self._request("POST", path, model=Envelope, body=body, idempotent=False)
+
+    def iter_results(
+        self, project_id: str, run_id: str, *, page_size: int = 300
+    ) -> Iterator[TestResult]:
+        """Iterate over a run's results (all pages)."""
+        path = run_path(project_id, run_id, "/results")
+        return self._paginate(path, ResultsPage, {}, _params.check_page_size(page_size))
+
+
+class ProjectDataMixin(ClientCore):
+    """Read-only project data: test cases, projects, configurations."""
+
+    def iter_project_test_cases(
+        self,
+        project_id: str,
+        *,
+        test_case_id: str | Sequence[str] | None = None,
+        folder_id: int | None = None,
+        priority: str | Sequence[str] | None = None,
+        case_type: str | Sequence[str] | None = None,
+        created_after: dt.date | str | None = None,
+        created_before: dt.date | str | None = None,
+        page_size: int = 300,
+    ) -> Iterator[ProjectTestCase]:
+        """Iterate over a project's test cases matching every given filter (all pages)."""
+        params: dict[str, str | int] = {}
+        if test_case_id is not None:
+            params["test_case_id"] = _params.join_values("test_case_id", test_case_id)
+        if folder_id is not None:
+            if isinstance(folder_id, bool) or not isinstance(folder_id, int):
+                raise InvalidRequestError(f"folder_id must be an integer, not {folder_id!r}")
+            params["folder_id"] = folder_id
+        if priority is not None:
+            params["priority"] = _params.join_values("priority", priority)
+        if case_type is not None:
+            params["case_type"] = _params.join_values("case_type", case_type)
+        if created_after is not None:
+            params["created_after"] = _params.format_date("created_after", created_after)
+        if created_before is not None:
+            params["created_before"] = _params.format_date("created_before", created_before)
+        path = f"/projects/{segment('project_id', project_id)}/test-cases"
+        return self._paginate(path, ProjectCasesPage, params, _params.check_page_size(page_size))
+
+    def iter_projects(self, *, page_size: int = 30) -> Iterator[Project]:
+        """Iterate over the projects the credentials can see (a cheap credentials check)."""
+        return self._paginate("/projects", ProjectsPage, {}, _params.check_page_size(page_size))
+
+    def iter_configurations(self, *, page_size: int = 300) -> Iterator[Configuration]:
+        """Iterate over the account's configurations (all pages)."""
+        return self._paginate(
+            "/configurations", ConfigurationsPage, {}, _params.check_page_size(page_size)
+        )

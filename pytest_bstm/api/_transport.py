@@ -1,0 +1,144 @@
+"""Session set-up (auth, proxies, CA bundle resolved once) and lenient body parsing."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import requests.utils
+
+from .errors import CredentialsMissingError, InvalidRequestError
+
+DEFAULT_BASE_URL = "https://test-management.browserstack.com"
+API_PREFIX = "/api/v2"
+USERNAME_ENV = "BROWSERSTACK_USERNAME"
+ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
+
+
+class RedactedBasicAuth(requests.auth.HTTPBasicAuth):
+    """HTTP Basic auth whose repr never shows the access key."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(username={self.username!r}, password='***')"
+
+
+def resolve_credentials(
+    username: str | None, access_key: str | None, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """Explicit values win; else the environment; both are required."""
+    user = username if username is not None else environ.get(USERNAME_ENV, "")
+    key = access_key if access_key is not None else environ.get(ACCESS_KEY_ENV, "")
+    if not user or not key:
+        missing = [
+            name for name, value in ((USERNAME_ENV, user), (ACCESS_KEY_ENV, key)) if not value
+        ]
+        raise CredentialsMissingError(
+            f"BrowserStack credentials missing ({', '.join(missing)} not set): set both "
+            f"{USERNAME_ENV} and {ACCESS_KEY_ENV} (or pass username= and access_key=)."
+        )
+    return user, key
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP address."""
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(base_url: str) -> str:
+    """``scheme://host[:port][/prefix]`` without a trailing slash or ``/api/v2``."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidRequestError(
+            f"base_url {base_url!r} is not an http(s) URL; "
+            f"use e.g. {DEFAULT_BASE_URL} or a regional host."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidRequestError(
+            "base_url must not contain credentials; "
+            f"use {USERNAME_ENV} and {ACCESS_KEY_ENV} (or username= and access_key=)."
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InvalidRequestError(
+            f"base_url {base_url!r} uses plain http; only loopback hosts may, use https."
+        )
+    if parts.query or parts.fragment:
+        raise InvalidRequestError(f"base_url {base_url!r} must not have a query or fragment.")
+    path = parts.path.rstrip("/")
+    if path.endswith(API_PREFIX):
+        path = path[: -len(API_PREFIX)]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def build_session(
+    base_url: str, *, username: str, access_key: str, user_agent: str
+) -> requests.Session:
+    """A session with everything requests would read from the environment fixed now.
+
+    Proxies (for ``base_url``; none for loopback hosts) and the CA bundle
+    (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, else the default store) are resolved once,
+    then ``trust_env`` is switched off so no later request reads ``os.environ``.
+    TLS verification stays on.
+    """
+    session = requests.Session()
+    session.auth = RedactedBasicAuth(username, access_key)
+    session.headers.update(
+        {"User-Agent": user_agent, "Accept": "application/json", "Content-Type": "application/json"}
+    )
+    host = urlsplit(base_url).hostname or ""
+    if not is_loopback(host):
+        session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    environ = os.environ
+    session.verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+    return session
+
+
+def parse_body(text: str) -> Any:
+    """JSON, tolerating trailing commas; None for an empty or unreadable body."""
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return json.loads(_strip_trailing_commas(text))
+    except ValueError:
+        return None
+
+
+def _strip_trailing_commas(text: str) -> str:
+    """Drop commas that directly precede ``}`` or ``]`` (outside strings)."""
+    out: list[str] = []
+    in_string = escaped = False
+    pending_comma: int | None = None
+    for char in text:
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char in "}]" and pending_comma is not None:
+            del out[pending_comma]
+        if not char.isspace():
+            pending_comma = None
+        if char == ",":
+            pending_comma = len(out)
+        elif char == '"':
+            in_string = True
+        out.append(char)
+    return "".join(out)

@@ -1,0 +1,35 @@
+"""The Test Management API client.
+
+One :class:`Client` over one ``requests.Session``. Every call goes through
+``ClientCore._request``: it builds the URL, sends JSON with Basic auth and a timeout,
+retries per the :class:`~pytest_bstm.api.retry.RetryPolicy`, maps error statuses to
+:mod:`pytest_bstm.api.errors` and validates the answer into :mod:`pytest_bstm.api.models`.
+
+Retries: 408, 429, 500, 502, 503, 504 and connection failures that happened before the
+request was sent are retried for every call, with exponential backoff and full jitter
+(``Retry-After`` honoured), bounded by the policy's attempts and deadline. A failure after
+the request may have been sent (read timeout, connection dropped) is retried only for
+idempotent calls; creating or cloning a run and posting results raise
+:class:`~pytest_bstm.api.errors.AmbiguousRequestError` instead, so the caller can check
+what happened before trying again.
+"""
+
+from __future__ import annotations
+
+from ._results import ProjectDataMixin, ResultsMixin
+from ._run_cases import RunCasesMixin
+from ._runs import RunsMixin
+from ._transport import DEFAULT_BASE_URL
+
+__all__ = ["DEFAULT_BASE_URL", "Client"]
+
+
+class Client(RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin):
+    """BrowserStack Test Management API client.
+
+    ``Client(*, base_url=DEFAULT_BASE_URL, username=None, access_key=None, timeout=30.0,
+    retry=None, user_agent=None)``: missing credentials are read from
+    ``BROWSERSTACK_USERNAME`` and ``BROWSERSTACK_ACCESS_KEY``. Proxies and the CA bundle
+    are read from the environment once, here; later changes to ``os.environ`` do not
+    affect the client, so it is safe to use from a background thread.
+    """
