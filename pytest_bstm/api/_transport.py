@@ -97,10 +97,22 @@ def build_session(
     host = urlsplit(base_url).hostname or ""
     if not is_loopback(host):
         session.proxies.update(requests.utils.get_environ_proxies(base_url))
-    environ = os.environ
-    session.verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or True
+    session.verify = _ca_bundle()
     session.trust_env = False
     return session
+
+
+def _ca_bundle() -> str | bool:
+    """The CA bundle named by the environment (checked to exist), else the default store."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        path = os.environ.get(name)
+        if path:
+            if not os.path.exists(path):
+                raise InvalidRequestError(
+                    f"{name} names {path!r}, which does not exist; fix or unset it."
+                )
+            return path
+    return True
 
 
 def parse_body(text: str) -> Any:
