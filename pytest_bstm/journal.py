@@ -1,0 +1,103 @@
+"""Append-only JSON-lines journal: every result is written before it is sent, and marked when sent.
+
+Line types (one JSON object per line, no credentials ever):
+
+- ``{"type": "session", "project", "run", "url", "token", "started"}``
+- ``{"type": "result", "key", "project", "run", "case", "configuration", "status",
+  "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
+- ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
+
+A killed process leaves a valid journal apart from, at worst, a torn last line, which
+:func:`read` ignores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+class Journal:
+    """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._file: IO[str] | None = None
+
+    def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
+        lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a", encoding="utf-8")
+            self._file.write(lines)
+            self._file.flush()
+            if sync:
+                os.fsync(self._file.fileno())
+
+    def session(self, **fields: Any) -> None:
+        self._write([{"type": "session", **fields}], sync=True)
+
+    def results(self, records: Iterable[dict[str, Any]]) -> None:
+        self._write({"type": "result", **r} for r in records)
+
+    def sent(self, keys: list[str]) -> None:
+        if keys:
+            self._write([{"type": "sent", "keys": keys}], sync=True)
+
+    def rejected(self, keys: list[str], error: str) -> None:
+        if keys:
+            self._write([{"type": "rejected", "keys": keys, "error": error}], sync=True)
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+@dataclass
+class JournalState:
+    """What a journal says: its sessions, every result by key, and which keys were sent."""
+
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sent: set[str] = field(default_factory=set)
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        return [r for k, r in self.results.items() if k not in self.sent]
+
+
+def read(path: Path) -> JournalState:
+    state = JournalState()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn last line after a kill
+            kind = record.get("type") if isinstance(record, dict) else None
+            if kind == "session":
+                state.sessions.append(record)
+            elif kind == "result" and "key" in record:
+                state.results[record["key"]] = record
+            elif kind == "sent":
+                state.sent.update(record.get("keys", []))
+            elif kind == "rejected":
+                for key in record.get("keys", []):
+                    state.rejected[key] = str(record.get("error", ""))
+    return state

@@ -1,0 +1,151 @@
+"""Which TM cases a test covers: the ``tc`` marker, ``record_property("id", ...)``, the hook."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+CASE_ID_RE = re.compile(r"TC-\d+")
+EMAIL_RE = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
+USER_PROPERTY = "bstm_cases"
+RECORD_PROPERTY = "id"
+MARKER_HELP = (
+    "tc(*case_ids, configurations=None, assignee=None): the BrowserStack Test Management cases "
+    'this test covers, e.g. @pytest.mark.tc("TC-1", "TC-2")'
+)
+
+
+class MappingError(ValueError):
+    """A test's case mapping is invalid; the message names the value and what is expected."""
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """One case a test covers, with the configurations and assignee it asks for."""
+
+    case_id: str
+    configurations: tuple[int, ...] = ()
+    assignee: str | None = None
+
+    def to_json(self) -> list[Any]:
+        return [self.case_id, list(self.configurations), self.assignee]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> CaseRef:
+        return cls(str(data[0]), tuple(int(c) for c in data[1]), data[2])
+
+
+def _flatten(args: Iterable[object]) -> list[object]:
+    out: list[object] = []
+    for arg in args:
+        if isinstance(arg, (list, tuple, set, frozenset)):
+            out.extend(arg)
+        else:
+            out.append(arg)
+    return out
+
+
+def check_case_id(value: object) -> str:
+    if not isinstance(value, str) or not CASE_ID_RE.fullmatch(value.strip()):
+        raise MappingError(f"{value!r} is not a test case ID like 'TC-1'")
+    return value.strip()
+
+
+def _configurations(value: object) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    items = _flatten([value])
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in items)
+    if not ok or not items:
+        raise MappingError(
+            f"configurations={value!r} must be a list of positive integer configuration IDs"
+        )
+    return tuple(int(v) for v in items)  # type: ignore[call-overload]
+
+
+def _assignee(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not EMAIL_RE.fullmatch(value):
+        raise MappingError(f"assignee={value!r} must be an email address")
+    return value
+
+
+def refs_from_marker(args: Sequence[object], kwargs: dict[str, object]) -> list[CaseRef]:
+    """Validate one ``tc`` marker's arguments into case references."""
+    unknown = sorted(set(kwargs) - {"configurations", "assignee"})
+    if unknown:
+        raise MappingError(
+            f"unknown keyword argument(s) {', '.join(unknown)}: tc() takes configurations= "
+            "and assignee="
+        )
+    ids = [check_case_id(v) for v in _flatten(args)]
+    if not ids:
+        raise MappingError("tc() needs at least one test case ID, e.g. tc('TC-1')")
+    configurations = _configurations(kwargs.get("configurations"))
+    assignee = _assignee(kwargs.get("assignee"))
+    return [CaseRef(case_id, configurations, assignee) for case_id in dict.fromkeys(ids)]
+
+
+def normalize(value: Iterable[str | CaseRef]) -> list[CaseRef]:
+    """Turn a hook's answer (IDs or :class:`CaseRef`) into validated references."""
+    if isinstance(value, (str, CaseRef)):
+        value = [value]
+    refs: list[CaseRef] = []
+    for entry in value:
+        if isinstance(entry, CaseRef):
+            check_case_id(entry.case_id)
+            refs.append(entry)
+        else:
+            refs.append(CaseRef(check_case_id(entry)))
+    return refs
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
+    """Built-in mapping: the closest ``tc`` marker (function over class over module)."""
+    marker = item.get_closest_marker("tc")
+    if marker is None:
+        return None
+    return refs_from_marker(marker.args, dict(marker.kwargs))
+
+
+def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, list[CaseRef]]:
+    """Map every item; raise one ``pytest.UsageError`` naming every offending test."""
+    mapping: dict[str, list[CaseRef]] = {}
+    problems: list[str] = []
+    for item in items:
+        try:
+            answer = config.hook.pytest_bstm_case_ids(item=item)
+            refs = normalize(answer) if answer is not None else []
+        except MappingError as exc:
+            problems.append(f"{item.nodeid}: {exc}")
+            continue
+        mapping[item.nodeid] = refs
+        if refs:
+            item.user_properties.append((USER_PROPERTY, json.dumps([r.to_json() for r in refs])))
+    if problems:
+        raise pytest.UsageError(
+            "pytest-bstm: invalid test case mapping (fix the tc markers):\n  "
+            + "\n  ".join(problems)
+        )
+    return mapping
+
+
+def refs_from_properties(properties: Iterable[tuple[str, object]]) -> list[CaseRef]:
+    """Case references a report carries: the collection mapping plus ``record_property("id")``."""
+    refs: list[CaseRef] = []
+    for name, value in properties:
+        if name == USER_PROPERTY and isinstance(value, str):
+            refs.extend(CaseRef.from_json(entry) for entry in json.loads(value))
+        elif name == RECORD_PROPERTY and isinstance(value, str) and CASE_ID_RE.fullmatch(value):
+            refs.append(CaseRef(value))
+    seen: dict[str, CaseRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.case_id, ref)
+    return list(seen.values())

@@ -1,0 +1,112 @@
+"""The ``bstm`` section of the terminal summary."""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_bstm.lifecycle import RunInfo
+
+
+@dataclass
+class Summary:
+    """What reporting did in this session; handed to ``pytest_bstm_session_finished``."""
+
+    project: str
+    journal: Path
+    run: RunInfo | None = None
+    added: int = 0
+    removed: int = 0
+    assigned: int = 0
+    closed: bool = False
+    mapped: dict[str, list[str]] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    deselected: int = 0
+    unknown: dict[str, list[str]] = field(default_factory=dict)
+    uploaded: collections.Counter[str] = field(default_factory=collections.Counter)
+    rejected: list[tuple[str, list[str], str]] = field(default_factory=list)
+    dropped: int = 0
+    pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run_calls: list[str] = field(default_factory=list)
+    emulator_view: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """A reporting failure (what ``--bstm-strict`` turns into a failing exit code)."""
+        return bool(self.errors or self.pending or self.rejected)
+
+    def error(self, message: str) -> None:
+        if message not in self.errors:
+            self.errors.append(message)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
+    tr.write_sep("-", "bstm")
+    line = tr.write_line
+    if summary.dry_run_calls:
+        line("dry run: these calls would be made (nothing was written):")
+        for call in summary.dry_run_calls:
+            line(f"  {call}")
+    run = summary.run
+    if run is not None:
+        state = " (closed)" if summary.closed else ""
+        line(f"run:        {run.run_id} {run.name or ''}{state}".rstrip())
+    cases = []
+    if summary.added:
+        cases.append(f"{summary.added} added")
+    if summary.removed:
+        cases.append(f"{summary.removed} removed")
+    if summary.assigned:
+        cases.append(f"{summary.assigned} assigned")
+    if cases:
+        line(f"cases:      {', '.join(cases)}")
+    total = sum(summary.uploaded.values())
+    if total or run is not None:
+        detail = ", ".join(f"{n} {s}" for s, n in sorted(summary.uploaded.items()))
+        line(f"results:    {total} uploaded" + (f" ({detail})" if detail else ""))
+    if summary.dropped:
+        line(f"dropped:    {_plural(summary.dropped, 'result')} by pytest_bstm_result")
+    if summary.unmapped:
+        line(f"unmapped:   {_plural(len(summary.unmapped), 'test')} without a tc marker")
+        if verbose > 0:
+            for nodeid in summary.unmapped:
+                line(f"  {nodeid}")
+    if verbose > 0 and summary.mapped:
+        line("mapping:")
+        for nodeid, ids in summary.mapped.items():
+            line(f"  {nodeid} -> {', '.join(ids)}")
+    if summary.deselected:
+        line(f"deselected: {_plural(summary.deselected, 'test')} whose cases are not in the run")
+    if summary.unknown:
+        joined = ", ".join(sorted(summary.unknown, key=lambda c: int(c[3:])))
+        line(f"unknown:    {joined} not in project {summary.project}: no result sent", red=True)
+        for case_id, nodeids in sorted(summary.unknown.items()):
+            line(f"  {case_id}: {', '.join(nodeids[:3])}")
+    for case_id, nodeids, error in summary.rejected:
+        line(f"rejected:   {case_id} ({', '.join(nodeids[:3])}): {error}", red=True)
+    for note in summary.notes:
+        line(f"note:       {note}")
+    for error in summary.errors:
+        line(f"error:      {error}", red=True)
+    if summary.pending:
+        line(
+            f"waiting:    {_plural(summary.pending, 'result')} not uploaded, kept in "
+            f"{summary.journal}",
+            yellow=True,
+        )
+        line(f"  upload them with: bstm journal upload {summary.journal}")
+    for view in summary.emulator_view:
+        line(f"emulator:   {view}")
+    if run is not None and run.web_url:
+        line(f"link:       {run.web_url}")

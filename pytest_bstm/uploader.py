@@ -1,0 +1,294 @@
+"""Background batched sender: results are journaled, queued, and posted by one thread.
+
+No test ever waits for the network: ``submit()`` only appends to the journal and a queue.
+The thread sends full batches (at most 300 results and ``max_bytes``) as soon as they fill,
+partial ones after ``flush_interval`` seconds, and everything when the session drains.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pytest_bstm.api import Client, errors, models
+from pytest_bstm.journal import Journal
+from pytest_bstm.outcomes import Key, Result
+from pytest_bstm.runcases import ChangeNotVisibleError, wait_for_pairs
+
+log = logging.getLogger("pytest_bstm")
+KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")
+MAX_BATCH = 300
+
+
+@dataclass
+class UploadStats:
+    """What happened to the results, for the summary."""
+
+    sent: collections.Counter[str] = field(default_factory=collections.Counter)
+    rejected: list[tuple[Result, str]] = field(default_factory=list)
+    unknown: list[Result] = field(default_factory=list)
+    added_pairs: int = 0
+    errors: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+
+def journal_record(result: Result, project: str, run_id: str | None) -> dict[str, object]:
+    return {
+        "key": result.key,
+        "project": project,
+        "run": run_id,
+        "case": result.case_id,
+        "configuration": result.configuration_id,
+        "status": result.status,
+        "description": result.description,
+        "nodeids": result.nodeids,
+        "duration_ms": result.duration_ms,
+        "issues": result.issues,
+        "custom_fields": result.custom_fields,
+    }
+
+
+def to_wire(result: Result) -> models.ResultIn:
+    return models.ResultIn(
+        test_case_id=result.case_id,
+        status=result.status,
+        description=result.description,
+        configuration_id=result.configuration_id,
+        issues=result.issues,
+        custom_fields=result.custom_fields,
+        duration_in_ms=result.duration_ms,
+    )
+
+
+def _size(result: Result) -> int:
+    return len(result.description) + 200 + len(json.dumps(result.custom_fields or {}))
+
+
+class Uploader:
+    """Owns the queue, the journal writes and the sender thread."""
+
+    def __init__(
+        self,
+        client: Client | None,
+        journal: Journal,
+        project: str,
+        *,
+        flush_interval: float = 5.0,
+        max_batch: int = MAX_BATCH,
+        max_bytes: int = 512_000,
+        retry_pause: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.project = project
+        self.flush_interval = flush_interval
+        self.max_batch = max_batch
+        self.max_bytes = max_bytes
+        self.retry_pause = retry_pause
+        self.stats = UploadStats()
+        self.run_id: str | None = None
+        self._pairs: set[Key] = set()
+        self._project_cases: set[str] | None = None
+        self._queue: queue.SimpleQueue[Result] = queue.SimpleQueue()
+        self._unsent: dict[str, Result] = {}
+        self._lock = threading.Lock()
+        self._draining = threading.Event()
+        self._abort = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- main thread -------------------------------------------------------------------------
+    def start(self, run_id: str | None, pairs: set[Key], project_cases: set[str] | None) -> None:
+        self.run_id = run_id
+        self._pairs = set(pairs)
+        self._project_cases = project_cases
+        if run_id is not None and self.client is not None:
+            self._thread = threading.Thread(
+                target=self._loop, name="pytest-bstm-upload", daemon=True
+            )
+            self._thread.start()
+
+    def submit(self, result: Result) -> None:
+        self.journal.results([journal_record(result, self.project, self.run_id)])
+        with self._lock:
+            self._unsent[result.key] = result
+        self._queue.put(result)
+
+    @property
+    def pending(self) -> list[Result]:
+        with self._lock:
+            return list(self._unsent.values())
+
+    def finish(self, timeout: float, progress: Callable[[int, float], None] | None = None) -> None:
+        """Send what is left, waiting at most ``timeout`` seconds; the rest stays journaled."""
+        self._draining.set()
+        started = time.monotonic()
+        thread = self._thread
+        while thread is not None and thread.is_alive():
+            elapsed = time.monotonic() - started
+            if elapsed >= timeout:
+                self._abort.set()
+                break
+            thread.join(min(0.25, timeout - elapsed))
+            if progress is not None and thread.is_alive() and elapsed >= 1.0:
+                progress(len(self.pending), elapsed)
+        self.journal.sync()
+
+    # -- sender thread -----------------------------------------------------------------------
+    def _loop(self) -> None:
+        backlog: collections.deque[Result] = collections.deque()
+        oldest = 0.0
+        retry_at = 0.0
+        pause = self.retry_pause
+        while not self._abort.is_set():
+            timeout = 0.05 if self._draining.is_set() else 0.2
+            try:
+                item = self._queue.get(timeout=timeout)
+                if not backlog:
+                    oldest = time.monotonic()
+                backlog.append(item)
+                while len(backlog) < self.max_batch:
+                    backlog.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            draining = self._draining.is_set()
+            if not backlog:
+                if draining and self._queue.empty():
+                    return
+                continue
+            due = len(backlog) >= self.max_batch or draining or now - oldest >= self.flush_interval
+            if not due or now < retry_at or self.stats.stopped:
+                if draining and (self.stats.stopped or self._abort.is_set()):
+                    return
+                continue
+            batch = self._take(backlog)
+            if self._send(batch):
+                pause = self.retry_pause
+                retry_at = 0.0
+                oldest = now
+            else:
+                backlog.extendleft(reversed([r for r in batch if r.key in self._unsent]))
+                retry_at = time.monotonic() + pause
+                pause = min(pause * 2, 30.0)
+
+    def _take(self, backlog: collections.deque[Result]) -> list[Result]:
+        batch: list[Result] = []
+        size = 0
+        while backlog and len(batch) < self.max_batch:
+            cost = _size(backlog[0])
+            if batch and size + cost > self.max_bytes:
+                break
+            batch.append(backlog.popleft())
+            size += cost
+        return batch
+
+    def _target(self) -> tuple[Client, str]:
+        if self.client is None or self.run_id is None:
+            raise RuntimeError("the uploader has no run to send to")
+        return self.client, self.run_id
+
+    def _done(self, results: list[Result]) -> None:
+        with self._lock:
+            for r in results:
+                self._unsent.pop(r.key, None)
+
+    def _send(self, batch: list[Result]) -> bool:
+        """Post one batch; True when nothing of it needs another try."""
+        _, run_id = self._target()
+        if self._project_cases is not None:
+            unknown = [r for r in batch if r.case_id not in self._project_cases]
+            if unknown:
+                self.stats.unknown.extend(unknown)
+                self.journal.rejected([r.key for r in unknown], "test case not in project")
+                self._done(unknown)
+                batch = [r for r in batch if r.case_id in self._project_cases]
+        try:
+            self._ensure_pairs(batch)
+            self._post(batch)
+        except errors.AmbiguousRequestError:
+            self._reconcile(batch)
+            return False
+        except errors.NotFoundError as exc:
+            self.stats.stopped = (
+                f"run {run_id} was closed or deleted during the session ({exc.message}); "
+                "uploads stopped"
+            )
+            return False
+        except (errors.AuthenticationError, errors.PermissionDeniedError) as exc:
+            self.stats.stopped = str(exc)
+            return False
+        except (errors.BstmError, ChangeNotVisibleError) as exc:
+            log.debug("upload failed, will retry: %s", exc)
+            self._note(str(exc))
+            return False
+        except Exception as exc:  # the sender thread must never die silently
+            self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")
+            return False
+        return True
+
+    def _note(self, message: str) -> None:
+        if message not in self.stats.errors:
+            self.stats.errors.append(message)
+
+    def _ensure_pairs(self, batch: list[Result]) -> None:
+        client, run_id = self._target()
+        missing = sorted({(r.case_id, r.configuration_id) for r in batch} - self._pairs, key=str)
+        if not missing:
+            return
+        by_config: dict[int | None, list[str]] = {}
+        for case_id, cfg in missing:
+            by_config.setdefault(cfg, []).append(case_id)
+        add = [
+            models.CaseSelection(test_case_ids=ids, configuration_ids=None if c is None else [c])
+            for c, ids in by_config.items()
+        ]
+        client.update_test_cases(self.project, run_id, add=add)
+        self._pairs = wait_for_pairs(client, self.project, run_id, set(missing))
+        self.stats.added_pairs += len(missing)
+
+    def _post(self, batch: list[Result]) -> None:
+        client, run_id = self._target()
+        if not batch:
+            return
+        try:
+            client.add_results(self.project, run_id, [to_wire(r) for r in batch])
+        except errors.BadRequestError as exc:
+            if len(batch) == 1:
+                self.stats.rejected.append((batch[0], exc.message))
+                self.journal.rejected([batch[0].key], exc.message)
+                self._done(batch)
+                return
+            mid = len(batch) // 2
+            self._post(batch[:mid])
+            self._post(batch[mid:])
+            return
+        self.journal.sent([r.key for r in batch])
+        self._done(batch)
+        for r in batch:
+            self.stats.sent[r.status] += 1
+
+    def _reconcile(self, batch: list[Result]) -> None:
+        """After an answer that never came, find which results of ``batch`` the run holds."""
+        client, run_id = self._target()
+        wanted = {r.key: r for r in batch if r.key in self._unsent}
+        try:
+            found = {
+                m.group(1)
+                for res in client.iter_results(self.project, run_id)
+                for m in KEY_RE.finditer(res.description or "")
+            }
+        except errors.BstmError as exc:
+            self._note(f"could not check which results arrived: {exc}")
+            return
+        arrived = [r for k, r in wanted.items() if k in found]
+        self.journal.sent([r.key for r in arrived])
+        self._done(arrived)
+        for r in arrived:
+            self.stats.sent[r.status] += 1
