@@ -1,0 +1,51 @@
+"""The URL map of the emulated API (every path is under ``/api/v2``)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from . import case_changes, project_data, results, run_cases, runs
+from .context import Handler
+from .errors import ApiError
+
+_P = r"/api/v2/projects/(?P<project>[^/]+)"
+_R = _P + r"/test-runs/(?P<run>[^/]+)"
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", r"/api/v2/projects", project_data.list_projects),
+    ("GET", r"/api/v2/configurations", project_data.list_configurations),
+    ("GET", _P + r"/test-cases", project_data.list_test_cases),
+    ("GET", _P + r"/test-plans", project_data.list_test_plans),
+    ("GET", _P + r"/test-runs", runs.list_runs),
+    ("POST", _P + r"/test-runs", runs.create_run),
+    ("GET", _R, runs.get_run),
+    ("POST", _R + r"/clone", run_cases.clone_run),
+    ("GET", _R + r"/test-cases", run_cases.list_run_cases),
+    ("PATCH", _R + r"/update", runs.patch_run),
+    ("POST", _R + r"/update", runs.replace_run),
+    ("POST", _R + r"/assign", run_cases.assign),
+    ("PATCH", _R + r"/update-test-cases", case_changes.update_test_cases),
+    ("POST", _R + r"/close", runs.close_run),
+    ("POST", _R + r"/delete", runs.delete_run),
+    ("GET", _R + r"/results", results.list_results),
+    ("POST", _R + r"/results", results.add_results),
+]
+_COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler in ROUTES]
+
+
+def resolve(method: str, path: str) -> tuple[Handler, str, str]:
+    """The handler for ``method path`` and the project and run IDs in the path."""
+    path = path.rstrip("/") or "/"
+    allowed = False
+    for route_method, pattern, handler in _COMPILED:
+        match = pattern.fullmatch(path)
+        if match is None:
+            continue
+        if route_method == method:
+            groups = match.groupdict()
+            return handler, unquote(groups.get("project") or ""), unquote(groups.get("run") or "")
+        allowed = True
+    if allowed:
+        raise ApiError(405, "method_not_allowed", f"{method} is not supported on {path}")
+    raise ApiError(404, "not_found", f"No such API endpoint: {path}")

@@ -1,0 +1,55 @@
+"""Shared fixtures: one emulator per session, reset before each test that uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from pytest_bstm.emulator import Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    """The emulator, started once for the session on a free loopback port."""
+    with Emulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator) -> Emulator:
+    """The session emulator, reset to its seed (no runs, no faults, empty request log)."""
+    emulator_server.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The reset emulator, with BROWSERSTACK_USERNAME / _ACCESS_KEY set to its credentials."""
+    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
+    return emulator
+
+
+class _ApiSession(requests.Session):
+    """A session with the emulator's credentials; paths starting with "/" go under /api/v2."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(url, str) and url.startswith("/"):
+            url = self.base + url
+        kwargs.setdefault("timeout", 10)
+        return super().request(method, url, *args, **kwargs)
+
+
+@pytest.fixture
+def emulator_api(emulator: Emulator) -> Iterator[requests.Session]:
+    """Raw HTTP to the reset emulator: ``emulator_api.get("/projects")``."""
+    with _ApiSession(emulator.url + "/api/v2") as session:
+        session.auth = (emulator.username, emulator.access_key)
+        yield session
