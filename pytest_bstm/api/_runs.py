@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from . import _params
 from ._core import ClientCore
 from ._envelopes import Envelope, RunDetailsEnvelope, RunEnvelope, RunsPage
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, NotFoundError
 from .models import NewTestRun, TestRun, TestRunDetails, normalize_status
 
 CLONE_SELECTIONS = ("all", "by_results")
@@ -175,9 +175,23 @@ class RunsMixin(ClientCore):
         ).run
 
     def close_run(self, project_id: str, run_id: str) -> TestRun:
-        """Close a run (it then answers 404 to writes)."""
+        """Close a run (it then answers 404 to writes).
+
+        Closing is idempotent: a run that is already closed (the service answers 404 to a
+        second close, e.g. a retry after a lost answer) is returned as it is.
+        """
         path = run_path(project_id, run_id, "/close")
-        return self._request("POST", path, model=RunEnvelope, idempotent=True).run
+        try:
+            return self._request("POST", path, model=RunEnvelope, idempotent=True).run
+        except NotFoundError as exc:
+            missing = exc
+        try:
+            run = self.get_run_minified(project_id, run_id)
+        except NotFoundError:
+            raise missing from None
+        if run.active_state != "closed":
+            raise missing
+        return run
 
     def delete_run(self, project_id: str, run_id: str) -> str:
         """Delete a run; returns the service's confirmation message."""

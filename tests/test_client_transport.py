@@ -1,0 +1,407 @@
+"""Client transport behaviour against the emulator: retries, ambiguity, environment, secrets."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from pytest_bstm.api import Client, RetryPolicy, errors, models
+from pytest_bstm.emulator import Emulator
+
+FAST = RetryPolicy(attempts=4, backoff=0.01, backoff_max=0.02, deadline=5.0)
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+CA_VARS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def make_client(emu: Emulator, **kwargs: Any) -> Client:
+    options: dict[str, Any] = {
+        "base_url": emu.url,
+        "username": emu.username,
+        "access_key": emu.access_key,
+        "timeout": 5.0,
+        "retry": FAST,
+    }
+    options.update(kwargs)
+    return Client(**options)
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[Client]:
+    with make_client(emulator) as api:
+        yield api
+
+
+@pytest.fixture
+def sleeps(client: Client) -> list[float]:
+    """Record the client's waits between attempts instead of sleeping."""
+    recorded: list[float] = []
+    client._sleep = recorded.append
+    return recorded
+
+
+def api_calls(emu: Emulator, fragment: str = "") -> list[dict[str, object]]:
+    return [r for r in emu.requests if fragment in str(r["path"])]
+
+
+# ---------------------------------------------------------------- retries
+
+
+def test_retries_503_then_succeeds(emulator: Emulator, client: Client, sleeps: list[float]) -> None:
+    emulator.faults.fail(status=503, times=2)
+    projects = list(client.iter_projects())
+    assert "PR-1" in [p.identifier for p in projects]
+    assert len(sleeps) == 2
+    assert all(0 <= s <= FAST.backoff_max for s in sleeps)
+    assert [r["status"] for r in api_calls(emulator, "/projects")] == [503, 503, 200]
+
+
+def test_retries_post_create_after_5xx(emulator: Emulator, client: Client) -> None:
+    emulator.faults.fail(status=500, times=1, methods=["POST"])
+    run = client.create_run("PR-1", models.NewTestRun(name="after 500", test_cases=["TC-1"]))
+    assert [r["identifier"] for r in emulator.runs(project_id="PR-1")] == [run.identifier]
+
+
+def test_429_honours_retry_after(emulator: Emulator, client: Client, sleeps: list[float]) -> None:
+    emulator.faults.fail(status=429, times=1, retry_after=3)
+    assert list(client.iter_configurations())
+    assert sleeps == [3.0]
+
+
+def test_429_retry_after_beyond_deadline_gives_up_at_once(
+    emulator: Emulator, client: Client, sleeps: list[float]
+) -> None:
+    emulator.faults.fail(status=429, times=5, retry_after=600)
+    with pytest.raises(errors.RateLimitError) as info:
+        list(client.iter_projects())
+    assert sleeps == []
+    assert "300 requests per minute" in str(info.value)
+    assert info.value.status == 429
+
+
+def test_attempts_exhausted_raises_server_error(
+    emulator: Emulator, client: Client, sleeps: list[float]
+) -> None:
+    emulator.faults.fail(status=502, times=50)
+    with pytest.raises(errors.ServerError) as info:
+        client.get_run_minified("PR-1", "TR-1")
+    assert info.value.status == 502
+    assert info.value.attempts == FAST.attempts
+    assert len(api_calls(emulator, "/test-runs/TR-1")) == FAST.attempts
+    assert len(sleeps) == FAST.attempts - 1
+    assert f"after {FAST.attempts} attempts" in str(info.value)
+
+
+def test_deadline_bounds_retries(emulator: Emulator) -> None:
+    policy = RetryPolicy(attempts=1000, backoff=0.05, backoff_max=0.05, deadline=0.4, jitter=False)
+    emulator.faults.fail(status=503, times=10_000)
+    with make_client(emulator, retry=policy) as api:
+        started = time.monotonic()
+        with pytest.raises(errors.ServerError) as info:
+            list(api.iter_projects())
+        elapsed = time.monotonic() - started
+    assert elapsed < 2.0
+    assert 2 <= info.value.attempts < 20
+
+
+def test_408_is_retried(emulator: Emulator, client: Client, sleeps: list[float]) -> None:
+    emulator.faults.fail(status=408, times=1)
+    assert list(client.iter_projects())
+    assert len(sleeps) == 1
+
+
+def test_400_is_not_retried(emulator: Emulator, client: Client, sleeps: list[float]) -> None:
+    emulator.faults.fail(status=400, times=3)
+    with pytest.raises(errors.BadRequestError):
+        list(client.iter_projects())
+    assert sleeps == []
+    assert len(api_calls(emulator, "/projects")) == 1
+
+
+# ---------------------------------------------------------------- ambiguity
+
+
+def test_dropped_create_is_ambiguous_and_not_repeated(emulator: Emulator, client: Client) -> None:
+    emulator.faults.drop(times=1, after_processing=True, methods=["POST"])
+    with pytest.raises(errors.AmbiguousRequestError) as info:
+        client.create_run("PR-1", models.NewTestRun(name="maybe", test_cases=["TC-1"]))
+    assert isinstance(info.value, errors.TransportError)
+    assert info.value.method == "POST"
+    assert "not retried" in str(info.value)
+    runs = emulator.runs(project_id="PR-1")
+    assert [r["name"] for r in runs] == ["maybe"]
+
+
+def test_dropped_results_post_is_ambiguous(emulator: Emulator, client: Client) -> None:
+    run = client.create_run("PR-1", models.NewTestRun(name="r", test_cases=["TC-1"]))
+    emulator.faults.drop(times=1, after_processing=True, path_contains="/results")
+    with pytest.raises(errors.AmbiguousRequestError):
+        client.add_results(
+            "PR-1", run.identifier, [models.ResultIn(test_case_id="TC-1", status="passed")]
+        )
+    assert len(emulator.results(run.identifier)) == 1
+
+
+def test_dropped_clone_is_ambiguous(emulator: Emulator, client: Client) -> None:
+    run = client.create_run("PR-1", models.NewTestRun(name="src", test_cases=["TC-1"]))
+    emulator.faults.drop(times=1, after_processing=True, path_contains="/clone")
+    with pytest.raises(errors.AmbiguousRequestError):
+        client.clone_run("PR-1", run.identifier)
+    assert len(emulator.runs(project_id="PR-1")) == 2
+
+
+def test_dropped_idempotent_calls_are_retried(
+    emulator: Emulator, client: Client, sleeps: list[float]
+) -> None:
+    run = client.create_run("PR-1", models.NewTestRun(name="r", test_cases=["TC-1"]))
+    emulator.faults.drop(times=1, after_processing=True, path_contains="/close")
+    closed = client.close_run("PR-1", run.identifier)
+    assert closed.identifier == run.identifier
+    assert emulator.run(run.identifier)["active_state"] == "closed"
+    emulator.faults.drop(times=1, methods=["GET"])
+    assert client.get_run_minified("PR-1", run.identifier).identifier == run.identifier
+    assert len(sleeps) == 2
+
+
+def test_read_timeout_on_create_is_ambiguous(emulator: Emulator) -> None:
+    emulator.faults.latency(1.0, times=1)
+    with make_client(emulator, timeout=0.2) as api, pytest.raises(errors.AmbiguousRequestError):
+        api.create_run("PR-1", models.NewTestRun(name="slow", test_cases=["TC-1"]))
+    assert emulator.wait_idle(timeout=5.0)
+
+
+def test_read_timeout_on_get_is_retried(emulator: Emulator) -> None:
+    emulator.faults.latency(1.0, times=1)
+    with make_client(emulator, timeout=0.3) as api:
+        assert list(api.iter_projects())
+
+
+def test_service_down_raises_transport_error(emulator: Emulator, client: Client) -> None:
+    emulator.faults.down(True)
+    try:
+        with pytest.raises(errors.TransportError) as info:
+            client.create_run("PR-1", models.NewTestRun(name="down"))
+    finally:
+        emulator.faults.down(False)
+    assert not isinstance(info.value, errors.AmbiguousRequestError)
+    assert info.value.attempts == FAST.attempts
+    assert "no answer" in str(info.value)
+    assert emulator.runs(project_id="PR-1") == []
+
+
+def test_refused_post_is_retried_once_service_is_back(emulator: Emulator, client: Client) -> None:
+    def back_up(seconds: float) -> None:
+        emulator.faults.down(False)
+
+    client._sleep = back_up
+    emulator.faults.down(True)
+    run = client.create_run("PR-1", models.NewTestRun(name="second try", test_cases=["TC-1"]))
+    assert [r["identifier"] for r in emulator.runs(project_id="PR-1")] == [run.identifier]
+
+
+# ---------------------------------------------------------------- errors and success:false
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (400, errors.BadRequestError),
+        (401, errors.AuthenticationError),
+        (403, errors.PermissionDeniedError),
+        (404, errors.NotFoundError),
+        (409, errors.ApiError),
+        (429, errors.RateLimitError),
+        (500, errors.ServerError),
+    ],
+)
+def test_status_maps_to_error_type(
+    emulator: Emulator, status: int, error_type: type[errors.ApiError]
+) -> None:
+    emulator.faults.fail(status=status, times=10)
+    api = make_client(emulator, retry=RetryPolicy(attempts=1))
+    with api, pytest.raises(error_type) as info:
+        list(api.iter_projects())
+    assert type(info.value) is error_type
+    assert info.value.status == status
+    assert info.value.path == "/api/v2/projects"
+    assert info.value.method == "GET"
+
+
+def test_wrong_credentials_message_says_what_to_check(emulator: Emulator) -> None:
+    api = make_client(emulator, access_key="not-the-key")
+    with api, pytest.raises(errors.AuthenticationError) as info:
+        list(api.iter_projects())
+    assert "BROWSERSTACK_USERNAME" in str(info.value)
+    assert "BROWSERSTACK_ACCESS_KEY" in str(info.value)
+
+
+def test_secret_never_leaks(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "SeCrEt-AcCeSs-KeY-4242"
+    token = base64.b64encode(f"leaky:{secret}".encode()).decode()
+    caught: list[BaseException] = []
+    caplog.set_level(logging.DEBUG)
+    with Emulator(username="leaky", access_key=secret) as emu:
+        one_try = RetryPolicy(attempts=2, backoff=0.0, deadline=2.0)
+
+        def good(**kwargs: object) -> Client:
+            return make_client(emu, retry=one_try, **kwargs)
+
+        def expect(error_type: type[BaseException], action: Callable[[], object]) -> None:
+            with pytest.raises(error_type) as info:
+                action()
+            caught.append(info.value)
+
+        with good() as api:
+            expect(errors.InvalidRequestError, lambda: api.list_runs("PR-1", page_size=7))
+            expect(errors.NotFoundError, lambda: api.get_run("PR-1", "TR-404"))
+            emu.faults.fail(status=400, times=1)
+            expect(errors.BadRequestError, lambda: list(api.iter_projects()))
+            emu.faults.clear()
+            emu.faults.fail(status=403, times=1)
+            expect(errors.PermissionDeniedError, lambda: list(api.iter_projects()))
+            emu.faults.clear()
+            emu.faults.fail(status=409, times=1)
+            expect(errors.ApiError, lambda: list(api.iter_projects()))
+            emu.faults.clear()
+            emu.faults.fail(status=429, times=5)
+            expect(errors.RateLimitError, lambda: list(api.iter_projects()))
+            emu.faults.clear()
+            emu.faults.fail(status=503, times=5)
+            expect(errors.ServerError, lambda: list(api.iter_projects()))
+            emu.faults.clear()
+            emu.faults.drop(times=1, after_processing=True, methods=["POST"])
+            expect(
+                errors.AmbiguousRequestError,
+                lambda: api.create_run("PR-1", models.NewTestRun(name="x")),
+            )
+            emu.faults.down(True)
+            expect(errors.TransportError, lambda: list(api.iter_projects()))
+            emu.faults.down(False)
+            caught.append(AssertionError(repr(api)))
+            caught.append(AssertionError(repr(api._session.auth)))
+            caught.append(AssertionError(repr(api._session)))
+        with make_client(emu, access_key=secret + "-wrong") as api:
+            expect(errors.AuthenticationError, lambda: list(api.iter_projects()))
+        monkeypatch.delenv("BROWSERSTACK_USERNAME", raising=False)
+        monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", secret)
+        expect(errors.CredentialsMissingError, lambda: Client(base_url=emu.url))
+    assert len(caught) == 14
+    for exc in caught:
+        chain: BaseException | None = exc
+        while chain is not None:
+            for text in (str(chain), repr(chain), *map(str, chain.args)):
+                assert secret not in text
+                assert token not in text
+            chain = chain.__cause__ or chain.__context__
+    assert secret not in caplog.text
+    assert token not in caplog.text
+
+
+# ---------------------------------------------------------------- construction and environment
+
+
+def test_credentials_from_environment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
+    with Client(base_url=emulator.url + "/", retry=FAST) as api:
+        assert [p.identifier for p in api.iter_projects()][:1] == ["PR-1"]
+
+
+def test_missing_credentials_name_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BROWSERSTACK_USERNAME", raising=False)
+    monkeypatch.delenv("BROWSERSTACK_ACCESS_KEY", raising=False)
+    with pytest.raises(errors.CredentialsMissingError) as info:
+        Client(username="someone")
+    assert "BROWSERSTACK_USERNAME" in str(info.value)
+    assert "BROWSERSTACK_ACCESS_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://test-management.browserstack.com",
+        "http://test-management.browserstack.com",
+        "https://user:pw@test-management.browserstack.com",
+        "test-management.browserstack.com",
+    ],
+)
+def test_bad_base_urls_rejected(url: str) -> None:
+    with pytest.raises(errors.InvalidRequestError):
+        Client(base_url=url, username="u", access_key="k")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://test-management-eu.browserstack.com/",
+            "https://test-management-eu.browserstack.com",
+        ),
+        (
+            "https://test-management.browserstack.com/api/v2/",
+            "https://test-management.browserstack.com",
+        ),
+        ("http://localhost:8765", "http://localhost:8765"),
+        ("http://[::1]:8765/", "http://[::1]:8765"),
+    ],
+)
+def test_base_url_normalised(url: str, expected: str) -> None:
+    with Client(base_url=url, username="u", access_key="k") as api:
+        assert api.base_url == expected
+
+
+def test_environment_changes_after_construction_are_ignored(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (*PROXY_VARS, *CA_VARS):
+        monkeypatch.delenv(name, raising=False)
+    with make_client(emulator) as api:
+        for name in PROXY_VARS:
+            monkeypatch.setenv(name, "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+        monkeypatch.setenv("PYTEST_CURRENT_TEST", "changed")
+        assert [p.identifier for p in api.iter_projects()][:1] == ["PR-1"]
+        run = api.create_run("PR-1", models.NewTestRun(name="env", test_cases=["TC-1"]))
+    assert emulator.run(run.identifier)["name"] == "env"
+
+
+def test_proxy_resolved_at_construction_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (*PROXY_VARS, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    with Client(username="u", access_key="k", retry=RetryPolicy(attempts=1), timeout=2.0) as api:
+        monkeypatch.delenv("HTTPS_PROXY")
+        with pytest.raises(errors.TransportError) as info:
+            list(api.iter_projects())
+    assert isinstance(info.value.__cause__, requests.exceptions.ProxyError)
+
+
+def test_ca_bundle_resolved_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    with Client(username="u", access_key="k") as api:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "other.pem"))
+        assert api._session.verify == str(bundle)
+        assert api._session.trust_env is False
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    with Client(username="u", access_key="k") as api:
+        assert api._session.verify is True
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    with pytest.raises(errors.InvalidRequestError, match="CURL_CA_BUNDLE"):
+        Client(username="u", access_key="k")
+
+
+def test_non_positive_timeout_rejected() -> None:
+    with pytest.raises(errors.InvalidRequestError):
+        Client(username="u", access_key="k", timeout=0)
