@@ -65,6 +65,7 @@ class Reporter:
         self.prepared = False
         self.xdist_dir: str | None = None
         self.broken = False
+        self.aborted = False
         self.dry_results: collections.Counter[str] = collections.Counter()
 
     # -- session start -----------------------------------------------------------------------
@@ -75,9 +76,14 @@ class Reporter:
         if s.emulator:
             from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
 
+            from pytest_bstm.emulator.errors import ApiError  # noqa: PLC0415
+
             self.emulator = Emulator().start()
             url, user, key = self.emulator.url, self.emulator.username, self.emulator.access_key
-            self.emulator.add_project(s.project)
+            try:
+                self.emulator.add_test_cases(s.project, [])
+            except ApiError:
+                self.emulator.add_project(s.project)
         if s.dry_run:
             return
         self.client = Client(
@@ -97,6 +103,7 @@ class Reporter:
     def is_xdist_controller(self) -> bool:
         return self.config.pluginmanager.has_plugin("dsession")
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         """xdist: hand workers the run ID and, for ``--bstm-select``, the run's cases."""
         node.workerinput["bstm_dir"] = self.xdist_dir
@@ -122,7 +129,11 @@ class Reporter:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        mapping = map_items(config, items)
+        try:
+            mapping = map_items(config, items)
+        except pytest.UsageError:
+            self.aborted = True
+            raise
         if self.settings.mode != "create" and self.lifecycle is not None:
             self._resolve_existing()
         if self.settings.select and self.existing is not None:
@@ -134,9 +145,10 @@ class Reporter:
                 items[:] = keep
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if not self.is_xdist_controller:
+        if not self.is_xdist_controller and not self.aborted:
             self.prepare({i.nodeid: refs_from_properties(i.user_properties) for i in session.items})
 
+    @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if self.prepared or self.xdist_dir is None:
             return
@@ -223,6 +235,8 @@ class Reporter:
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.aborted:
+            return
         for outcome in self.tracker.unfinished():
             if outcome.refs:
                 self.agg.add(outcome)
@@ -294,6 +308,8 @@ class Reporter:
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.aborted:
+            return
         render(self.summary, terminalreporter, self.config.get_verbosity())
 
     def shutdown(self) -> None:

@@ -1,0 +1,61 @@
+"""Helpers for inner pytest sessions that report to the emulator (imported by plugin tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_bstm.emulator import Emulator
+
+API = "/api/v2/projects/PR-1/test-runs"
+
+
+class Inner:
+    """Runs hermetic inner pytest sessions (plugin named with ``-p``) against one emulator."""
+
+    def __init__(self, pytester: pytest.Pytester, emulator: Emulator, mp: pytest.MonkeyPatch):
+        self.pytester = pytester
+        self.emulator = emulator
+        mp.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        mp.setenv("BROWSERSTACK_USERNAME", emulator.username)
+        mp.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
+        for name in ("BSTM_PROJECT", "BSTM_URL", "GITHUB_RUN_ID", "CI_JOB_URL", "BUILD_URL"):
+            mp.delenv(name, raising=False)
+
+    def args(self, *extra: str, project: str | None = "PR-1") -> list[str]:
+        base = [
+            "-p",
+            "pytest_bstm.plugin",
+            "-p",
+            "no:cacheprovider",
+            "--bstm-url",
+            self.emulator.url,
+        ]
+        if project:
+            base += ["--bstm-project", project]
+        return [*base, *extra]
+
+    def run(self, *extra: str, project: str | None = "PR-1") -> pytest.RunResult:
+        return self.pytester.runpytest_inprocess(*self.args(*extra, project=project))
+
+    def calls(self) -> list[tuple[str, str]]:
+        """(method, path) of every request the emulator answered, in order."""
+        return [(r["method"], r["path"]) for r in self.emulator.requests]
+
+    def only_run(self) -> dict[str, Any]:
+        runs = self.emulator.runs("PR-1")
+        assert len(runs) == 1, runs
+        return runs[0]
+
+    def statuses(self, run_id: str) -> dict[tuple[str, int | None], str]:
+        """(case, configuration) -> status of every stored result; fails on duplicates."""
+        out: dict[tuple[str, int | None], str] = {}
+        for r in self.emulator.results(run_id):
+            key = (r["test_case_id"], r["configuration_id"])
+            assert key not in out, f"duplicate result for {key}"
+            out[key] = r["status"]
+        return out
+
+    def descriptions(self, run_id: str) -> dict[str, str]:
+        return {r["test_case_id"]: r["description"] for r in self.emulator.results(run_id)}
