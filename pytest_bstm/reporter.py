@@ -75,7 +75,6 @@ class Reporter:
         url, user, key = s.url, s.username, s.access_key
         if s.emulator:
             from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
-
             from pytest_bstm.emulator.errors import ApiError  # noqa: PLC0415
 
             self.emulator = Emulator().start()
