@@ -1,0 +1,210 @@
+"""Emulator: auth, account data endpoints, request log, reset, seeds and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from pytest_bstm.emulator import Emulator, serve
+
+
+def test_every_endpoint_needs_basic_auth(emulator: Emulator) -> None:
+    base = emulator.url + "/api/v2"
+    for auth in (None, ("bstm-emulator", "wrong"), ("someone", emulator.access_key)):
+        answer = requests.get(base + "/projects", auth=auth, timeout=5)
+        assert answer.status_code == 401
+        body = answer.json()
+        assert (body["success"], body["error"]) == (False, "unauthorized")
+        assert body["message"]
+    post = requests.post(base + "/projects/PR-1/test-runs", json={"test_run": {}}, timeout=5)
+    assert post.status_code == 401
+    garbage = requests.get(base + "/projects", headers={"Authorization": "Basic !!"}, timeout=5)
+    assert garbage.status_code == 401
+    assert emulator.runs() == []
+
+
+def test_projects_and_configurations(emulator_api: requests.Session) -> None:
+    projects = emulator_api.get("/projects").json()
+    assert projects["success"] is True
+    assert projects["projects"][0] == {"identifier": "PR-1", "id": 1, "name": "Demo project"}
+    assert [p["identifier"] for p in projects["projects"]] == ["PR-1", "PR-2"]
+    configs = emulator_api.get("/configurations", params={"page_size": 300}).json()
+    assert [c["id"] for c in configs["configurations"]] == [101, 102, 103]
+    assert {"name", "os", "os_version", "device", "browser", "browser_version", "is_system"} <= set(
+        configs["configurations"][0]
+    )
+    assert configs["info"]["page_size"] == 300
+
+
+def test_project_test_cases_and_filters(emulator_api: requests.Session) -> None:
+    url = "/projects/PR-1/test-cases"
+    first = emulator_api.get(url).json()
+    assert first["info"]["count"] == 60
+    item = first["test_cases"][0]
+    for key in (
+        "identifier",
+        "title",
+        "status",
+        "priority",
+        "case_type",
+        "folder_id",
+        "tags",
+        "owner",
+    ):
+        assert key in item
+    assert {"automation_status", "steps"} <= set(item)
+
+    def ids(**query: str) -> list[str]:
+        answer = emulator_api.get(url, params={"page_size": "300", **query})
+        assert answer.status_code == 200, answer.text
+        return [c["identifier"] for c in answer.json()["test_cases"]]
+
+    assert ids(test_case_id="TC-3,TC-1,TC-404") == ["TC-1", "TC-3"]
+    assert len(ids(folder_id="3")) == 20
+    assert ids(priority="critical", folder_id="1") == ["TC-3", "TC-7", "TC-11", "TC-15", "TC-19"]
+    assert len(ids(case_type="Smoke & Sanity")) == 15
+    assert ids(created_before="2024-01-01") == [f"TC-{n}" for n in range(1, 11)]
+    assert ids(created_after="06-01-2024") == [f"TC-{n}" for n in range(51, 61)]
+    assert emulator_api.get(url, params={"created_after": "June 1"}).status_code == 400
+    assert emulator_api.get("/projects/PR-404/test-cases").status_code == 404
+    other = emulator_api.get("/projects/PR-2/test-cases").json()["test_cases"]
+    assert [c["identifier"] for c in other] == [f"TC-{n}" for n in range(1001, 1006)]
+
+
+def test_test_plans(emulator_api: requests.Session) -> None:
+    plans = emulator_api.get("/projects/PR-1/test-plans").json()["test_plans"]
+    assert plans[0]["identifier"] == "TP-1"
+    assert plans[0]["sub_test_plans"][0]["identifier"] == "STP-1"
+    assert emulator_api.get("/projects/PR-2/test-plans").json()["test_plans"] == []
+
+
+def test_method_not_allowed(emulator_api: requests.Session) -> None:
+    assert emulator_api.delete("/projects").status_code == 405
+
+
+def test_request_log_records_calls_without_credentials(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    emulator_api.post("/projects/PR-1/test-runs", json={"test_run": {"name": "Logged"}})
+    emulator_api.get("/projects/PR-1/test-runs", params={"include_closed": "true"})
+    log = emulator.requests
+    assert log == [
+        {
+            "method": "POST",
+            "path": "/api/v2/projects/PR-1/test-runs",
+            "query": {},
+            "status": 200,
+            "body": {"test_run": {"name": "Logged"}},
+        },
+        {
+            "method": "GET",
+            "path": "/api/v2/projects/PR-1/test-runs",
+            "query": {"include_closed": "true"},
+            "status": 200,
+            "body": None,
+        },
+    ]
+    assert emulator.access_key not in json.dumps(log)
+
+
+def test_reset_restores_seed(emulator: Emulator, emulator_api: requests.Session) -> None:
+    emulator.add_project("PR-7", name="Extra", numeric_id=7)
+    emulator.add_test_cases("PR-7", ["TC-1", "TC-77"])
+    emulator.add_configurations([{"id": 104, "name": "Safari"}])
+    body = {"test_run": {"test_cases": ["TC-77"], "configurations": [104]}}
+    created = emulator_api.post("/projects/PR-7/test-runs", json=body).json()["testrun"]
+    assert created["urls"]["self"].endswith("/projects/7/test-runs/TR-1")
+    emulator.faults.fail(500, times=5)
+    emulator.reset()
+    assert emulator.runs() == []
+    assert emulator.requests == []
+    assert emulator_api.get("/projects/PR-7/test-runs").status_code == 404
+    again = emulator_api.post("/projects/PR-1/test-runs", json={"test_run": {}}).json()
+    assert again["testrun"]["identifier"] == "TR-1"
+
+
+def test_seed_from_json_file(tmp_path: Path) -> None:
+    seed = {
+        "custom_statuses": ["Flaky", "needs_review"],
+        "configurations": [{"id": 7, "name": "Edge"}],
+        "projects": [
+            {
+                "identifier": "PR-42",
+                "id": 42,
+                "name": "Seeded",
+                "test_cases": [
+                    "TC-1",
+                    {"identifier": "TC-2", "title": "Login", "priority": "High"},
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(seed), encoding="utf-8")
+    with Emulator(seed=str(path)) as emu, requests.Session() as api:
+        api.auth = (emu.username, emu.access_key)
+        base = emu.url + "/api/v2/projects"
+        assert [p["identifier"] for p in api.get(base).json()["projects"]] == ["PR-42"]
+        cases = api.get(base + "/PR-42/test-cases").json()["test_cases"]
+        assert [(c["identifier"], c["title"], c["priority"]) for c in cases][1] == (
+            "TC-2",
+            "Login",
+            "High",
+        )
+        body = {"test_run": {"test_cases": ["TC-1"], "configurations": [7]}}
+        api.post(base + "/PR-42/test-runs", json=body)
+        result = {
+            "test_case_id": "TC-1",
+            "configuration_id": 7,
+            "test_result": {"status": "needs_review"},
+        }
+        assert api.post(base + "/PR-42/test-runs/TR-1/results", json=result).status_code == 200
+        progress = api.get(base + "/PR-42/test-runs/TR-1").json()["test_run"]["overall_progress"]
+        assert progress["needs_review"] == 1
+        assert "flaky" in progress
+        emu.reset()
+        assert api.get(base + "/PR-42/test-runs").json()["test_runs"] == []
+
+
+def test_invalid_seed_is_value_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="projects"):
+        Emulator(seed={"nothing": []})
+    with pytest.raises(ValueError, match="invalid emulator seed"):
+        Emulator(seed={"projects": [{"name": "no identifier"}]})
+
+
+def test_cli_serves_until_terminated() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_bstm.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("pytest-bstm emulator serving on http://127.0.0.1:")
+        assert line.rstrip().endswith("(user: bstm-emulator)")
+        url = line.split()[4]
+        answer = requests.get(
+            url + "/api/v2/projects", auth=("bstm-emulator", "bstm-emulator-key"), timeout=5
+        )
+        assert answer.status_code == 200
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+        if process.stdout is not None:
+            process.stdout.close()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_serve_reports_a_bad_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.json"
+    assert serve(["--port", "0", "--seed", str(missing)]) == 1
+    assert "cannot start" in capsys.readouterr().err
