@@ -105,7 +105,13 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             f"{summary.journal}",
             yellow=True,
         )
-        line(f"  upload them with: bstm journal upload {summary.journal}")
+        if run is None:
+            line(
+                f"  upload them with: bstm journal upload {summary.journal} --run TR-N "
+                f"(make the run with: bstm runs create --project {summary.project} --name NAME)"
+            )
+        else:
+            line(f"  upload them with: bstm journal upload {summary.journal}")
     for view in summary.emulator_view:
         line(f"emulator:   {view}")
     if run is not None and run.web_url:

@@ -1,0 +1,212 @@
+"""A bad day: the service down or failing, closed runs, rejected results, lost answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bstm_helpers import API, Inner
+
+from pytest_bstm.emulator import Emulator
+from pytest_bstm.journal import read
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
+    return Inner(pytester, emulator, monkeypatch)
+
+
+THREE = """
+import pytest
+
+@pytest.mark.tc("TC-1")
+def test_one():
+    pass
+
+@pytest.mark.tc("TC-2")
+def test_two():
+    assert False, "broken"
+
+@pytest.mark.tc("TC-3")
+def test_three():
+    pass
+"""
+
+
+def journal_of(inner: Inner) -> Path:
+    return inner.pytester.path / "j.jsonl"
+
+
+def test_service_down_at_start_keeps_the_session_and_journals(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("--bstm-journal", "j.jsonl", "-W", "error")
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=2, failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    out = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in out
+    assert "Traceback" not in out
+    result.stdout.fnmatch_lines(
+        [
+            "error:*could not prepare the run*",
+            "waiting:*3 results not uploaded, kept in j.jsonl",
+            "*bstm journal upload j.jsonl --run TR-N*",
+        ]
+    )
+    state = read(journal_of(inner))
+    assert {r["case"] for r in state.pending} == {"TC-1", "TC-2", "TC-3"}
+    assert inner.emulator.runs("PR-1") == []
+
+
+def test_strict_turns_a_reporting_failure_into_a_failing_exit(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+        """
+    )
+    inner.emulator.faults.down(True)
+    try:
+        lenient = inner.run("--bstm-journal", "a.jsonl")
+        strict = inner.run("--bstm-journal", "b.jsonl", "--bstm-strict")
+    finally:
+        inner.emulator.faults.down(False)
+    assert lenient.ret == pytest.ExitCode.OK
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_failing_uploads_are_retried_until_the_service_answers(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.fail(status=503, times=6, path_contains="/results")
+    result = inner.run("--bstm-journal", "j.jsonl")
+    rid = inner.only_run()["identifier"]
+    assert inner.statuses(rid) == {
+        ("TC-1", None): "passed",
+        ("TC-2", None): "failed",
+        ("TC-3", None): "passed",
+    }
+    assert inner.emulator.run(rid)["active_state"] == "closed"
+    assert read(journal_of(inner)).pending == []
+    result.stdout.no_fnmatch_line("waiting:*")
+
+
+def test_uploads_failing_past_the_deadline_stay_journaled_and_run_open(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.fail(status=500, times=10_000, path_contains="/results")
+    result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "2")
+    inner.emulator.faults.clear()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    rid = inner.only_run()["identifier"]
+    assert inner.emulator.results(rid) == []
+    assert inner.emulator.run(rid)["active_state"] == "active"
+    result.stdout.fnmatch_lines(
+        [
+            f"note:*run {rid} left open because results are waiting*bstm runs close {rid}",
+            "error:*upload failed*",
+            "waiting:*3 results not uploaded, kept in j.jsonl",
+            "*bstm journal upload j.jsonl",
+        ]
+    )
+    assert len(read(journal_of(inner)).pending) == 3
+
+
+def test_one_bad_result_does_not_poison_the_batch(inner: Inner) -> None:
+    inner.pytester.makeini("[pytest]\nbstm_status_map =\n    failed = no_such_status\n")
+    inner.pytester.makepyfile(THREE)
+    result = inner.run("--bstm-journal", "j.jsonl")
+    rid = inner.only_run()["identifier"]
+    assert inner.statuses(rid) == {("TC-1", None): "passed", ("TC-3", None): "passed"}
+    result.stdout.fnmatch_lines(["rejected:*TC-2 (*::test_two)*"])
+    state = read(journal_of(inner))
+    assert set(state.rejected) == {r["key"] for r in state.results.values() if r["case"] == "TC-2"}
+
+
+def test_lost_create_answer_makes_exactly_one_run(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.drop(
+        times=1, after_processing=True, methods=["POST"], path_contains="/test-runs"
+    )
+    inner.run().assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()
+    assert len(inner.statuses(run["identifier"])) == 3
+    assert [c for c in inner.calls() if c == ("POST", API)] == [("POST", API)]
+
+
+def test_lost_results_answer_makes_no_duplicate(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.drop(times=1, after_processing=True, path_contains="/results")
+    inner.run("--bstm-journal", "j.jsonl").assert_outcomes(passed=2, failed=1)
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 3  # raises on a duplicate
+    assert read(journal_of(inner)).pending == []
+
+
+def test_run_closed_mid_session_stops_sending_and_keeps_journaling(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_bstm.api import Client, models
+
+    client = Client(
+        base_url=inner.emulator.url,
+        username=inner.emulator.username,
+        access_key=inner.emulator.access_key,
+    )
+    rid = client.create_run(
+        "PR-1", models.NewTestRun(name="x", test_cases=["TC-1", "TC-2"])
+    ).identifier
+    monkeypatch.setenv("CLOSE_URL", inner.emulator.url)
+    monkeypatch.setenv("CLOSE_RUN", rid)
+    inner.pytester.makepyfile(
+        """
+        import os
+        import pytest
+        from pytest_bstm.api import Client
+
+        @pytest.mark.tc("TC-1")
+        def test_closes_the_run():
+            Client(base_url=os.environ["CLOSE_URL"]).close_run("PR-1", os.environ["CLOSE_RUN"])
+
+        @pytest.mark.tc("TC-2")
+        def test_after():
+            pass
+        """
+    )
+    result = inner.run("--bstm-run", rid, "--bstm-journal", "j.jsonl")
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.OK
+    assert inner.emulator.results(rid) == []
+    result.stdout.fnmatch_lines(
+        [f"error:*run {rid} was closed or deleted during the session*", "waiting:*2 results*"]
+    )
+    assert len(read(journal_of(inner)).pending) == 2
+
+
+def test_the_access_key_never_appears_anywhere(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "SeCrEt-AcCeSs-KeY-4242"
+    with Emulator(access_key=secret) as emu:
+        inner = Inner(pytester, emu, monkeypatch)
+        inner.pytester.makepyfile(THREE)
+        runs = [
+            inner.run("-vv", "--debug", "--bstm-journal", "j.jsonl"),
+            inner.run("--bstm-dry-run", "-v"),
+            inner.run("--bstm-run", "TR-77", "--bstm-journal", "j.jsonl"),
+        ]
+        monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", secret + "-wrong")
+        runs.append(inner.run("--bstm-journal", "k.jsonl"))
+        for result in runs:
+            assert secret not in result.stdout.str()
+            assert secret not in result.stderr.str()
+        runs[-1].stdout.fnmatch_lines(["error:*BROWSERSTACK_USERNAME*BROWSERSTACK_ACCESS_KEY*"])
+        for path in pytester.path.rglob("*"):
+            if path.is_file():
+                assert secret not in path.read_text(errors="replace"), path
+        assert secret not in json.dumps(emu.requests)
