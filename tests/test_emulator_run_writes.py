@@ -148,3 +148,18 @@ def test_delete_removes_the_run(emulator: Emulator, emulator_api: requests.Sessi
     assert emulator_api.get(f"{RUNS}/{run_id}").status_code == 404
     assert emulator_api.post(f"{RUNS}/{run_id}/delete").status_code == 404
     assert create(emulator_api) == "TR-2"
+
+
+def test_patch_configurations_repairs_current_cases(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    run_id = create(emulator_api, test_cases=["TC-1", "TC-2"])
+    url = f"{RUNS}/{run_id}/update"
+    emulator_api.patch(url, json={"test_run": {"configurations": [101]}})
+    keys = [(c["test_case_id"], c["configuration_id"]) for c in emulator.run_cases(run_id)]
+    assert keys == [("TC-1", 101), ("TC-2", 101)]
+    cmap = [{"test_case_id": "TC-2", "configuration_ids": [102, 103]}]
+    emulator_api.patch(url, json={"test_run": {"configuration_map": cmap}})
+    keys = [(c["test_case_id"], c["configuration_id"]) for c in emulator.run_cases(run_id)]
+    assert keys == [("TC-1", 101), ("TC-2", 102), ("TC-2", 103)]
+    assert emulator.run(run_id)["configurations"] == [101, 102, 103]

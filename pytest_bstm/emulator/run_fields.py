@@ -35,7 +35,7 @@ FIELDS = frozenset(
         "test_cases", "folder_ids", "include_all", "filter_scope", "filter_test_cases",
     }
 )  # fmt: skip
-SELECTION_FIELDS = ("test_cases", "configuration_map", "folder_ids", "include_all")
+SELECTION_FIELDS = ("test_cases", "folder_ids", "include_all", "filter_test_cases")
 TRACKERS = ("jira", "azure", "asana", "clickup")
 FILTER_KEYS = frozenset({"status", "priority", "case_type", "owner", "tags", "custom_fields"})
 

@@ -7,8 +7,10 @@ Choices where the reference leaves room:
 - Closed runs are left out of the list unless ``include_closed=true``, even when ``run_state``
   asks for ``closed``; ``run_state=new`` is read as ``new_run``.
 - Setting ``run_state`` to ``closed`` closes the run.
-- An update that selects test cases replaces the run's entries; entries that stay keep their
-  latest status and results.
+- An update that selects test cases (``test_cases``, ``folder_ids``, ``include_all``,
+  ``filter_test_cases``) replaces the run's entries; entries that stay keep their latest status
+  and results. A PATCH with only ``configurations`` / ``configuration_map`` re-pairs the run's
+  current test cases (plus mapped ones).
 """
 
 from __future__ import annotations
@@ -97,17 +99,14 @@ def apply_fields(
     if "test_plan_id" in fields or "sub_test_plan_id" in fields:
         run.test_plan_id = fields.get("test_plan_id")
         run.sub_test_plan_id = fields.get("sub_test_plan_id")
-    selecting = select or any(
-        k in fields for k in (*run_fields.SELECTION_FIELDS, "filter_test_cases")
-    )
-    if selecting:
+    cmap: dict[str, list[int]] = fields.get("configuration_map") or {}
+    cases: list[str] | None = None
+    if select or any(k in fields for k in run_fields.SELECTION_FIELDS):
         cases = run_fields.select(project, fields)
-        cmap = fields.get("configuration_map") or {}
+    elif "configuration_map" in fields or "configurations" in fields:
+        cases = unique([c.test_case_id for c in run.cases] + list(cmap))
+    if cases is not None:
         entries = run_fields.pairs(cases, run.configurations, cmap)
-        run_fields.set_entries(run, entries, run.test_case_assignee)
-    elif "configurations" in fields:
-        cases = unique([c.test_case_id for c in run.cases])
-        entries = run_fields.pairs(cases, run.configurations, {})
         run_fields.set_entries(run, entries, run.test_case_assignee)
     if fields.get("test_case_assignee") is not None:
         for case in run.cases:
