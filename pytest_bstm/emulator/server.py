@@ -8,6 +8,7 @@ import contextlib
 import hmac
 import json
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -167,6 +168,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet about clients that went away; report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def cut_connections(self) -> None:
         with self._connections_lock:
             connections = list(self._connections)
@@ -214,7 +220,10 @@ class _Handler(BaseHTTPRequestHandler):
         if outcome.drop:
             self.close_connection = True
             return
-        self._write(outcome)
+        try:
+            self._write(outcome)
+        except ConnectionError:  # the client gave up (timeout, reset): nothing to answer
+            self.close_connection = True
 
     def _write(self, outcome: Outcome) -> None:
         payload = json.dumps(outcome.body).encode("utf-8")
