@@ -13,6 +13,7 @@ A killed process leaves a valid journal apart from, at worst, a torn last line, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -60,6 +61,13 @@ class Journal:
             if self._file is not None:
                 self._file.flush()
                 os.fsync(self._file.fileno())
+
+    def discard(self) -> None:
+        """Remove the journal (everything in it was sent)."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.path.parent.rmdir()  # only when empty
 
     def close(self) -> None:
         with self._lock:

@@ -202,9 +202,8 @@ class Lifecycle:
         ]
         for start in range(0, len(items), ASSIGN_CHUNK):
             self.client.assign(self.project, run.run_id, items[start : start + ASSIGN_CHUNK])
-        self.assigned = len(items) + (
-            len(pairs & plan.pairs) if created and self.settings.case_assignee else 0
-        )
+        by_default = pairs & plan.pairs if created and self.settings.case_assignee else set()
+        self.assigned = len(by_default | set(wanted))
 
     def close(self, run: RunInfo) -> RunInfo:
         closed = self.client.close_run(self.project, run.run_id)

@@ -6,6 +6,7 @@ Registered only in pytest's main process or the xdist controller; workers never 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import os
 import shutil
@@ -53,6 +54,7 @@ class Reporter:
         self.settings = settings
         self.token = uuid.uuid4().hex[:12]
         self.journal = Journal(settings.journal)
+        self.journal_named = config.getoption("bstm_journal") or config.getini("bstm_journal")
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.tracker = OutcomeTracker()
         self.agg = Aggregator(settings.status_map, settings.configurations)
@@ -269,6 +271,8 @@ class Reporter:
                 except FAILURES as exc:
                     self.summary.error(f"could not close run {run.run_id}: {exc}")
         self._emulator_view()
+        if not self.summary.pending and not self.journal_named:
+            self.journal.discard()
         self.config.hook.pytest_bstm_session_finished(
             config=self.config, run=self.summary.run, summary=self.summary
         )
@@ -301,6 +305,7 @@ class Reporter:
             status = str(case.get("latest_status") or "untested").lower()
             counts[status] = counts.get(status, 0) + 1
         detail = ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
+        self.summary.run = dataclasses.replace(run, web_url=None)
         self.summary.emulator_view.append(
             f"{run.run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
             f"{len(results)} results stored"

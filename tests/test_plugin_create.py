@@ -424,3 +424,25 @@ def test_verbose_lists_mapping_and_unmapped(inner: Inner) -> None:
     result.stdout.fnmatch_lines(
         ["*unmapped:*", "*::test_unmapped", "mapping:", "*::test_pass -> TC-1"]
     )
+
+
+def test_embedded_emulator_runs_the_whole_flow_without_credentials(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BROWSERSTACK_USERNAME")
+    monkeypatch.delenv("BROWSERSTACK_ACCESS_KEY")
+    inner.pytester.makepyfile(THREE.replace("TC-3", "TC-4321"))
+    result = inner.pytester.runpytest_inprocess(
+        "-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "--bstm-emulator"
+    )
+    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "run:*TR-1 pytest * (closed)",
+            "results:*3 uploaded (1 failed, 1 passed, 1 skipped)",
+            "emulator:*TR-1 is closed: 3 cases (1 failed, 1 passed, 1 skipped), 3 results stored",
+        ]
+    )
+    result.stdout.no_fnmatch_line("link:*")
+    assert inner.emulator.requests == []  # the session used its own emulator
+    assert not (inner.pytester.path / ".bstm").exists()  # everything sent: no journal left
