@@ -1,0 +1,185 @@
+"""Shared pieces of the ``bstm`` command: argument types, the client, output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_bstm.api import DEFAULT_BASE_URL, Client
+from pytest_bstm.settings import (
+    ACCESS_KEY_ENV,
+    EMAIL_RE,
+    PLAN_RE,
+    PROJECT_RE,
+    RUN_RE,
+    SUB_PLAN_RE,
+    USERNAME_ENV,
+    is_loopback,
+)
+
+URL_ENV = "BSTM_URL"
+PROJECT_ENV = "BSTM_PROJECT"
+CASE_RE = re.compile(r"TC-\d+")
+STATUS_RE = re.compile(r"[A-Za-z][A-Za-z0-9_ ]*")
+RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """A problem with how ``bstm`` was called (exit status 2)."""
+
+
+# -- argument types ------------------------------------------------------------------------
+
+
+def _ident(pattern: re.Pattern[str], example: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip()
+        if not pattern.fullmatch(value):
+            raise argparse.ArgumentTypeError(f"{value!r} is not an ID like {example}")
+        return value
+
+    check.__name__ = example  # argparse names the type in its messages
+    return check
+
+
+project_id = _ident(PROJECT_RE, "PR-1")
+run_id = _ident(RUN_RE, "TR-5")
+plan_id = _ident(PLAN_RE, "TP-1")
+sub_plan_id = _ident(SUB_PLAN_RE, "STP-1")
+
+
+def email(value: str) -> str:
+    if not EMAIL_RE.fullmatch(value.strip()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an email address (name@example.com)")
+    return value.strip()
+
+
+def csv_of(item: Callable[[str], Any], what: str) -> Callable[[str], list[Any]]:
+    """A comma-separated list whose items pass ``item``."""
+
+    def parse(value: str) -> list[Any]:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}")
+        try:
+            return [item(part) for part in parts]
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _matching(pattern: re.Pattern[str], example: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not like {example}")
+        return value
+
+    return check
+
+
+def _state(value: str) -> str:
+    if value not in RUN_STATES:
+        raise ValueError(f"unknown state {value!r} (one of {', '.join(RUN_STATES)})")
+    return value
+
+
+def _integer(value: str) -> int:
+    if not value.isdigit():
+        raise ValueError(f"{value!r} is not a configuration ID (a number)")
+    return int(value)
+
+
+case_ids = csv_of(_matching(CASE_RE, "TC-1"), "test case IDs (TC-1,TC-2)")
+emails = csv_of(_matching(EMAIL_RE, "name@example.com"), "email addresses")
+labels = csv_of(str, "values")
+configuration_ids = csv_of(_integer, "configuration IDs (101,102)")
+states = csv_of(_state, "run states")
+statuses = csv_of(_matching(STATUS_RE, "failed"), "result statuses (failed,blocked)")
+
+
+def date(value: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)")
+
+
+def base_url(value: str) -> str:
+    """An http(s) URL; plain http only for loopback hosts."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an http(s) URL")
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError(
+            f"the URL must not contain credentials: set {USERNAME_ENV} and {ACCESS_KEY_ENV}"
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} uses plain http, which only loopback hosts may: use https"
+        )
+    return value.strip()
+
+
+def common_options(*, project_required: bool, project_env: bool = True) -> argparse.ArgumentParser:
+    """A parent parser with ``--url`` and ``--project`` (defaults from the environment)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--url",
+        type=base_url,
+        metavar="URL",
+        default=os.environ.get(URL_ENV) or None,
+        help=f"API base URL (env {URL_ENV}; default {DEFAULT_BASE_URL})",
+    )
+    env_project = (os.environ.get(PROJECT_ENV) or None) if project_env else None
+    parent.add_argument(
+        "--project",
+        type=project_id,
+        metavar="PR-1",
+        default=env_project,  # argparse checks a string default with the type
+        required=project_required and env_project is None,
+        help=f"project ID, e.g. PR-1 (env {PROJECT_ENV})",
+    )
+    return parent
+
+
+# -- client and output ---------------------------------------------------------------------
+
+
+def credentials(environ: Mapping[str, str]) -> tuple[str, str]:
+    user = environ.get(USERNAME_ENV, "")
+    key = environ.get(ACCESS_KEY_ENV, "")
+    if not user or not key:
+        raise UsageError(
+            f"BrowserStack credentials missing: set both {USERNAME_ENV} and {ACCESS_KEY_ENV}"
+        )
+    return user, key
+
+
+def make_client(url: str | None) -> Client:
+    """A client for ``url`` (default: the public service), credentials from the environment."""
+    user, key = credentials(os.environ)
+    return Client(base_url=url or DEFAULT_BASE_URL, username=user, access_key=key)
+
+
+def out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def err(text: str) -> None:
+    print(f"bstm: {text}", file=sys.stderr, flush=True)
+
+
+def print_json(data: Any) -> None:
+    out(json.dumps(data, indent=2, sort_keys=True, default=str))
