@@ -128,6 +128,15 @@ def test_reset_restores_seed(emulator: Emulator, emulator_api: requests.Session)
     assert again["testrun"]["identifier"] == "TR-1"
 
 
+def test_add_project_keeps_existing_cases(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    emulator.add_project("PR-2", name="Other", numeric_id=2)
+    projects = emulator_api.get("/projects").json()["projects"]
+    assert projects[1] == {"identifier": "PR-2", "id": 2, "name": "Other"}
+    assert emulator_api.get("/projects/PR-2/test-cases").json()["info"]["count"] == 5
+
+
 def test_seed_from_json_file(tmp_path: Path) -> None:
     seed = {
         "custom_statuses": ["Flaky", "needs_review"],

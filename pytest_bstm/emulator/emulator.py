@@ -127,12 +127,16 @@ class Emulator:
     def add_project(
         self, identifier: str, *, name: str | None = None, numeric_id: int | None = None
     ) -> None:
-        """Add a project (until the next ``reset()``)."""
+        """Add a project (until the next ``reset()``); an existing one keeps its test cases."""
         entry: dict[str, Any] = {"identifier": identifier, "name": name or identifier}
         if numeric_id is not None:
             entry["id"] = numeric_id
         with self._state.session() as state:
-            state.projects[identifier] = make_project(entry)
+            project = make_project(entry)
+            existing = state.projects.get(identifier)
+            if existing is not None:
+                project.test_cases, project.test_plans = existing.test_cases, existing.test_plans
+            state.projects[identifier] = project
 
     def add_test_cases(self, project_id: str, cases: list[str] | list[dict[str, Any]]) -> None:
         """Add test cases (identifiers, or seed-shaped objects) to a project."""
