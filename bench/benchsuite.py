@@ -1,0 +1,154 @@
+"""The generated test suite and one measured pytest process.
+
+The suite has ``size`` trivial test functions spread over ``modules`` modules, test ``i`` mapped
+with ``@pytest.mark.tc("TC-<i>")``. Its ``conftest.py`` is a probe: it notes the wall clock of
+the last teardown report, and in a ``trylast`` ``pytest_unconfigure`` (after the plugin's own
+session end) writes that time and the process's peak resident memory to ``BENCH_PROBE``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROBE_CONFTEST = '''\
+"""Benchmark probe: wall clock of the last test and peak memory, written at unconfigure."""
+
+import json
+import os
+import time
+
+import pytest
+
+LAST = {"teardown": 0.0, "tests": 0}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        LAST["teardown"] = time.time()
+        LAST["tests"] += 1
+
+
+def _peak_kb():
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    target = os.environ.get("BENCH_PROBE")
+    if not target or hasattr(config, "workerinput"):
+        return
+    data = {"last_teardown": LAST["teardown"], "tests": LAST["tests"], "peak_kb": _peak_kb()}
+    with open(target, "w", encoding="utf-8") as out:
+        json.dump(data, out)
+'''
+
+BASE_ARGS = ("-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "-q")
+
+
+def case_ids(size: int) -> list[str]:
+    return [f"TC-{i}" for i in range(1, size + 1)]
+
+
+def generate(root: Path, size: int, modules: int = 20) -> Path:
+    """Write the suite under ``root/suite-<size>`` and return that directory."""
+    suite = root / f"suite-{size}"
+    suite.mkdir(parents=True, exist_ok=True)
+    (suite / "conftest.py").write_text(PROBE_CONFTEST, encoding="utf-8")
+    count = max(1, min(modules, size))
+    per_module = -(-size // count)
+    for m in range(count):
+        first, last = m * per_module + 1, min(size, (m + 1) * per_module)
+        parts = ["import pytest\n"]
+        parts.extend(
+            f'\n\n@pytest.mark.tc("TC-{i}")\ndef test_{i}():\n    pass\n'
+            for i in range(first, last + 1)
+        )
+        (suite / f"test_mod{m:02d}.py").write_text("".join(parts), encoding="utf-8")
+    return suite
+
+
+@dataclass
+class Sample:
+    """One pytest process: wall time, tail (last test to exit) and peak memory."""
+
+    wall: float
+    tail: float | None
+    peak_kb: int | None
+    returncode: int
+    tests: int | None
+    output_tail: str = ""
+    requests: dict[str, int] = field(default_factory=dict)
+    other_requests: list[str] = field(default_factory=list)
+    results_stored: int | None = None
+    runs_created: int | None = None
+    run_closed: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.tail is not None
+
+
+def command(suite: Path, extra: list[str]) -> list[str]:
+    return [sys.executable, "-m", "pytest", *BASE_ARGS, *extra, str(suite)]
+
+
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a measured process: no autoloaded plugins, no ambient BSTM_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BSTM_")}
+    env.pop("PYTEST_ADDOPTS", None)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env.update(extra)
+    return env
+
+
+def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: float) -> Sample:
+    """Run one whole pytest process in ``suite`` and measure it."""
+    probe = suite / ".bench-probe.json"
+    probe.unlink(missing_ok=True)
+    env = dict(env, BENCH_PROBE=str(probe))
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            command(suite, extra),
+            cwd=suite,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout if isinstance(exc.stdout, str) else ""
+        return Sample(time.perf_counter() - started, None, None, -9, None, out[-3000:])
+    exited = time.time()
+    wall = time.perf_counter() - started
+    text = (proc.stdout or "") + (proc.stderr or "")
+    try:
+        data = json.loads(probe.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Sample(wall, None, None, proc.returncode, None, text[-3000:])
+    return Sample(
+        wall=wall,
+        tail=exited - float(data["last_teardown"]),
+        peak_kb=int(data["peak_kb"]),
+        returncode=proc.returncode,
+        tests=int(data["tests"]),
+        output_tail=text[-3000:],
+    )

@@ -1,0 +1,198 @@
+"""Overhead of pytest-bstm on whole pytest processes: plain pytest versus reporting to an emulator.
+
+Run ``python bench/overhead.py`` (``make bench``); ``--help`` lists the options. The benchmark
+reports and never asserts: it exits 0 when it ran, and prints PASS/FAIL per target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from benchreport import Cell, Cells, Report, classify
+from benchsuite import Sample, case_ids, clean_env, command, generate, run_pytest
+
+from pytest_bstm import __version__
+from pytest_bstm.emulator import Emulator
+
+PROJECT = "PR-1"
+SEED = {"projects": [{"identifier": PROJECT, "id": 1, "name": "Benchmark project"}]}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    bstm: bool
+    latency: float = 0.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="suite sizes (default 1000,10000)")
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs per scenario")
+    parser.add_argument("--quick", action="store_true", help="smoke run: sizes 200,1000, repeat 2")
+    parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
+    parser.add_argument(
+        "--xdist",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure every scenario with pytest-xdist -n N (plugin on the controller)",
+    )
+    parser.add_argument("--latency", type=float, default=0.1, help="injected seconds per request")
+    parser.add_argument("--modules", type=int, default=20, help="test modules in the suite")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per pytest process")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat = "200,1000", 2
+    args.size_list = [int(s) for s in args.sizes.split(",") if s.strip()]
+    return args
+
+
+class Bench:
+    """One emulator on loopback, shared by every measured process, reset before each one."""
+
+    def __init__(self, args: argparse.Namespace, root: Path) -> None:
+        self.args = args
+        self.root = root
+        self.emulator = Emulator(port=0, seed=SEED).start()
+        self.env = clean_env(
+            {
+                "BROWSERSTACK_USERNAME": self.emulator.username,
+                "BROWSERSTACK_ACCESS_KEY": self.emulator.access_key,
+            }
+        )
+        self.scenarios = [
+            Scenario("plain", bstm=False),
+            Scenario("bstm", bstm=True),
+            Scenario("bstm+latency", bstm=True, latency=args.latency),
+        ]
+        self.modes = ["serial"] + ([f"xdist-{args.xdist}"] if args.xdist else [])
+        self.cells: Cells = {}
+        self.commands: dict[str, str] = {}
+
+    def pytest_args(self, mode: str, scenario: Scenario) -> list[str]:
+        args = ["-p", "xdist.plugin", "-n", mode.split("-")[1]] if mode != "serial" else []
+        if scenario.bstm:
+            args += ["--bstm-project", PROJECT, "--bstm-url", self.emulator.url]
+        return args
+
+    def measure(self, suite: Path, size: int, mode: str, scenario: Scenario) -> Sample:
+        emu = self.emulator
+        emu.reset()
+        emu.add_test_cases(PROJECT, case_ids(size))
+        if scenario.latency:
+            emu.faults.latency(scenario.latency)
+        extra = self.pytest_args(mode, scenario)
+        self.commands.setdefault(f"{mode} {scenario.name}", shlex.join(command(suite, extra)))
+        sample = run_pytest(suite, extra, self.env, self.args.timeout)
+        emu.faults.clear()
+        shutil.rmtree(suite / ".bstm", ignore_errors=True)
+        sample.requests, sample.other_requests = classify(emu.requests)
+        runs = emu.runs(PROJECT)
+        sample.runs_created = len(runs)
+        if runs:
+            sample.results_stored = sum(len(emu.results(r["identifier"])) for r in runs)
+            sample.run_closed = all(r["active_state"] == "closed" for r in runs)
+        if not sample.ok or sample.tests != size:
+            print(
+                f"\n!! {mode} {scenario.name} N={size}: exit {sample.returncode}, "
+                f"{sample.tests} tests seen\n   {self.commands[f'{mode} {scenario.name}']}\n"
+                + sample.output_tail,
+                flush=True,
+            )
+        return sample
+
+    def run(self) -> None:
+        for size in self.args.size_list:
+            started = time.perf_counter()
+            suite = generate(self.root, size, self.args.modules)
+            print(f"N={size}: suite generated in {time.perf_counter() - started:.2f}s", flush=True)
+            for mode in self.modes:
+                for scenario in self.scenarios[:2]:  # warm-up: bytecode, disk cache
+                    self.measure(suite, size, mode, scenario)
+                for i in range(self.args.repeat):
+                    for scenario in self.scenarios:
+                        sample = self.measure(suite, size, mode, scenario)
+                        key = (mode, size, scenario.name)
+                        self.cells.setdefault(
+                            key, Cell(mode, size, scenario.name, [])
+                        ).samples.append(sample)
+                        tail = "-" if sample.tail is None else f"{sample.tail:.3f}"
+                        print(
+                            f"  {mode:>8} N={size:<6} #{i + 1} {scenario.name:<13} "
+                            f"wall {sample.wall:7.2f}s  tail {tail}s  "
+                            f"requests {sum(sample.requests.values())}",
+                            flush=True,
+                        )
+
+    def close(self) -> None:
+        self.emulator.stop()
+
+
+def environment(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
+    return {
+        "command": shlex.join([sys.executable, "bench/overhead.py", *argv]),
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "pytest": pytest.__version__,
+        "pytest_bstm": __version__,
+        "sizes": args.size_list,
+        "repeat": args.repeat,
+        "latency_s": args.latency,
+        "xdist": args.xdist,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    env = environment(args, argv)
+    print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()), flush=True)
+    with tempfile.TemporaryDirectory(prefix="bstm-bench-") as tmp:
+        bench = Bench(args, Path(tmp))
+        try:
+            bench.run()
+        finally:
+            bench.close()
+    report = Report(bench.cells, bench.modes, args.size_list)
+    sections = [
+        ("Wall time per pytest process (median seconds)", report.wall()),
+        ("Last test to process exit (median seconds)", report.tail()),
+        ("Peak memory of the pytest process (median VmHWM)", report.memory()),
+        ("API requests per session (bstm scenarios)", report.requests()),
+    ]
+    for title, text in sections:
+        print(f"\n{title}\n{text}")
+    print("\nCommands (one per scenario):")
+    for name, cmd in bench.commands.items():
+        print(f"  {name}: {cmd}")
+    print("\nTargets:")
+    for v in report.verdicts:
+        state = "n/a " if v["ok"] is None else ("PASS" if v["ok"] else "FAIL")
+        value = "-" if v["value"] is None else f"{v['value']:.3f}"
+        print(f"  {state}  {v['target']}: {value} <= {v['limit']:.3f}")
+    if args.json:
+        data = {
+            "environment": env,
+            "cells": [c.as_json() for c in bench.cells.values()],
+            "targets": report.verdicts,
+        }
+        Path(args.json).write_text(json.dumps(data, indent=2), encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
