@@ -49,7 +49,9 @@ OPTIONS: tuple[Option, ...] = (
         env="BSTM_URL",
         default=DEFAULT_URL,
     ),
-    Option("--bstm-run", "Report into this existing run (join it).", metavar="TR-N"),
+    Option(
+        "--bstm-run", "Report into this existing run (join it).", metavar="TR-N", env="BSTM_RUN"
+    ),
     Option("--bstm-clone", "Clone this run, then report into the clone.", metavar="TR-N"),
     Option(
         "--bstm-clone-statuses",

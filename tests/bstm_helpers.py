@@ -20,7 +20,14 @@ class Inner:
         mp.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
         mp.setenv("BROWSERSTACK_USERNAME", emulator.username)
         mp.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
-        for name in ("BSTM_PROJECT", "BSTM_URL", "GITHUB_RUN_ID", "CI_JOB_URL", "BUILD_URL"):
+        for name in (
+            "BSTM_PROJECT",
+            "BSTM_URL",
+            "BSTM_RUN",
+            "GITHUB_RUN_ID",
+            "CI_JOB_URL",
+            "BUILD_URL",
+        ):
             mp.delenv(name, raising=False)
 
     def args(self, *extra: str, project: str | None = "PR-1") -> list[str]:
