@@ -54,12 +54,15 @@ def serve(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"pytest-bstm emulator: cannot start: {exc}", file=sys.stderr)
         return 1
-    print(f"pytest-bstm emulator serving on {emulator.url} (user: {emulator.username})", flush=True)
     try:
         previous = signal.signal(signal.SIGTERM, _interrupt)
     except ValueError:  # not the main thread
         previous = None
     try:
+        print(
+            f"pytest-bstm emulator serving on {emulator.url} (user: {emulator.username})",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
