@@ -15,6 +15,9 @@ from pytest_bstm import cli_common as c
 from pytest_bstm.api import models
 from pytest_bstm.settings import render_run_name
 
+# statuses in the progress line; custom ones come before "untested"
+PROGRESS_ORDER = ("passed", "failed", "blocked", "retest", "skipped", "in_progress", "untested")
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     runs = commands.add_parser("runs", help="list, show, create, clone, close or delete runs")
@@ -166,7 +169,9 @@ def show_run(args: argparse.Namespace) -> int:
 
 def progress(counts: Mapping[str, int], total: int) -> str:
     """``4/12 executed (33%): 3 passed, 1 failed, 8 untested``."""
-    parts = [f"{n} {status}" for status, n in counts.items() if n]
+    order = {s: i for i, s in enumerate(PROGRESS_ORDER)}
+    ranked = sorted(counts.items(), key=lambda item: order.get(item[0], len(order) - 1.5))
+    parts = [f"{n} {status}" for status, n in ranked if n]
     if not parts:
         return ""
     untested = counts.get("untested", 0)
