@@ -334,7 +334,8 @@ def _every_subcommand(journal: Path) -> list[list[str]]:
 def _journal(tmp_path: Path) -> Path:
     tmp_path.mkdir()
     path = tmp_path / "journal.jsonl"
-    record = {"type": "result", "key": "00000000000000aa", "project": "PR-1", "run": "TR-1"}
+    record: dict[str, object] = {"type": "result", "key": "00000000000000aa", "project": "PR-1"}
+    record["run"] = "TR-1"
     record.update(case="TC-1", configuration=None, status="passed", nodeids=["t.py::test"])
     record["description"] = "ok [pytest-bstm 00000000000000aa]"
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")

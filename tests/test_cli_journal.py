@@ -1,0 +1,321 @@
+"""``bstm journal upload``: each unsent journal result reaches its run exactly once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pytest_bstm import journal
+from pytest_bstm.api import Client, models
+from pytest_bstm.cli import main
+from pytest_bstm.emulator import Emulator
+from pytest_bstm.outcomes import Result
+from pytest_bstm.uploader import journal_record
+
+Bstm = Callable[..., tuple[int, str, str]]
+POST_RESULTS = ("POST", "/api/v2/projects/PR-1/test-runs/TR-1/results")
+
+
+@pytest.fixture
+def bstm(capsys: pytest.CaptureFixture[str]) -> Bstm:
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Credentials set; no BSTM_URL / BSTM_PROJECT: the journal says where results go."""
+    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
+    monkeypatch.delenv("BSTM_URL", raising=False)
+    monkeypatch.delenv("BSTM_PROJECT", raising=False)
+    return emulator
+
+
+def client_for(emulator: Emulator) -> Client:
+    return Client(base_url=emulator.url, username=emulator.username, access_key=emulator.access_key)
+
+
+def new_run(emulator: Emulator, cases: list[str]) -> str:
+    with client_for(emulator) as client:
+        return client.create_run("PR-1", models.NewTestRun(name="R", test_cases=cases)).identifier
+
+
+def result(n: int, case: str, status: str = "passed", config: int | None = None) -> Result:
+    key = f"{n:016x}"
+    return Result(
+        case_id=case,
+        configuration_id=config,
+        status=status,
+        description=f"test_{n} {status}\n\n[pytest-bstm {key}]",
+        nodeids=[f"tests/test_app.py::test_{n}"],
+        key=key,
+    )
+
+
+def write_journal(
+    path: Path,
+    emulator: Emulator,
+    results: list[Result],
+    *,
+    sent: tuple[int, ...] = (),
+    run: str | None = "TR-1",
+    session: bool = True,
+) -> Path:
+    """A journal as a session leaves it: session record, results, some marked sent."""
+    writer = journal.Journal(path)
+    if session:
+        writer.session(project="PR-1", run=run, url=emulator.url, token="t0k3n")
+    writer.results([journal_record(r, "PR-1", run) for r in results])
+    writer.sent([results[i].key for i in sent])
+    writer.close()
+    return path
+
+
+def stored(emulator: Emulator, run_id: str = "TR-1") -> list[tuple[str, int | None, str]]:
+    return sorted(
+        (r["test_case_id"], r["configuration_id"], r["status"]) for r in emulator.results(run_id)
+    )
+
+
+def posts(emulator: Emulator) -> list[dict[str, object]]:
+    return [r for r in emulator.requests if (r["method"], r["path"]) == POST_RESULTS]
+
+
+# -- exactly once ----------------------------------------------------------------------------
+
+
+def test_uploads_exactly_the_unsent_results_once(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    new_run(env, ["TC-1", "TC-2", "TC-3", "TC-4"])
+    results = [
+        result(1, "TC-1"),
+        result(2, "TC-2", "failed"),
+        result(3, "TC-3"),
+        result(4, "TC-4", "blocked"),
+    ]
+    path = write_journal(tmp_path / "j.jsonl", env, results, sent=(0,))
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert out == f"uploaded 3 results to TR-1 (1 passed, 1 failed, 1 blocked); 0 left in {path}\n"
+    assert stored(env) == [
+        ("TC-2", None, "failed"),
+        ("TC-3", None, "passed"),
+        ("TC-4", None, "blocked"),
+    ]
+    assert journal.read(path).sent == {r.key for r in results}
+    before = len(env.requests)
+    assert bstm("journal", "upload", str(path)) == (0, "nothing to upload\n", "")
+    assert len(env.requests) == before
+    assert len(env.results("TR-1")) == 3
+
+
+def test_adds_missing_pairs_and_keeps_existing_results(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1"])
+    with client_for(env) as client:
+        client.add_results("PR-1", "TR-1", [models.ResultIn(test_case_id="TC-1", status="failed")])
+    results = [result(1, "TC-1"), result(2, "TC-5", config=101), result(3, "TC-6")]
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    code, out, _ = bstm("journal", "upload", str(path))
+    assert code == 0, out
+    pairs = {(c["test_case_id"], c["configuration_id"]) for c in env.run_cases("TR-1")}
+    assert pairs == {("TC-1", None), ("TC-5", 101), ("TC-6", None)}
+    assert stored(env) == [
+        ("TC-1", None, "failed"),
+        ("TC-1", None, "passed"),
+        ("TC-5", 101, "passed"),
+        ("TC-6", None, "passed"),
+    ]
+    changes = [r for r in env.requests if r["path"].endswith("/update-test-cases")]
+    assert all(c["body"]["test_run"]["preserve_existing_results"] is True for c in changes)
+
+
+def test_batches_hold_at_most_300_results_and_one_per_pair(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    env.add_test_cases("PR-1", [f"TC-{i}" for i in range(61, 371)])
+    cases = [f"TC-{i}" for i in range(1, 371)]
+    new_run(env, cases)
+    results = [result(i, case) for i, case in enumerate(cases)]
+    results.insert(10, result(999, "TC-1", "failed"))  # a second TC-1 result (a later session)
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    code, out, _ = bstm("journal", "upload", str(path))
+    assert code == 0, out
+    sizes = [len(p["body"]["results"]) for p in posts(env)]  # type: ignore[index]
+    assert sizes == [10, 300, 61]
+    assert len(env.results("TR-1")) == 371
+    latest = {c["test_case_id"]: c["latest_status"] for c in env.run_cases("TR-1")}
+    assert latest["TC-1"] == "failed"
+
+
+# -- where results go ------------------------------------------------------------------------
+
+
+def test_run_option_overrides_the_journal_run(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    new_run(env, ["TC-1"])
+    new_run(env, ["TC-1"])
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2")])
+    code, out, _ = bstm("journal", "upload", str(path), "--run", "TR-2", "--url", env.url)
+    assert code == 0
+    assert out.startswith("uploaded 2 results to TR-2 (2 passed, 0 failed); 0 left")
+    assert env.results("TR-1") == []
+    assert stored(env, "TR-2") == [("TC-1", None, "passed"), ("TC-2", None, "passed")]
+
+
+def test_journal_without_a_run_asks_for_run_option(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")], run=None, session=False)
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, out) == (2, "")
+    assert "bstm runs create --project PR-1" in err
+    assert "--run" in err
+    new_run(env, ["TC-1"])
+    code, out, _ = bstm("journal", "upload", str(path), "--run", "TR-1", "--url", env.url)
+    assert code == 0
+    assert stored(env) == [("TC-1", None, "passed")]
+
+
+def test_closed_run_suggests_a_new_run(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    new_run(env, ["TC-1"])
+    with client_for(env) as client:
+        client.close_run("PR-1", "TR-1")
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2")])
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "run TR-1 is closed" in err
+    assert "bstm runs create --project PR-1" in err
+    assert "--run" in err
+    assert out == f"uploaded 0 results to TR-1 (0 passed, 0 failed); 2 left in {path}\n"
+    assert journal.read(path).sent == set()
+
+
+def test_run_closed_during_upload_stops_with_the_same_advice(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1"])
+    env.faults.fail(status=404, times=1, path_contains="/results")
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")])
+    code, _, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "bstm runs create" in err
+    assert err.count("\n") == 1
+
+
+def test_dry_run_sends_nothing(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    path = write_journal(
+        tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2", "failed")]
+    )
+    code, out, _ = bstm("journal", "upload", str(path), "--dry-run")
+    assert (code, out) == (0, "would upload 2 results to TR-1 (1 passed, 1 failed)\n")
+    assert env.requests == []
+    assert journal.read(path).sent == set()
+
+
+def test_missing_journal_is_a_usage_error(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    code, _, err = bstm("journal", "upload", str(tmp_path / "nope.jsonl"))
+    assert code == 2
+    assert err.startswith("bstm: error: cannot read journal")
+
+
+# -- rejected results and lost answers -------------------------------------------------------
+
+
+def test_a_400_batch_is_split_to_isolate_the_offender(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, [f"TC-{i}" for i in range(1, 9)])
+    results = [result(i, f"TC-{i}") for i in range(1, 9)]
+    results[4] = result(5, "TC-5", "exploded")  # not a status the service knows: 400
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert out == f"uploaded 7 results to TR-1 (7 passed, 0 failed); 1 rejected; 0 left in {path}\n"
+    assert "rejected TC-5 [tests/test_app.py::test_5]" in err
+    assert "exploded" in err
+    assert [case for case, _, _ in stored(env)] == [f"TC-{i}" for i in (1, 2, 3, 4, 6, 7, 8)]
+    state = journal.read(path)
+    assert set(state.rejected) == {results[4].key}
+    assert bstm("journal", "upload", str(path)) == (0, "nothing to upload\n", "")
+
+
+def test_unknown_cases_are_rejected_not_sent(env: Emulator, bstm: Bstm, tmp_path: Path) -> None:
+    new_run(env, ["TC-1"])
+    results = [result(1, "TC-1"), result(2, "TC-9999"), result(3, "TC-2", config=999)]
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "1 passed" in out
+    assert "test case TC-9999 is not in project PR-1" in err
+    assert "configuration 999 does not exist" in err
+    assert stored(env) == [("TC-1", None, "passed")]
+    assert set(journal.read(path).rejected) == {results[1].key, results[2].key}
+
+
+def test_lost_answer_is_reconciled_without_duplicates(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1", "TC-2", "TC-3"])
+    results = [result(1, "TC-1"), result(2, "TC-2"), result(3, "TC-3", "failed")]
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    env.faults.drop(times=1, after_processing=True, path_contains="/results")
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert out.startswith("uploaded 3 results to TR-1 (2 passed, 1 failed); 0 left")
+    assert stored(env) == [
+        ("TC-1", None, "passed"),
+        ("TC-2", None, "passed"),
+        ("TC-3", None, "failed"),
+    ]
+    assert len(posts(env)) == 1
+    assert bstm("journal", "upload", str(path))[1] == "nothing to upload\n"
+
+
+def test_lost_answer_before_processing_is_sent_again(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1", "TC-2"])
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2")])
+    env.faults.drop(times=1, after_processing=False, methods=["POST"], path_contains="/results")
+    code, _, _ = bstm("journal", "upload", str(path))
+    assert code == 0
+    assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "passed")]
+    assert len(posts(env)) == 2
+
+
+def test_unmarked_result_is_not_resent_after_a_lost_answer(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1"])
+    plain = result(1, "TC-1")
+    plain.description = "edited by a hook, no marker"
+    path = write_journal(tmp_path / "j.jsonl", env, [plain])
+    env.faults.drop(times=1, after_processing=True, path_contains="/results")
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "may have reached TR-1" in err
+    assert "1 left" in out
+    assert len(env.results("TR-1")) == 1
+
+
+def test_wrong_credentials_leave_everything_in_the_journal(
+    env: Emulator, bstm: Bstm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_run(env, ["TC-1"])
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", "wrong-key")
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")])
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "HTTP 401" in err
+    assert out.endswith(f"1 left in {path}\n")
+    record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["type"] == "result"
