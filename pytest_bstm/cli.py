@@ -49,7 +49,7 @@ def _exit_code(exc: SystemExit) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"bstm: error: {message}", file=sys.stderr, flush=True)
+    c.err(f"error: {message}")
     return code
 
 

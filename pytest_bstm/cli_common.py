@@ -177,8 +177,16 @@ def out(text: str = "") -> None:
     print(text, flush=True)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line, with the access key (should a message ever hold it) masked."""
+    key = os.environ.get(ACCESS_KEY_ENV, "")
+    if len(key) >= 4:
+        text = text.replace(key, "***")
+    return " ".join(text.split())
+
+
 def err(text: str) -> None:
-    print(f"bstm: {text}", file=sys.stderr, flush=True)
+    print(f"bstm: {one_line(text)}", file=sys.stderr, flush=True)
 
 
 def print_json(data: Any) -> None:

@@ -93,7 +93,9 @@ class Replay:
             chunk = ids[start : start + CASE_QUERY_CHUNK]
             cases = self.client.iter_project_test_cases(self.project, test_case_id=chunk)
             known.update(case.identifier for case in cases)
-        configurations = {cfg.id for cfg in self.client.iter_configurations()}
+        configurations: set[int] = set()
+        if any(r.configuration_id is not None for r in results):
+            configurations = {cfg.id for cfg in self.client.iter_configurations()}
         kept: list[Result] = []
         for r in results:
             if r.case_id not in known:

@@ -391,3 +391,13 @@ def test_emulator_subcommand_serves_until_terminated() -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
     assert line.startswith("pytest-bstm emulator serving on http://127.0.0.1:")
+
+
+def test_error_lines_are_single_lines_with_the_key_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_bstm import cli_common
+
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", SECRET)
+    cli_common.err(f"error: the service said\n  key {SECRET} is wrong")
+    assert capsys.readouterr().err == "bstm: error: the service said key *** is wrong\n"
