@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -319,3 +320,38 @@ def test_wrong_credentials_leave_everything_in_the_journal(
     assert out.endswith(f"1 left in {path}\n")
     record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
     assert record["type"] == "result"
+
+
+def test_uploads_what_a_plugin_session_could_not_send(
+    env: Emulator, bstm: Bstm, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one(): pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two(): assert False
+        """
+    )
+    env.faults.fail_rate(status=503, probability=1.0, methods=["POST"], path_contains="/results")
+    path = pytester.path / "journal.jsonl"
+    inner = pytester.runpytest_inprocess(
+        "-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "--bstm-url", env.url,
+        "--bstm-project", "PR-1", "--bstm-journal", str(path), "--bstm-drain-timeout", "1",
+        "--bstm-no-close",
+    )  # fmt: skip
+    inner.assert_outcomes(passed=1, failed=1)
+    assert env.results("TR-1") == []
+    for thread in threading.enumerate():  # the inner session's sender gives up on its own
+        if thread.name == "pytest-bstm-upload":
+            thread.join(timeout=30)
+    env.faults.clear()
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert out == f"uploaded 2 results to TR-1 (1 passed, 1 failed); 0 left in {path}\n"
+    assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
+    assert bstm("journal", "upload", str(path))[1] == "nothing to upload\n"
