@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-COV_FAIL_UNDER ?= 85
+COV_FAIL_UNDER ?= 90
 
 .PHONY: venv test lint typecheck unit demo bench clean
 
@@ -22,10 +22,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pytest_bstm
 
+# coverage runs pytest itself (not pytest-cov) so that import-time lines of the plugin, loaded
+# through its entry point before any plugin starts, count too; subprocesses are measured as well.
 unit: $(STAMP)
 	rm -f .coverage .coverage.*
-	$(BIN)/python -m pytest -p no:cacheprovider --cov=pytest_bstm --cov-branch \
-		--cov-report=term --cov-fail-under=$(COV_FAIL_UNDER) $(PYTEST_ARGS)
+	$(BIN)/coverage run -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=$(COV_FAIL_UNDER)
 
 # pytest exits 5 when it collected nothing; make treats any non-zero exit as a failure.
 test: lint typecheck unit

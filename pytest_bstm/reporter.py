@@ -292,6 +292,11 @@ class Reporter:
         if s.pending:
             for err in stats.errors[-3:]:
                 s.error(f"upload failed: {err}")
+            if not stats.errors and not stats.stopped:
+                s.error(
+                    f"uploads did not finish within the drain timeout "
+                    f"({self.settings.drain_timeout:g}s; raise --bstm-drain-timeout)"
+                )
 
     def _emulator_view(self) -> None:
         emu, run = self.emulator, self.summary.run
