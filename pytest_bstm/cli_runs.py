@@ -121,12 +121,18 @@ def list_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def state_of(run: models.TestRun) -> str:
+    """``in_progress``, or ``done (closed)`` for a closed run whose state says otherwise."""
+    state = run.run_state or "-"
+    if run.active_state == "closed" and state != "closed":
+        state += " (closed)"
+    return state
+
+
 def table(runs: list[models.TestRun]) -> str:
     rows = [("ID", "STATE", "CASES", "CREATED", "NAME")]
     for run in runs:
-        state = run.run_state or "-"
-        if run.active_state == "closed":
-            state += " (closed)"
+        state = state_of(run)
         count = "-" if run.test_cases_count is None else str(run.test_cases_count)
         rows.append((run.identifier, state, count, (run.created_at or "-")[:10], run.name or ""))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -149,7 +155,7 @@ def show_run(args: argparse.Namespace) -> int:
     c.out(f"{run.identifier}  {run.name or ''}".rstrip())
     fields = {
         "project": run.project_id or args.project,
-        "state": f"{run.run_state or '-'} ({run.active_state or 'active'})",
+        "state": state_of(run),
         "assignee": run.assignee,
         "tags": ", ".join(run.tags),
         "issues": ", ".join(run.issues),
