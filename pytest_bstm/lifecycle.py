@@ -122,6 +122,7 @@ class Lifecycle:
         self.added = 0
         self.removed = 0
         self.assigned = 0
+        self.maybe_created = False  # a create whose answer was lost
 
     @property
     def project(self) -> str:
@@ -154,12 +155,15 @@ class Lifecycle:
         payload = create_payload(self.settings, plan, self.token)
         self.config.hook.pytest_bstm_run_payload(config=self.config, payload=payload)
         body = models.NewTestRun(**payload)
-        started = dt.date.today() - dt.timedelta(days=1)
+        since = dt.date.today() - dt.timedelta(days=1)
+        found = self._find_created(payload["name"], since) if self.maybe_created else None
         try:
-            run = self.client.create_run(self.project, body)
+            run = found or self.client.create_run(self.project, body)
         except errors.AmbiguousRequestError:
-            found = self._find_created(payload["name"], started)
+            self.maybe_created = True
+            found = self._find_created(payload["name"], since)
             run = found if found is not None else self.client.create_run(self.project, body)
+        self.maybe_created = False
         self.added = len(plan.pairs)
         return RunInfo(self.project, run.identifier, run.name, "create", run.web_url, created=True)
 

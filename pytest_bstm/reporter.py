@@ -35,9 +35,15 @@ if TYPE_CHECKING:
 
 __all__ = ["Reporter", "RunInfo"]
 
-START_RETRY = RetryPolicy(attempts=3, backoff=0.5, backoff_max=4.0, deadline=20.0)
+START_RETRY = RetryPolicy(attempts=5, backoff=0.25, backoff_max=4.0, deadline=20.0)
 UPLOAD_RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
 FAILURES = (errors.BstmError, ChangeNotVisibleError)
+TRANSIENT = (
+    errors.TransportError,
+    errors.ServerError,
+    errors.RateLimitError,
+    ChangeNotVisibleError,
+)
 
 
 def _hint(exc: BaseException) -> str:
@@ -68,6 +74,7 @@ class Reporter:
         self.xdist_dir: str | None = None
         self.broken = False
         self.aborted = False
+        self.retry_plan: Plan | None = None
         self.dry_results: collections.Counter[str] = collections.Counter()
 
     # -- session start -----------------------------------------------------------------------
@@ -122,6 +129,8 @@ class Reporter:
         assert self.lifecycle is not None
         try:
             self.existing = self.lifecycle.existing()
+        except TRANSIENT as exc:
+            self.summary.notes.append(f"the service failed at session start: {exc}")
         except FAILURES as exc:
             self._fail(f"could not {self.settings.mode} run", exc)
 
@@ -177,9 +186,11 @@ class Reporter:
             return
         try:
             self._prepare(plan)
+        except TRANSIENT as exc:
+            self.retry_plan = plan  # results queue up; the session end tries again
+            self.summary.notes.append(f"the service failed at session start: {exc}")
         except FAILURES as exc:
             self._fail("could not prepare the run", exc)
-            self.uploader.start(None, set(), None)
 
     def _prepare(self, plan: Plan) -> None:
         lc = self.lifecycle
@@ -252,6 +263,11 @@ class Reporter:
                 shown[0] = time.monotonic()
                 tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s)")
 
+        if self.retry_plan is not None:
+            try:
+                self._prepare(self.retry_plan)
+            except FAILURES as exc:
+                self._fail("could not prepare the run (at session start, nor at its end)", exc)
         if self.dry_results:
             counts = ", ".join(f"{n} {st}" for st, n in sorted(self.dry_results.items()))
             self.summary.dry_run_calls.append(f"results that would be uploaded: {counts}")
@@ -292,7 +308,7 @@ class Reporter:
         if s.pending:
             for err in stats.errors[-3:]:
                 s.error(f"upload failed: {err}")
-            if not stats.errors and not stats.stopped:
+            if not stats.errors and not stats.stopped and self.uploader.run_id is not None:
                 s.error(
                     f"uploads did not finish within the drain timeout "
                     f"({self.settings.drain_timeout:g}s; raise --bstm-drain-timeout)"

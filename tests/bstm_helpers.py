@@ -9,6 +9,7 @@ import pytest
 from pytest_bstm.emulator import Emulator
 
 API = "/api/v2/projects/PR-1/test-runs"
+CURRENT: Emulator | None = None  # lets an in-process inner session reach the outer emulator
 
 
 class Inner:
