@@ -209,6 +209,7 @@ class Uploader:
                 self.journal.rejected([r.key for r in unknown], "test case not in project")
                 self._done(unknown)
                 batch = [r for r in batch if r.case_id in self._project_cases]
+        self.journal.sync()  # a batch boundary: what is about to be sent is on disk
         try:
             self._ensure_pairs(batch)
             self._post(batch)
