@@ -201,3 +201,25 @@ def test_custom_hooks_reach_the_service(emulator: Emulator) -> None:
         assert result["custom_fields"] == {"component": "payments"}
         assert result["issues"] == ["SHOP-100"]
     assert results["TC-46"]["status"] == "skipped"
+
+
+@pytest.mark.usefixtures("leaves_no_files")
+def test_xdist_flaky_test_reports_its_final_attempt(emulator: Emulator) -> None:
+    """The xdist example against a separate emulator: the rerun is passed, with its history."""
+    env = clean_env(
+        BROWSERSTACK_USERNAME=emulator.username, BROWSERSTACK_ACCESS_KEY=emulator.access_key
+    )
+    args = [sys.executable, "-m", "pytest", "-p", "bstm", "-p", "no:cacheprovider"]
+    args += ["-p", "xdist", "-n", "2", "-p", "rerunfailures", "--reruns", "1"]
+    proc = run([*args, "--bstm-url", emulator.url], EXAMPLES / "xdist", env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (created,) = emulator.runs("PR-1")
+    results = {r["test_case_id"]: r for r in emulator.results(created["identifier"])}
+    assert {case: r["status"] for case, r in results.items()} == {
+        "TC-21": "passed",
+        "TC-22": "passed",
+        "TC-23": "passed",
+        "TC-24": "passed",
+        "TC-25": "skipped",
+    }
+    assert "rerun: attempt 1 failed" in results["TC-24"]["description"]
