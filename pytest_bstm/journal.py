@@ -35,12 +35,20 @@ class Journal:
         lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
         with self._lock:
             if self._file is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = self.path.open("a", encoding="utf-8")
+                self._file = self._open()
             self._file.write(lines)
             self._file.flush()
             if sync:
                 os.fsync(self._file.fileno())
+
+    def _open(self) -> IO[str]:
+        for _ in range(3):  # another session may remove an empty .bstm/ in between
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                return self.path.open("a", encoding="utf-8")
+            except FileNotFoundError:
+                continue
+        return self.path.open("a", encoding="utf-8")
 
     def session(self, **fields: Any) -> None:
         self._write([{"type": "session", **fields}], sync=True)
