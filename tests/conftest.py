@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from bstm_helpers import Inner
 
 from pytest_bstm.emulator import Emulator
 
@@ -53,3 +54,9 @@ def emulator_api(emulator: Emulator) -> Iterator[requests.Session]:
     with _ApiSession(emulator.url + "/api/v2") as session:
         session.auth = (emulator.username, emulator.access_key)
         yield session
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
+    """Hermetic inner pytest sessions reporting to the reset emulator (see bstm_helpers)."""
+    return Inner(pytester, emulator, monkeypatch)

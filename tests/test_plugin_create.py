@@ -5,14 +5,6 @@ from __future__ import annotations
 import pytest
 from bstm_helpers import API, Inner
 
-from pytest_bstm.emulator import Emulator
-
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
-
-
 THREE = """
 import pytest
 

@@ -10,11 +10,6 @@ from pytest_bstm.emulator import Emulator
 
 
 @pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
-
-
-@pytest.fixture
 def client(emulator: Emulator) -> Client:
     return Client(base_url=emulator.url, username=emulator.username, access_key=emulator.access_key)
 

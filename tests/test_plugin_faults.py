@@ -11,12 +11,6 @@ from bstm_helpers import API, Inner
 from pytest_bstm.emulator import Emulator
 from pytest_bstm.journal import read
 
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
-
-
 THREE = """
 import pytest
 

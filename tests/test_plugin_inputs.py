@@ -6,13 +6,6 @@ import pytest
 from bstm_helpers import Inner
 
 from pytest_bstm.ci import build_url
-from pytest_bstm.emulator import Emulator
-
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
-
 
 ONE = """
 import pytest

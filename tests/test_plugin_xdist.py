@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 from bstm_helpers import API, Inner
 
-from pytest_bstm.emulator import Emulator
-
 pytest.importorskip("xdist")
-
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
 
 
 def suite(n: int) -> str:

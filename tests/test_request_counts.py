@@ -7,13 +7,6 @@ import math
 import pytest
 from bstm_helpers import API, Inner
 
-from pytest_bstm.emulator import Emulator
-
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
-    return Inner(pytester, emulator, monkeypatch)
-
 
 @pytest.mark.parametrize("n", [1, 301, 650])
 def test_created_run_costs_lookup_create_batches_close(inner: Inner, n: int) -> None:
