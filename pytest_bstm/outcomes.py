@@ -81,7 +81,7 @@ def _excerpt(report: pytest.TestReport) -> str | None:
 class _TestState:
     def __init__(self) -> None:
         self.phases: dict[str, pytest.TestReport] = {}
-        self.refs: list[CaseRef] = []
+        self.properties: list[tuple[str, object]] = []
         self.earlier: list[str] = []
         self.rerun_pending = False
 
@@ -94,9 +94,7 @@ class OutcomeTracker:
 
     def add(self, report: pytest.TestReport) -> TestOutcome | None:
         state = self._tests.setdefault(report.nodeid, _TestState())
-        refs = refs_from_properties(report.user_properties)
-        if refs:
-            state.refs = refs
+        state.properties = report.user_properties  # parsed once, when the test ends
         if str(report.outcome) == "rerun":  # pytest-rerunfailures
             state.rerun_pending = True
             message = _short_message(report) or report.when
@@ -146,7 +144,7 @@ def _finish(nodeid: str, state: _TestState) -> TestOutcome:
         nodeid=nodeid,
         outcome=outcome,
         duration=duration,
-        refs=state.refs,
+        refs=refs_from_properties(state.properties),
         message=message,
         excerpt=_excerpt(culprit) if culprit is not None else None,
         earlier_attempts=state.earlier,

@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_bstm import hookspecs, mapping
 from pytest_bstm.options import add_options
-from pytest_bstm.reporter import Reporter
 from pytest_bstm.settings import Settings, is_enabled, resolve
 
-REPORTER_KEY = pytest.StashKey[Reporter]()
+if TYPE_CHECKING:
+    from pytest_bstm.reporter import Reporter
+
+REPORTER_KEY: pytest.StashKey[Reporter] = pytest.StashKey()
 RUN_FILE = "run.json"
 
 
@@ -75,6 +77,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         config.pluginmanager.register(WorkerMapper(config, settings), "bstm-worker")
         return
+    # imported only when enabled: the client stack (requests, pydantic) costs a plain run nothing
+    from pytest_bstm.reporter import Reporter  # noqa: PLC0415
+
     reporter = Reporter(config, settings)
     config.stash[REPORTER_KEY] = reporter
     config.pluginmanager.register(reporter, "bstm-reporter")
