@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -86,9 +87,10 @@ def generate(root: Path, size: int, modules: int = 20) -> Path:
 
 @dataclass
 class Sample:
-    """One pytest process: wall time, tail (last test to exit) and peak memory."""
+    """One pytest process: wall and CPU time, tail (last test to exit) and peak memory."""
 
     wall: float
+    cpu: float
     tail: float | None
     peak_kb: int | None
     returncode: int
@@ -113,9 +115,17 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     """The environment of a measured process: no autoloaded plugins, no ambient BSTM_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BSTM_")}
     env.pop("PYTEST_ADDOPTS", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # let the warm-up leave bytecode, as CI caches do
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env.update(extra)
     return env
+
+
+def _cpu_since(before: resource.struct_rusage) -> float:
+    """CPU seconds (user + system) of the children reaped since ``before``: the measured
+    process and, under xdist, its workers (one measured process runs at a time)."""
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: float) -> Sample:
@@ -123,6 +133,7 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
     probe = suite / ".bench-probe.json"
     probe.unlink(missing_ok=True)
     env = dict(env, BENCH_PROBE=str(probe))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -136,16 +147,19 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout if isinstance(exc.stdout, str) else ""
-        return Sample(time.perf_counter() - started, None, None, -9, None, out[-3000:])
+        wall = time.perf_counter() - started
+        return Sample(wall, _cpu_since(before), None, None, -9, None, out[-3000:])
     exited = time.time()
     wall = time.perf_counter() - started
+    cpu = _cpu_since(before)
     text = (proc.stdout or "") + (proc.stderr or "")
     try:
         data = json.loads(probe.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return Sample(wall, None, None, proc.returncode, None, text[-3000:])
+        return Sample(wall, cpu, None, None, proc.returncode, None, text[-3000:])
     return Sample(
         wall=wall,
+        cpu=cpu,
         tail=exited - float(data["last_teardown"]),
         peak_kb=int(data["peak_kb"]),
         returncode=proc.returncode,

@@ -38,7 +38,7 @@ class Scenario:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000", help="suite sizes (default 1000,10000)")
+    parser.add_argument("--sizes", help="suite sizes (default 1000,10000; --quick: 200,1000)")
     parser.add_argument("--repeat", type=int, default=5, help="measured runs per scenario")
     parser.add_argument("--quick", action="store_true", help="smoke run: sizes 200,1000, repeat 2")
     parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
@@ -54,8 +54,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per pytest process")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.repeat = "200,1000", 2
-    args.size_list = [int(s) for s in args.sizes.split(",") if s.strip()]
+        args.sizes, args.repeat = args.sizes or "200,1000", 2
+    args.size_list = [int(s) for s in (args.sizes or "1000,10000").split(",") if s.strip()]
     return args
 
 
@@ -131,7 +131,7 @@ class Bench:
                         tail = "-" if sample.tail is None else f"{sample.tail:.3f}"
                         print(
                             f"  {mode:>8} N={size:<6} #{i + 1} {scenario.name:<13} "
-                            f"wall {sample.wall:7.2f}s  tail {tail}s  "
+                            f"wall {sample.wall:7.2f}s  cpu {sample.cpu:6.2f}s  tail {tail}s  "
                             f"requests {sum(sample.requests.values())}",
                             flush=True,
                         )
@@ -152,6 +152,7 @@ def environment(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
         "repeat": args.repeat,
         "latency_s": args.latency,
         "xdist": args.xdist,
+        "loadavg_at_start": os.getloadavg()[0],
     }
 
 
@@ -166,9 +167,14 @@ def main(argv: list[str] | None = None) -> int:
             bench.run()
         finally:
             bench.close()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (other work skews wall times)")
     report = Report(bench.cells, bench.modes, args.size_list)
     sections = [
         ("Wall time per pytest process (median seconds)", report.wall()),
+        (
+            "CPU time of the pytest process and its workers (median seconds, informative)",
+            report.cpu(),
+        ),
         ("Last test to process exit (median seconds)", report.tail()),
         ("Peak memory of the pytest process (median VmHWM)", report.memory()),
         ("API requests per session (bstm scenarios)", report.requests()),
