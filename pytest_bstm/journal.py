@@ -30,10 +30,15 @@ class Journal:
         self.path = path
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
+        self._closed = False
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
         with self._lock:
+            if self._closed:  # a late write (a sender thread outliving the session)
+                with self._open() as late:
+                    late.write(lines)
+                return
             if self._file is None:
                 self._file = self._open()
             self._file.write(lines)
@@ -79,6 +84,7 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._file is not None:
                 self._file.close()
                 self._file = None

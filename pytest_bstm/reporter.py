@@ -28,7 +28,7 @@ from pytest_bstm.outcomes import Aggregator, Key, OutcomeTracker, make_result
 from pytest_bstm.runcases import ChangeNotVisibleError
 from pytest_bstm.settings import Settings
 from pytest_bstm.summary import Summary, render
-from pytest_bstm.uploader import Uploader
+from pytest_bstm.uploader import TRANSIENT, Target, Uploader
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
@@ -38,12 +38,6 @@ __all__ = ["Reporter", "RunInfo"]
 START_RETRY = RetryPolicy(attempts=5, backoff=0.25, backoff_max=4.0, deadline=20.0)
 UPLOAD_RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
 FAILURES = (errors.BstmError, ChangeNotVisibleError)
-TRANSIENT = (
-    errors.TransportError,
-    errors.ServerError,
-    errors.RateLimitError,
-    ChangeNotVisibleError,
-)
 
 
 def _hint(exc: BaseException) -> str:
@@ -74,7 +68,12 @@ class Reporter:
         self.xdist_dir: str | None = None
         self.broken = False
         self.aborted = False
-        self.retry_plan: Plan | None = None
+        self.plan = Plan()
+        self.known: set[str] | None = None
+        self.run_info: RunInfo | None = None
+        self.pairs: set[Key] = set()
+        self.ready: RunInfo | None = None
+        self.ready_fired = False
         self.dry_results: collections.Counter[str] = collections.Counter()
 
     # -- session start -----------------------------------------------------------------------
@@ -100,7 +99,8 @@ class Reporter:
         upload_client = Client(
             base_url=url, username=user, access_key=key, retry=UPLOAD_RETRY, timeout=30.0
         )
-        self.uploader.client = upload_client
+        self.uploader.attach(upload_client)
+        self.uploader.start()
         self.lifecycle = Lifecycle(s, self.client, self.config, self.token)
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
@@ -184,51 +184,80 @@ class Reporter:
             return
         if self.broken or self.lifecycle is None:
             return
-        try:
-            self._prepare(plan)
-        except TRANSIENT as exc:
-            self.retry_plan = plan  # results queue up; the session end tries again
-            self.summary.notes.append(f"the service failed at session start: {exc}")
-        except FAILURES as exc:
-            self._fail("could not prepare the run", exc)
+        self.plan = plan
+        if self.is_xdist_controller:
+            # prepared before any test runs, so workers can read the run ID from the first test
+            try:
+                target = self._prepare_step()
+            except TRANSIENT as exc:
+                self.uploader.prepare_retried = str(exc)
+            except FAILURES as exc:
+                self._fail("could not prepare the run", exc)
+                return
+            else:
+                if target is not None:
+                    self.uploader.set_run(*target)
+                return
+        # tests start at once; the sender thread prepares the run (retrying while the service
+        # fails) and only then sends the results queued meanwhile
+        self.uploader.prepare_with(self._prepare_step)
 
-    def _prepare(self, plan: Plan) -> None:
+    def _prepare_step(self) -> Target | None:
+        """Bring the run in line with the plan; resumable: a retry skips the steps done."""
         lc = self.lifecycle
         assert lc is not None
-        if self.emulator is not None:
-            self.emulator.add_test_cases(self.settings.project, sorted(plan.case_configs))
-            configs = {c for k in plan.pairs if (c := k[1]) is not None}
-            self.emulator.add_configurations([{"id": c, "name": f"Config {c}"} for c in configs])
-        known = lc.project_cases()
-        unknown = set(plan.case_configs) - known
-        self.summary.unknown = {c: plan.nodeids[c] for c in unknown}
-        plan = plan.without(unknown)
-        if self.existing is None and self.settings.mode != "create":
-            self.existing = lc.existing()
-        if self.existing is not None:
-            run, current = self.existing
-            pairs = lc.apply_delta(run, current, plan)
-        elif plan.pairs:
-            run = lc.create(plan)
-            pairs = set(plan.pairs)
-        else:
-            self.summary.notes.append("every mapped case is unknown: no run was created")
-            return
-        lc.assign(run, plan, pairs, created=self.settings.mode == "create")
+        if self.known is None:
+            if self.emulator is not None:
+                self._seed_emulator()
+            known = lc.project_cases()
+            unknown = set(self.plan.case_configs) - known
+            self.summary.unknown = {c: self.plan.nodeids[c] for c in unknown}
+            self.plan = self.plan.without(unknown)
+            self.known = known
+        plan = self.plan
+        if self.run_info is None:
+            if self.existing is None and self.settings.mode != "create":
+                self.existing = lc.existing()
+            if self.existing is not None:
+                run, current = self.existing
+                self.pairs = lc.apply_delta(run, current, plan)
+            elif plan.pairs:
+                run = lc.create(plan)
+                self.pairs = set(plan.pairs)
+            else:
+                self.summary.notes.append("every mapped case is unknown: no run was created")
+                return None
+            self.run_info = run
+        run = self.run_info
+        lc.assign(run, plan, self.pairs, created=self.settings.mode == "create")
         self.summary.run = run
         self.summary.added, self.summary.removed = lc.added, lc.removed
         self.summary.assigned = lc.assigned
         self.journal.session(
             project=self.settings.project, run=run.run_id, url=self.settings.url, token=self.token
         )
-        self.uploader.start(run.run_id, pairs, known)
         if self.xdist_dir is not None:
             run_file = Path(self.xdist_dir) / "run.json"
             run_file.write_text(json.dumps({"run": run.run_id}), encoding="utf-8")
-        self.config.hook.pytest_bstm_run_ready(config=self.config, run=run)
+        self.ready = run
+        return run.run_id, self.pairs, self.known
+
+    def _seed_emulator(self) -> None:
+        assert self.emulator is not None
+        plan = self.plan
+        self.emulator.add_test_cases(self.settings.project, sorted(plan.case_configs))
+        configs = {c for k in plan.pairs if (c := k[1]) is not None}
+        self.emulator.add_configurations([{"id": c, "name": f"Config {c}"} for c in configs])
+
+    def _fire_ready(self) -> None:
+        if self.ready is not None and not self.ready_fired:
+            self.ready_fired = True
+            self.config.hook.pytest_bstm_run_ready(config=self.config, run=self.ready)
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.ready_fired and self.ready is not None:
+            self._fire_ready()
         outcome = self.tracker.add(report)
         if outcome is not None and outcome.refs:
             for key, outcomes in self.agg.add(outcome):
@@ -263,15 +292,11 @@ class Reporter:
                 shown[0] = time.monotonic()
                 tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s)")
 
-        if self.retry_plan is not None:
-            try:
-                self._prepare(self.retry_plan)
-            except FAILURES as exc:
-                self._fail("could not prepare the run (at session start, nor at its end)", exc)
         if self.dry_results:
             counts = ", ".join(f"{n} {st}" for st, n in sorted(self.dry_results.items()))
             self.summary.dry_run_calls.append(f"results that would be uploaded: {counts}")
         self.uploader.finish(self.settings.drain_timeout, progress)
+        self._fire_ready()
         self._account()
         run = self.summary.run
         if run is not None and self.settings.close:
@@ -297,6 +322,14 @@ class Reporter:
 
     def _account(self) -> None:
         stats, s = self.uploader.stats, self.summary
+        up = self.uploader
+        if up.prepare_error:
+            self.broken = True
+            s.error(f"could not prepare the run: {up.prepare_error}{_hint(up.prepare_error)}")
+        elif up.prepare_retried and up.run_id is None:
+            s.error(f"could not prepare the run: {up.prepare_retried}")
+        elif up.prepare_retried:
+            s.notes.append(f"the service failed at session start: {up.prepare_retried}")
         s.uploaded.update(stats.sent)
         s.pending = len(self.uploader.pending)
         for r in stats.unknown:
@@ -338,6 +371,7 @@ class Reporter:
         render(self.summary, terminalreporter, self.config.get_verbosity())
 
     def shutdown(self) -> None:
+        self.uploader.stop()
         self.journal.close()
         for client in (self.client, self.uploader.client):
             if client is not None:

@@ -71,8 +71,23 @@ def _size(result: Result) -> int:
     return len(result.description) + 200 + len(json.dumps(result.custom_fields or {}))
 
 
+class UploadStopped(Exception):
+    """The session ended while the thread waited to retry; nothing more is sent."""
+
+
+Target = tuple[str, set[Key], "set[str] | None"]
+Preparer = Callable[[], "Target | None"]
+TRANSIENT = (
+    errors.TransportError,
+    errors.ServerError,
+    errors.RateLimitError,
+    ChangeNotVisibleError,
+    UploadStopped,
+)
+
+
 class Uploader:
-    """Owns the queue, the journal writes and the sender thread."""
+    """Owns the journal writes, the queue, and the thread that prepares the run and sends."""
 
     def __init__(
         self,
@@ -94,6 +109,9 @@ class Uploader:
         self.retry_pause = retry_pause
         self.stats = UploadStats()
         self.run_id: str | None = None
+        self.prepare_error: Exception | None = None
+        self.prepare_retried: str | None = None
+        self._preparer: Preparer | None = None
         self._pairs: set[Key] = set()
         self._project_cases: set[str] | None = None
         self._queue: queue.SimpleQueue[Result] = queue.SimpleQueue()
@@ -104,21 +122,40 @@ class Uploader:
         self._thread: threading.Thread | None = None
 
     # -- main thread -------------------------------------------------------------------------
-    def start(self, run_id: str | None, pairs: set[Key], project_cases: set[str] | None) -> None:
-        self.run_id = run_id
+    def attach(self, client: Client) -> None:
+        """Use ``client``, whose retry waits end as soon as the session stops waiting."""
+        client._sleep = self._wait  # the client's seam for its retry waits
+        self.client = client
+
+    def _wait(self, seconds: float) -> None:
+        if self._abort.wait(seconds):
+            raise UploadStopped
+
+    def start(self) -> None:
+        """Start the sender thread; it sends once it has a run."""
+        self._thread = threading.Thread(target=self._loop, name="pytest-bstm-upload", daemon=True)
+        self._thread.start()
+
+    def set_run(self, run_id: str, pairs: set[Key], project_cases: set[str] | None) -> None:
         self._pairs = set(pairs)
         self._project_cases = project_cases
-        if run_id is not None and self.client is not None:
-            self._thread = threading.Thread(
-                target=self._loop, name="pytest-bstm-upload", daemon=True
-            )
-            self._thread.start()
+        self.run_id = run_id
+
+    def prepare_with(self, preparer: Preparer) -> None:
+        """Let the thread prepare the run (retrying while the service fails) before sending."""
+        self._preparer = preparer
 
     def submit(self, result: Result) -> None:
+        """Journal one result (flushed, so a killed process keeps it) and queue it."""
         self.journal.results([journal_record(result, self.project, self.run_id)])
         with self._lock:
             self._unsent[result.key] = result
         self._queue.put(result)
+
+    def stop(self) -> None:
+        """End the thread without waiting (the session is over)."""
+        self._draining.set()
+        self._abort.set()
 
     @property
     def pending(self) -> list[Result]:
@@ -141,32 +178,70 @@ class Uploader:
         self.journal.sync()
 
     # -- sender thread -----------------------------------------------------------------------
+    def _take_queued(self, first: Result | None = None) -> list[Result]:
+        items = [] if first is None else [first]
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _try_prepare(self) -> bool:
+        """One attempt at preparing the run; False when it should be tried again later."""
+        preparer = self._preparer
+        if preparer is None:
+            return True
+        try:
+            target = preparer()
+        except TRANSIENT as exc:
+            self.prepare_retried = str(exc)
+            return False
+        except Exception as exc:  # a permanent failure: results stay journaled
+            self.prepare_error = exc
+            self._preparer = None
+            return True
+        self._preparer = None
+        if target is not None:
+            self.set_run(*target)
+        return True
+
     def _loop(self) -> None:
         backlog: collections.deque[Result] = collections.deque()
         oldest = 0.0
         retry_at = 0.0
         pause = self.retry_pause
+        drain_attempted = False
         while not self._abort.is_set():
             timeout = 0.05 if self._draining.is_set() else 0.2
             try:
-                item = self._queue.get(timeout=timeout)
+                items = self._take_queued(self._queue.get(timeout=timeout))
                 if not backlog:
                     oldest = time.monotonic()
-                backlog.append(item)
-                while len(backlog) < self.max_batch:
-                    backlog.append(self._queue.get_nowait())
+                backlog.extend(items)
             except queue.Empty:
                 pass
             now = time.monotonic()
             draining = self._draining.is_set()
-            if not backlog:
-                if draining and self._queue.empty():
-                    return
+            if self._preparer is not None and draining and drain_attempted:
+                return  # the service stayed down: one more try at the end is all it gets
+            if self._preparer is not None and (now >= retry_at or draining):
+                drain_attempted = draining
+                if self._try_prepare():
+                    pause = self.retry_pause
+                else:
+                    retry_at = time.monotonic() + pause
+                    pause = min(pause * 2, 30.0)
+            blocked = self.run_id is None or self.client is None or bool(self.stats.stopped)
+            if (
+                draining
+                and self._queue.empty()
+                and (not backlog or (blocked and not self._preparer))
+            ):
+                return
+            if not backlog or blocked:
                 continue
             due = len(backlog) >= self.max_batch or draining or now - oldest >= self.flush_interval
-            if not due or now < retry_at or self.stats.stopped:
-                if draining and (self.stats.stopped or self._abort.is_set()):
-                    return
+            if not due or now < retry_at:
                 continue
             batch = self._take(backlog)
             if self._send(batch):
@@ -224,6 +299,8 @@ class Uploader:
             return False
         except (errors.AuthenticationError, errors.PermissionDeniedError) as exc:
             self.stats.stopped = str(exc)
+            return False
+        except UploadStopped:
             return False
         except (errors.BstmError, ChangeNotVisibleError) as exc:
             log.debug("upload failed, will retry: %s", exc)

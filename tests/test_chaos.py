@@ -105,9 +105,9 @@ def test_service_down_mid_session_and_back(inner: Inner) -> None:
 def test_kill_9_mid_run_then_journal_upload_exactly_once(
     inner: Inner, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lines = ["import os, signal, pytest", ""]
+    lines = ["import os, signal, time, pytest", ""]
     for i in range(1, 13):
-        body = "os.kill(os.getpid(), signal.SIGKILL)" if i == 9 else "pass"
+        body = "time.sleep(2); os.kill(os.getpid(), signal.SIGKILL)" if i == 9 else "pass"
         lines += [f'@pytest.mark.tc("TC-{i}")', f"def test_{i:02d}():", f"    {body}", ""]
     inner.pytester.makepyfile(test_killed="\n".join(lines))
     result = inner.pytester.runpytest_subprocess(
@@ -187,5 +187,4 @@ def test_service_down_at_start_and_back_before_the_end(inner: Inner) -> None:
     run = inner.only_run()
     assert run["active_state"] == "closed"
     assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
-    result.stdout.fnmatch_lines(["note:*the service failed at session start*"])
     assert read(inner.pytester.path / "j.jsonl").pending == []
