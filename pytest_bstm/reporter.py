@@ -28,7 +28,7 @@ from pytest_bstm.outcomes import Aggregator, Key, OutcomeTracker, make_result
 from pytest_bstm.runcases import ChangeNotVisibleError
 from pytest_bstm.settings import Settings
 from pytest_bstm.summary import Summary, render
-from pytest_bstm.uploader import TRANSIENT, Target, Uploader
+from pytest_bstm.uploader import TRANSIENT, Target, Uploader, UploadStopped
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
@@ -37,7 +37,7 @@ __all__ = ["Reporter", "RunInfo"]
 
 START_RETRY = RetryPolicy(attempts=5, backoff=0.25, backoff_max=4.0, deadline=20.0)
 UPLOAD_RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
-FAILURES = (errors.BstmError, ChangeNotVisibleError)
+FAILURES = (errors.BstmError, ChangeNotVisibleError, UploadStopped)
 
 
 def _hint(exc: BaseException) -> str:
@@ -100,6 +100,7 @@ class Reporter:
             base_url=url, username=user, access_key=key, retry=UPLOAD_RETRY, timeout=30.0
         )
         self.uploader.attach(upload_client)
+        self.uploader.bind(self.client)
         self.uploader.start()
         self.lifecycle = Lifecycle(s, self.client, self.config, self.token)
         if self.is_xdist_controller:
@@ -326,8 +327,9 @@ class Reporter:
         if up.prepare_error:
             self.broken = True
             s.error(f"could not prepare the run: {up.prepare_error}{_hint(up.prepare_error)}")
-        elif up.prepare_retried and up.run_id is None:
-            s.error(f"could not prepare the run: {up.prepare_retried}")
+        elif up.run_id is None and (up.prepare_retried or up.preparing):
+            reason = up.prepare_retried or "no answer before the session ended"
+            s.error(f"could not prepare the run: {reason}")
         elif up.prepare_retried:
             s.notes.append(f"the service failed at session start: {up.prepare_retried}")
         s.uploaded.update(stats.sent)

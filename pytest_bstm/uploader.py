@@ -25,6 +25,8 @@ from pytest_bstm.runcases import ChangeNotVisibleError, wait_for_pairs
 log = logging.getLogger("pytest_bstm")
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")
 MAX_BATCH = 300
+TICK = 0.25
+PREPARE_GRACE = 10.0  # how long the session end keeps trying to prepare a run that failed
 
 
 @dataclass
@@ -119,13 +121,23 @@ class Uploader:
         self._lock = threading.Lock()
         self._draining = threading.Event()
         self._abort = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- main thread -------------------------------------------------------------------------
     def attach(self, client: Client) -> None:
-        """Use ``client``, whose retry waits end as soon as the session stops waiting."""
-        client._sleep = self._wait  # the client's seam for its retry waits
+        """Send with ``client``; see :meth:`bind`."""
+        self.bind(client)
         self.client = client
+
+    def bind(self, client: Client) -> None:
+        """Make ``client``'s retry waits end (with :class:`UploadStopped`) when the session
+        stops waiting, so that nothing is written after it ended."""
+        client._sleep = self._wait  # the client's seam for its retry waits
+
+    @property
+    def preparing(self) -> bool:
+        return self._preparer is not None
 
     def _wait(self, seconds: float) -> None:
         if self._abort.wait(seconds):
@@ -151,11 +163,14 @@ class Uploader:
         with self._lock:
             self._unsent[result.key] = result
         self._queue.put(result)
+        if self._queue.qsize() >= self.max_batch:
+            self._wake.set()  # a full batch; otherwise the thread looks on its own tick
 
     def stop(self) -> None:
         """End the thread without waiting (the session is over)."""
         self._draining.set()
         self._abort.set()
+        self._wake.set()
 
     @property
     def pending(self) -> list[Result]:
@@ -165,6 +180,7 @@ class Uploader:
     def finish(self, timeout: float, progress: Callable[[int, float], None] | None = None) -> None:
         """Send what is left, waiting at most ``timeout`` seconds; the rest stays journaled."""
         self._draining.set()
+        self._wake.set()
         started = time.monotonic()
         thread = self._thread
         while thread is not None and thread.is_alive():
@@ -210,22 +226,23 @@ class Uploader:
         oldest = 0.0
         retry_at = 0.0
         pause = self.retry_pause
-        drain_attempted = False
+        drain_started = 0.0
         while not self._abort.is_set():
-            timeout = 0.05 if self._draining.is_set() else 0.2
-            try:
-                items = self._take_queued(self._queue.get(timeout=timeout))
-                if not backlog:
-                    oldest = time.monotonic()
-                backlog.extend(items)
-            except queue.Empty:
-                pass
+            # woken for a full batch or the session end, else a tick: never once per result,
+            # which would make the test thread hand the GIL over after every test
+            self._wake.wait(0.05 if self._draining.is_set() else TICK)
+            self._wake.clear()
+            items = self._take_queued()
+            if items and not backlog:
+                oldest = time.monotonic()
+            backlog.extend(items)
             now = time.monotonic()
             draining = self._draining.is_set()
-            if self._preparer is not None and draining and drain_attempted:
-                return  # the service stayed down: one more try at the end is all it gets
-            if self._preparer is not None and (now >= retry_at or draining):
-                drain_attempted = draining
+            if draining and not drain_started:
+                drain_started, retry_at = now, 0.0  # one more try at once
+            if self._preparer is not None and draining and now - drain_started > PREPARE_GRACE:
+                return  # the service stayed down through the session end: results stay journaled
+            if self._preparer is not None and now >= retry_at:
                 if self._try_prepare():
                     pause = self.retry_pause
                 else:

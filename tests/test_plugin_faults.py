@@ -36,7 +36,7 @@ def test_service_down_at_start_keeps_the_session_and_journals(inner: Inner) -> N
     inner.pytester.makepyfile(THREE)
     inner.emulator.faults.down(True)
     try:
-        result = inner.run("--bstm-journal", "j.jsonl", "-W", "error")
+        result = inner.run("--bstm-journal", "j.jsonl", "-W", "error", "--bstm-drain-timeout", "2")
     finally:
         inner.emulator.faults.down(False)
     result.assert_outcomes(passed=2, failed=1)
@@ -68,8 +68,10 @@ def test_strict_turns_a_reporting_failure_into_a_failing_exit(inner: Inner) -> N
     )
     inner.emulator.faults.down(True)
     try:
-        lenient = inner.run("--bstm-journal", "a.jsonl")
-        strict = inner.run("--bstm-journal", "b.jsonl", "--bstm-strict")
+        lenient = inner.run("--bstm-journal", "a.jsonl", "--bstm-drain-timeout", "2")
+        strict = inner.run(
+            "--bstm-journal", "b.jsonl", "--bstm-strict", "--bstm-drain-timeout", "2"
+        )
     finally:
         inner.emulator.faults.down(False)
     assert lenient.ret == pytest.ExitCode.OK
