@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bstm.mapping import CaseRef, refs_from_properties
+from pytest_bstm.mapping import RECORD_PROPERTY, CaseRef, refs_from_properties
 
 RANK = {"failed": 6, "blocked": 4, "retest": 3, "skipped": 2, "passed": 1}
 CUSTOM_RANK = 5  # a custom status ranks below failed and above blocked
@@ -91,6 +91,14 @@ class OutcomeTracker:
 
     def __init__(self) -> None:
         self._tests: dict[str, _TestState] = {}
+        self.collected: Mapping[str, list[CaseRef]] = {}
+
+    def _refs(self, nodeid: str, state: _TestState) -> list[CaseRef]:
+        """The collection's mapping, unless the test recorded an ID with record_property."""
+        refs = self.collected.get(nodeid)
+        if refs is None or any(name == RECORD_PROPERTY for name, _ in state.properties):
+            refs = refs_from_properties(state.properties)
+        return refs
 
     def add(self, report: pytest.TestReport) -> TestOutcome | None:
         state = self._tests.setdefault(report.nodeid, _TestState())
@@ -110,16 +118,20 @@ class OutcomeTracker:
             state.rerun_pending = False
             return None
         del self._tests[report.nodeid]
-        return _finish(report.nodeid, state)
+        return _finish(report.nodeid, state, self._refs(report.nodeid, state))
 
     def unfinished(self) -> list[TestOutcome]:
         """Outcomes of tests whose teardown never arrived (crashed worker, interrupted session)."""
-        out = [_finish(nodeid, state) for nodeid, state in self._tests.items() if state.phases]
+        out = [
+            _finish(nodeid, state, self._refs(nodeid, state))
+            for nodeid, state in self._tests.items()
+            if state.phases
+        ]
         self._tests.clear()
         return out
 
 
-def _finish(nodeid: str, state: _TestState) -> TestOutcome:
+def _finish(nodeid: str, state: _TestState, refs: list[CaseRef]) -> TestOutcome:
     setup, call, teardown = (state.phases.get(w) for w in ("setup", "call", "teardown"))
     culprit: pytest.TestReport | None = None
     outcome = "passed"
@@ -144,7 +156,7 @@ def _finish(nodeid: str, state: _TestState) -> TestOutcome:
         nodeid=nodeid,
         outcome=outcome,
         duration=duration,
-        refs=refs_from_properties(state.properties),
+        refs=refs,
         message=message,
         excerpt=_excerpt(culprit) if culprit is not None else None,
         earlier_attempts=state.earlier,

@@ -75,6 +75,7 @@ class Reporter:
         self.ready: RunInfo | None = None
         self.ready_fired = False
         self.dry_results: collections.Counter[str] = collections.Counter()
+        self.result_hook = True
 
     # -- session start -----------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -176,6 +177,8 @@ class Reporter:
         self.summary.unmapped = [n for n, refs in mapping.items() if not refs]
         self.summary.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
         self.agg.expect(mapping)
+        self.tracker.collected = mapping
+        self.result_hook = bool(self.config.hook.pytest_bstm_result.get_hookimpls())
         plan = Plan.build({n: r for n, r in mapping.items() if r}, self.settings)
         if self.settings.dry_run:
             self.summary.dry_run_calls = dryrun.calls(self.settings, plan, self.token)
@@ -266,8 +269,10 @@ class Reporter:
 
     def _submit(self, key: Key, outcomes: list[Any]) -> None:
         result = make_result(key, outcomes, self.agg, self.token, self.build_url)
-        keep = self.config.hook.pytest_bstm_result(config=self.config, result=result)
-        if False in keep:
+        keep = self.result_hook and self.config.hook.pytest_bstm_result(
+            config=self.config, result=result
+        )
+        if keep and False in keep:
             self.summary.dropped += 1
             return
         if self.settings.dry_run:
