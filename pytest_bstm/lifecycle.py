@@ -123,6 +123,7 @@ class Lifecycle:
         self.removed = 0
         self.assigned = 0
         self.maybe_created = False  # a create whose answer was lost
+        self.created_count: int | None = None
 
     @property
     def project(self) -> str:
@@ -164,6 +165,7 @@ class Lifecycle:
             found = self._find_created(payload["name"], since)
             run = found if found is not None else self.client.create_run(self.project, body)
         self.maybe_created = False
+        self.created_count = run.test_cases_count
         self.added = len(plan.pairs)
         return RunInfo(self.project, run.identifier, run.name, "create", run.web_url, created=True)
 

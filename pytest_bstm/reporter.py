@@ -70,6 +70,7 @@ class Reporter:
         self.aborted = False
         self.plan = Plan()
         self.known: set[str] | None = None
+        self.seeded = False
         self.run_info: RunInfo | None = None
         self.pairs: set[Key] = set()
         self.ready: RunInfo | None = None
@@ -210,29 +211,33 @@ class Reporter:
         """Bring the run in line with the plan; resumable: a retry skips the steps done."""
         lc = self.lifecycle
         assert lc is not None
-        if self.known is None:
-            if self.emulator is not None:
-                self._seed_emulator()
-            known = lc.project_cases()
-            unknown = set(self.plan.case_configs) - known
-            self.summary.unknown = {c: self.plan.nodeids[c] for c in unknown}
-            self.plan = self.plan.without(unknown)
-            self.known = known
-        plan = self.plan
+        if self.emulator is not None and not self.seeded:
+            self._seed_emulator()
+            self.seeded = True
         if self.run_info is None:
             if self.existing is None and self.settings.mode != "create":
                 self.existing = lc.existing()
-            if self.existing is not None:
-                run, current = self.existing
-                self.pairs = lc.apply_delta(run, current, plan)
-            elif plan.pairs:
-                run = lc.create(plan)
-                self.pairs = set(plan.pairs)
-            else:
+            try:
+                run = self._bring_in_line()
+            except errors.BadRequestError as exc:
+                if exc.error != "invalid_test_case_id" or self.known is not None:
+                    raise
+                # the service validates every case ID it is given: find the unknown ones,
+                # then try again without them
+                self._look_up_cases()
+                run = self._bring_in_line()
+            if run is None:
                 self.summary.notes.append("every mapped case is unknown: no run was created")
                 return None
+            if (
+                self.existing is None
+                and self.known is None
+                and lc.created_count != len(self.plan.case_configs)
+            ):
+                self._look_up_cases()  # the service took fewer cases than sent: say which
             self.run_info = run
         run = self.run_info
+        plan = self.plan
         lc.assign(run, plan, self.pairs, created=self.settings.mode == "create")
         self.summary.run = run
         self.summary.added, self.summary.removed = lc.added, lc.removed
@@ -245,6 +250,28 @@ class Reporter:
             run_file.write_text(json.dumps({"run": run.run_id}), encoding="utf-8")
         self.ready = run
         return run.run_id, self.pairs, self.known
+
+    def _bring_in_line(self) -> RunInfo | None:
+        lc = self.lifecycle
+        assert lc is not None
+        if self.existing is not None:
+            run, current = self.existing
+            self.pairs = lc.apply_delta(run, current, self.plan)
+            return run
+        if not self.plan.pairs:
+            return None
+        self.pairs = set(self.plan.pairs)
+        return lc.create(self.plan)
+
+    def _look_up_cases(self) -> None:
+        """List the project's cases; drop (and report) mapped IDs it does not have."""
+        assert self.lifecycle is not None
+        known = self.lifecycle.project_cases()
+        unknown = set(self.plan.case_configs) - known
+        self.summary.unknown = {c: self.plan.nodeids[c] for c in unknown}
+        self.plan = self.plan.without(unknown)
+        self.pairs -= {k for k in self.pairs if k[0] in unknown}
+        self.known = known
 
     def _seed_emulator(self) -> None:
         assert self.emulator is not None

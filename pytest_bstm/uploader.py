@@ -291,19 +291,35 @@ class Uploader:
             for r in results:
                 self._unsent.pop(r.key, None)
 
+    def _drop_unknown(self, batch: list[Result]) -> list[Result]:
+        """Keep back results for cases the project does not have (the service drops them)."""
+        cases = self._project_cases
+        if cases is None:
+            return batch
+        unknown = [r for r in batch if r.case_id not in cases]
+        if unknown:
+            self.stats.unknown.extend(unknown)
+            self.journal.rejected([r.key for r in unknown], "test case not in project")
+            self._done(unknown)
+        return [r for r in batch if r.case_id in cases]
+
     def _send(self, batch: list[Result]) -> bool:
         """Post one batch; True when nothing of it needs another try."""
-        _, run_id = self._target()
-        if self._project_cases is not None:
-            unknown = [r for r in batch if r.case_id not in self._project_cases]
-            if unknown:
-                self.stats.unknown.extend(unknown)
-                self.journal.rejected([r.key for r in unknown], "test case not in project")
-                self._done(unknown)
-                batch = [r for r in batch if r.case_id in self._project_cases]
+        client, run_id = self._target()
+        batch = self._drop_unknown(batch)
         self.journal.sync()  # a batch boundary: what is about to be sent is on disk
         try:
-            self._ensure_pairs(batch)
+            try:
+                self._ensure_pairs(batch)
+            except errors.BadRequestError as exc:
+                if exc.error != "invalid_test_case_id" or self._project_cases is not None:
+                    raise
+                # a case recorded during the session that the project does not have
+                self._project_cases = {
+                    c.identifier for c in client.iter_project_test_cases(self.project)
+                }
+                batch = self._drop_unknown(batch)
+                self._ensure_pairs(batch)
             self._post(batch)
         except errors.AmbiguousRequestError:
             self._reconcile(batch)

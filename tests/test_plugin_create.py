@@ -58,8 +58,7 @@ def test_create_run_of_three_tests_uploads_one_result_each_and_closes(inner: Inn
     )
     assert "numbers differ" in failed
     rid = run["identifier"]
-    assert inner.calls() == [
-        ("GET", "/api/v2/projects/PR-1/test-cases"),
+    assert inner.calls() == [  # the create validates the IDs: no lookup needed
         ("POST", API),
         ("POST", f"{API}/{rid}/results"),
         ("POST", f"{API}/{rid}/close"),
@@ -438,3 +437,23 @@ def test_embedded_emulator_runs_the_whole_flow_without_credentials(
     result.stdout.no_fnmatch_line("link:*")
     assert inner.emulator.requests == []  # the session used its own emulator
     assert not (inner.pytester.path / ".bstm").exists()  # everything sent: no journal left
+
+
+def test_recorded_unknown_case_is_reported_and_the_rest_uploaded(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_marked():
+            pass
+
+        def test_recorded(record_property):
+            record_property("id", "TC-88888")
+        """
+    )
+    result = inner.run()
+    run = inner.only_run()
+    assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed"}
+    assert run["active_state"] == "closed"
+    result.stdout.fnmatch_lines(["unknown:*TC-88888 not in project PR-1: no result sent"])

@@ -42,7 +42,7 @@ def test_xdist_one_run_every_result_once_with_reruns(inner: Inner, workers: str)
     assert calls.count(("POST", API)) == 1
     assert calls.count(("POST", f"{API}/{rid}/close")) == 1
     assert calls.count(("POST", f"{API}/{rid}/results")) == 1
-    assert len(calls) == 4  # lookup, create, one batch, close: workers made no call
+    assert len(calls) == 3  # create, one batch, close: workers made no call
 
 
 def test_xdist_loadscope_select_and_worker_run_id(inner: Inner) -> None:

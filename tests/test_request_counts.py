@@ -9,7 +9,7 @@ from bstm_helpers import API, Inner
 
 
 @pytest.mark.parametrize("n", [1, 301, 650])
-def test_created_run_costs_lookup_create_batches_close(inner: Inner, n: int) -> None:
+def test_created_run_costs_create_batches_close(inner: Inner, n: int) -> None:
     ids = [f"TC-{i}" for i in range(1001, 1001 + n)]
     inner.emulator.add_test_cases("PR-1", ids)
     inner.pytester.makepyfile(
@@ -27,12 +27,35 @@ def test_created_run_costs_lookup_create_batches_close(inner: Inner, n: int) -> 
     inner.run("-q").assert_outcomes(passed=n)
     rid = inner.only_run()["identifier"]
     assert len(inner.statuses(rid)) == n
-    project_cases = 60 + n  # the seed's 60 plus ours
     calls = inner.calls()
-    expected = (
-        [("GET", "/api/v2/projects/PR-1/test-cases")] * math.ceil(project_cases / 300)
-        + [("POST", API)]
+    expected = (  # the create validates the case IDs: no lookup while they all exist
+        [("POST", API)]
         + [("POST", f"{API}/{rid}/results")] * math.ceil(n / 300)
         + [("POST", f"{API}/{rid}/close")]
     )
     assert calls == expected
+
+
+def test_unknown_ids_cost_one_lookup_of_the_project(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_known():
+            pass
+
+        @pytest.mark.tc("TC-99999")
+        def test_unknown():
+            pass
+        """
+    )
+    inner.run("-q").assert_outcomes(passed=2)
+    rid = inner.only_run()["identifier"]
+    assert inner.calls() == [
+        ("POST", API),  # refused: invalid_test_case_id
+        ("GET", "/api/v2/projects/PR-1/test-cases"),  # 60 seeded cases: one page
+        ("POST", API),
+        ("POST", f"{API}/{rid}/results"),
+        ("POST", f"{API}/{rid}/close"),
+    ]
