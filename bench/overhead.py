@@ -12,6 +12,7 @@ import os
 import platform
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -140,6 +141,27 @@ class Bench:
         self.emulator.stop()
 
 
+def plugin_version() -> str:
+    """The repository commit of the measured plugin, with ``+dirty`` for local changes."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "pytest_bstm"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def environment(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
     return {
         "command": shlex.join([sys.executable, "bench/overhead.py", *argv]),
@@ -148,6 +170,7 @@ def environment(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
         "platform": platform.platform(),
         "pytest": pytest.__version__,
         "pytest_bstm": __version__,
+        "commit": plugin_version(),
         "sizes": args.size_list,
         "repeat": args.repeat,
         "latency_s": args.latency,
@@ -167,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.run()
         finally:
             bench.close()
+    if (commit := plugin_version()) != env["commit"]:
+        print(f"WARNING: the plugin changed during the benchmark ({env['commit']} -> {commit})")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (other work skews wall times)")
     report = Report(bench.cells, bench.modes, args.size_list)
     sections = [
