@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pytest_bstm.emulator import Emulator
 
 API = "/api/v2/projects/PR-1/test-runs"
+Bstm = Callable[..., tuple[int, str, str]]  # the `bstm` fixture: (exit status, stdout, stderr)
 CURRENT: Emulator | None = None  # lets an in-process inner session reach the outer emulator
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 import requests
-from bstm_helpers import Inner
+from bstm_helpers import Bstm, Inner
 
+from pytest_bstm.cli import main
 from pytest_bstm.emulator import Emulator
 
 
@@ -60,3 +61,16 @@ def emulator_api(emulator: Emulator) -> Iterator[requests.Session]:
 def inner(pytester: pytest.Pytester, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Inner:
     """Hermetic inner pytest sessions reporting to the reset emulator (see bstm_helpers)."""
     return Inner(pytester, emulator, monkeypatch)
+
+
+@pytest.fixture
+def bstm(capsys: pytest.CaptureFixture[str]) -> Bstm:
+    """Run the ``bstm`` command in-process: ``bstm("runs", "list")`` -> (status, out, err)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

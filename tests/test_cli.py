@@ -8,30 +8,15 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bstm_helpers import Bstm
 
 from pytest_bstm import __version__
 from pytest_bstm.api import Client, models
-from pytest_bstm.cli import main
 from pytest_bstm.emulator import Emulator
-
-Bstm = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def bstm(capsys: pytest.CaptureFixture[str]) -> Bstm:
-    """Run ``main(args)`` in-process; (exit status, stdout, stderr)."""
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 @pytest.fixture

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from bstm_helpers import Bstm
 
 from pytest_bstm import journal
 from pytest_bstm.api import Client, models
-from pytest_bstm.cli import main
 from pytest_bstm.emulator import Emulator
 from pytest_bstm.outcomes import Result
 from pytest_bstm.uploader import journal_record
 
-Bstm = Callable[..., tuple[int, str, str]]
 POST_RESULTS = ("POST", "/api/v2/projects/PR-1/test-runs/TR-1/results")
-
-
-@pytest.fixture
-def bstm(capsys: pytest.CaptureFixture[str]) -> Bstm:
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 @pytest.fixture
