@@ -71,6 +71,7 @@ class Reporter:
         self.plan = Plan()
         self.known: set[str] | None = None
         self.seeded = False
+        self.collected: dict[str, list[CaseRef]] = {}
         self.run_info: RunInfo | None = None
         self.pairs: set[Key] = set()
         self.ready: RunInfo | None = None
@@ -143,7 +144,7 @@ class Reporter:
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         try:
-            mapping = map_items(config, items)
+            mapping = self.collected = map_items(config, items)
         except pytest.UsageError:
             self.aborted = True
             raise
@@ -159,7 +160,15 @@ class Reporter:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.is_xdist_controller and not self.aborted:
-            self.prepare({i.nodeid: refs_from_properties(i.user_properties) for i in session.items})
+            known = self.collected
+            self.prepare(
+                {
+                    i.nodeid: known[i.nodeid]
+                    if i.nodeid in known
+                    else refs_from_properties(i.user_properties)
+                    for i in session.items
+                }
+            )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
