@@ -101,7 +101,9 @@ class OutcomeTracker:
         return refs
 
     def add(self, report: pytest.TestReport) -> TestOutcome | None:
-        state = self._tests.setdefault(report.nodeid, _TestState())
+        state = self._tests.get(report.nodeid)
+        if state is None:
+            state = self._tests[report.nodeid] = _TestState()
         state.properties = report.user_properties  # parsed once, when the test ends
         if str(report.outcome) == "rerun":  # pytest-rerunfailures
             state.rerun_pending = True
