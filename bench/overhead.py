@@ -52,6 +52,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--latency", type=float, default=0.1, help="injected seconds per request")
     parser.add_argument("--modules", type=int, default=20, help="test modules in the suite")
+    parser.add_argument(
+        "--commit",
+        metavar="REV",
+        help="measure pytest_bstm as of this git revision (default: the working tree)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per pytest process")
     args = parser.parse_args(argv)
     if args.quick:
@@ -63,7 +68,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 class Bench:
     """One emulator on loopback, shared by every measured process, reset before each one."""
 
-    def __init__(self, args: argparse.Namespace, root: Path) -> None:
+    def __init__(self, args: argparse.Namespace, root: Path, source: Path | None) -> None:
         self.args = args
         self.root = root
         self.emulator = Emulator(port=0, seed=SEED).start()
@@ -73,6 +78,10 @@ class Bench:
                 "BROWSERSTACK_ACCESS_KEY": self.emulator.access_key,
             }
         )
+        if source is not None:  # ahead of the editable install's path entry
+            self.env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(source), self.env.get("PYTHONPATH")])
+            )
         self.scenarios = [
             Scenario("plain", bstm=False),
             Scenario("bstm", bstm=True),
@@ -141,18 +150,40 @@ class Bench:
         self.emulator.stop()
 
 
-def plugin_version() -> str:
-    """The repository commit of the measured plugin, with ``+dirty`` for local changes."""
-    repo = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+def export(rev: str, target: Path) -> Path:
+    """Write ``pytest_bstm/`` as of ``rev`` under ``target`` (for PYTHONPATH) and return it."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", rev, "pytest_bstm"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    target.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def plugin_version(rev: str | None = None) -> str:
+    """The commit of the measured plugin: ``rev`` resolved, or HEAD with ``+dirty`` for local
+    changes to ``pytest_bstm/``."""
+    if rev is not None:
+        return subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", rev],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     try:
         head = subprocess.run(
-            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(repo), "status", "--porcelain", "--", "pytest_bstm"],
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "pytest_bstm"],
             capture_output=True,
             text=True,
             check=True,
@@ -170,7 +201,7 @@ def environment(args: argparse.Namespace, argv: list[str]) -> dict[str, object]:
         "platform": platform.platform(),
         "pytest": pytest.__version__,
         "pytest_bstm": __version__,
-        "commit": plugin_version(),
+        "commit": plugin_version(args.commit),
         "sizes": args.size_list,
         "repeat": args.repeat,
         "latency_s": args.latency,
@@ -185,12 +216,13 @@ def main(argv: list[str] | None = None) -> int:
     env = environment(args, argv)
     print("environment: " + ", ".join(f"{k}={v}" for k, v in env.items()), flush=True)
     with tempfile.TemporaryDirectory(prefix="bstm-bench-") as tmp:
-        bench = Bench(args, Path(tmp))
+        source = export(args.commit, Path(tmp) / "source") if args.commit else None
+        bench = Bench(args, Path(tmp), source)
         try:
             bench.run()
         finally:
             bench.close()
-    if (commit := plugin_version()) != env["commit"]:
+    if not args.commit and (commit := plugin_version()) != env["commit"]:
         print(f"WARNING: the plugin changed during the benchmark ({env['commit']} -> {commit})")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (other work skews wall times)")
     report = Report(bench.cells, bench.modes, args.size_list)
