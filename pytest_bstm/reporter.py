@@ -25,10 +25,11 @@ from pytest_bstm.journal import Journal
 from pytest_bstm.lifecycle import Lifecycle, Plan, RunInfo
 from pytest_bstm.mapping import CaseRef, map_items, refs_from_properties
 from pytest_bstm.outcomes import Aggregator, Key, OutcomeTracker, make_result
+from pytest_bstm.preparer import RunPreparer
 from pytest_bstm.runcases import ChangeNotVisibleError
 from pytest_bstm.settings import Settings
 from pytest_bstm.summary import Summary, render
-from pytest_bstm.uploader import TRANSIENT, Target, Uploader, UploadStopped
+from pytest_bstm.uploader import TRANSIENT, Uploader, UploadStopped
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
@@ -68,13 +69,8 @@ class Reporter:
         self.xdist_dir: str | None = None
         self.broken = False
         self.aborted = False
-        self.plan = Plan()
-        self.known: set[str] | None = None
-        self.seeded = False
+        self.preparer: RunPreparer | None = None
         self.collected: dict[str, list[CaseRef]] = {}
-        self.run_info: RunInfo | None = None
-        self.pairs: set[Key] = set()
-        self.ready: RunInfo | None = None
         self.ready_fired = False
         self.dry_results: collections.Counter[str] = collections.Counter()
         self.result_hook = True
@@ -198,11 +194,21 @@ class Reporter:
             return
         if self.broken or self.lifecycle is None:
             return
-        self.plan = plan
+        self.preparer = RunPreparer(
+            self.settings,
+            lifecycle=self.lifecycle,
+            summary=self.summary,
+            journal=self.journal,
+            plan=plan,
+            existing=self.existing,
+            token=self.token,
+            emulator=self.emulator,
+            xdist_dir=self.xdist_dir,
+        )
         if self.is_xdist_controller:
             # prepared before any test runs, so workers can read the run ID from the first test
             try:
-                target = self._prepare_step()
+                target = self.preparer.step()
             except TRANSIENT as exc:
                 self.uploader.prepare_retried = str(exc)
             except FAILURES as exc:
@@ -214,89 +220,17 @@ class Reporter:
                 return
         # tests start at once; the sender thread prepares the run (retrying while the service
         # fails) and only then sends the results queued meanwhile
-        self.uploader.prepare_with(self._prepare_step)
-
-    def _prepare_step(self) -> Target | None:
-        """Bring the run in line with the plan; resumable: a retry skips the steps done."""
-        lc = self.lifecycle
-        assert lc is not None
-        if self.emulator is not None and not self.seeded:
-            self._seed_emulator()
-            self.seeded = True
-        if self.run_info is None:
-            if self.existing is None and self.settings.mode != "create":
-                self.existing = lc.existing()
-            try:
-                run = self._bring_in_line()
-            except errors.BadRequestError as exc:
-                if exc.error != "invalid_test_case_id" or self.known is not None:
-                    raise
-                # the service validates every case ID it is given: find the unknown ones,
-                # then try again without them
-                self._look_up_cases()
-                run = self._bring_in_line()
-            if run is None:
-                self.summary.notes.append("every mapped case is unknown: no run was created")
-                return None
-            if (
-                self.existing is None
-                and self.known is None
-                and lc.created_count != len(self.plan.case_configs)
-            ):
-                self._look_up_cases()  # the service took fewer cases than sent: say which
-            self.run_info = run
-        run = self.run_info
-        plan = self.plan
-        lc.assign(run, plan, self.pairs, created=self.settings.mode == "create")
-        self.summary.run = run
-        self.summary.added, self.summary.removed = lc.added, lc.removed
-        self.summary.assigned = lc.assigned
-        self.journal.session(
-            project=self.settings.project, run=run.run_id, url=self.settings.url, token=self.token
-        )
-        if self.xdist_dir is not None:
-            run_file = Path(self.xdist_dir) / "run.json"
-            run_file.write_text(json.dumps({"run": run.run_id}), encoding="utf-8")
-        self.ready = run
-        return run.run_id, self.pairs, self.known
-
-    def _bring_in_line(self) -> RunInfo | None:
-        lc = self.lifecycle
-        assert lc is not None
-        if self.existing is not None:
-            run, current = self.existing
-            self.pairs = lc.apply_delta(run, current, self.plan)
-            return run
-        if not self.plan.pairs:
-            return None
-        self.pairs = set(self.plan.pairs)
-        return lc.create(self.plan)
-
-    def _look_up_cases(self) -> None:
-        """List the project's cases; drop (and report) mapped IDs it does not have."""
-        assert self.lifecycle is not None
-        known = self.lifecycle.project_cases()
-        unknown = set(self.plan.case_configs) - known
-        self.summary.unknown = {c: self.plan.nodeids[c] for c in unknown}
-        self.plan = self.plan.without(unknown)
-        self.pairs -= {k for k in self.pairs if k[0] in unknown}
-        self.known = known
-
-    def _seed_emulator(self) -> None:
-        assert self.emulator is not None
-        plan = self.plan
-        self.emulator.add_test_cases(self.settings.project, sorted(plan.case_configs))
-        configs = {c for k in plan.pairs if (c := k[1]) is not None}
-        self.emulator.add_configurations([{"id": c, "name": f"Config {c}"} for c in configs])
+        self.uploader.prepare_with(self.preparer.step)
 
     def _fire_ready(self) -> None:
-        if self.ready is not None and not self.ready_fired:
+        ready = self.preparer.ready if self.preparer is not None else None
+        if ready is not None and not self.ready_fired:
             self.ready_fired = True
-            self.config.hook.pytest_bstm_run_ready(config=self.config, run=self.ready)
+            self.config.hook.pytest_bstm_run_ready(config=self.config, run=ready)
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not self.ready_fired and self.ready is not None:
+        if not self.ready_fired:
             self._fire_ready()
         outcome = self.tracker.add(report)
         if outcome is not None and outcome.refs:

@@ -8,10 +8,8 @@ partial ones after ``flush_interval`` seconds, and everything when the session d
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,11 +18,10 @@ from dataclasses import dataclass, field
 from pytest_bstm.api import Client, errors, models
 from pytest_bstm.journal import Journal
 from pytest_bstm.outcomes import Key, Result
+from pytest_bstm.records import KEY_RE, MAX_BATCH, journal_record, result_size, to_wire
 from pytest_bstm.runcases import ChangeNotVisibleError, wait_for_pairs
 
 log = logging.getLogger("pytest_bstm")
-KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")
-MAX_BATCH = 300
 TICK = 0.25
 PREPARE_GRACE = 10.0  # how long the session end keeps trying to prepare a run that failed
 
@@ -39,38 +36,6 @@ class UploadStats:
     added_pairs: int = 0
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
-
-
-def journal_record(result: Result, project: str, run_id: str | None) -> dict[str, object]:
-    return {
-        "key": result.key,
-        "project": project,
-        "run": run_id,
-        "case": result.case_id,
-        "configuration": result.configuration_id,
-        "status": result.status,
-        "description": result.description,
-        "nodeids": result.nodeids,
-        "duration_ms": result.duration_ms,
-        "issues": result.issues,
-        "custom_fields": result.custom_fields,
-    }
-
-
-def to_wire(result: Result) -> models.ResultIn:
-    return models.ResultIn(
-        test_case_id=result.case_id,
-        status=result.status,
-        description=result.description,
-        configuration_id=result.configuration_id,
-        issues=result.issues,
-        custom_fields=result.custom_fields,
-        duration_in_ms=result.duration_ms,
-    )
-
-
-def _size(result: Result) -> int:
-    return len(result.description) + 200 + len(json.dumps(result.custom_fields or {}))
 
 
 class UploadStopped(Exception):
@@ -274,7 +239,7 @@ class Uploader:
         batch: list[Result] = []
         size = 0
         while backlog and len(batch) < self.max_batch:
-            cost = _size(backlog[0])
+            cost = result_size(backlog[0])
             if batch and size + cost > self.max_bytes:
                 break
             batch.append(backlog.popleft())

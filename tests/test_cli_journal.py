@@ -13,7 +13,7 @@ from pytest_bstm import journal
 from pytest_bstm.api import Client, models
 from pytest_bstm.emulator import Emulator
 from pytest_bstm.outcomes import Result
-from pytest_bstm.uploader import journal_record
+from pytest_bstm.records import journal_record
 
 POST_RESULTS = ("POST", "/api/v2/projects/PR-1/test-runs/TR-1/results")
 
