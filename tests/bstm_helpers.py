@@ -53,7 +53,7 @@ class Inner:
         """(method, path) of every request about project data the emulator answered, in order.
 
         The plugin only ever calls paths under ``/api/v2/projects/<id>/``; anything else in
-        the log came from another client (a slow thread of an earlier test's client)."""
+        the log came from another client in the same test process."""
         return [
             (r["method"], r["path"])
             for r in self.emulator.requests
