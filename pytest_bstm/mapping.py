@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from pytest_bstm.settings import EMAIL_RE
+
 CASE_ID_RE = re.compile(r"TC-\d+")
-EMAIL_RE = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
 USER_PROPERTY = "bstm_cases"
 RECORD_PROPERTY = "id"
 MARKER_HELP = (
