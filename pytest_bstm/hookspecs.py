@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_bstm.mapping import CaseRef
-    from pytest_bstm.outcomes import Result
-    from pytest_bstm.reporter import RunInfo
-    from pytest_bstm.summary import Summary
+    from pytest_bstm.collect.mapping import CaseRef
+    from pytest_bstm.results.tracker import Result
+    from pytest_bstm.session.reporter import RunInfo
+    from pytest_bstm.session.summary import Summary
 
 
 @pytest.hookspec(firstresult=True)

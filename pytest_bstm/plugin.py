@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_bstm import hookspecs, mapping
-from pytest_bstm.options import add_options
-from pytest_bstm.settings import Settings, is_enabled, resolve
+from pytest_bstm import hookspecs
+from pytest_bstm.collect import mapping
+from pytest_bstm.config.options import add_options
+from pytest_bstm.config.settings import Settings, is_enabled, resolve
 
 if TYPE_CHECKING:
-    from pytest_bstm.reporter import Reporter
+    from pytest_bstm.session.reporter import Reporter
 
 REPORTER_KEY: pytest.StashKey[Reporter] = pytest.StashKey()
 RUN_FILE = "run.json"
@@ -78,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(WorkerMapper(config, settings), "bstm-worker")
         return
     # imported only when enabled: the client stack (requests, pydantic) costs a plain run nothing
-    from pytest_bstm.reporter import Reporter  # noqa: PLC0415
+    from pytest_bstm.session.reporter import Reporter  # noqa: PLC0415
 
     reporter = Reporter(config, settings)
     config.stash[REPORTER_KEY] = reporter

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pytest_bstm import hookspecs
-from pytest_bstm.options import OPTIONS
-from pytest_bstm.settings import DEFAULT_STATUS_MAP
+from pytest_bstm.config.options import OPTIONS
+from pytest_bstm.config.settings import DEFAULT_STATUS_MAP
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

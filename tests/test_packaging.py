@@ -77,7 +77,7 @@ def check_sdist(sdist: Path) -> None:
         "PKG-INFO",
         "pytest_bstm/py.typed",
         "pytest_bstm/plugin.py",
-        "pytest_bstm/cli.py",
+        "pytest_bstm/cli/main.py",
         "examples/basic/pytest.ini",
     ):
         assert required in names, f"{required} missing from {sdist.name}"

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_bstm.lifecycle import RunInfo
-    from pytest_bstm.outcomes import Result
-    from pytest_bstm.summary import Summary
+    from pytest_bstm.results.tracker import Result
+    from pytest_bstm.run.lifecycle import RunInfo
+    from pytest_bstm.session.summary import Summary
 
 NAME_RE = re.compile(r"test_tc_(\d+)(?:_|$)")
 NO_REPORT = pytest.StashKey[set[str]]()

@@ -19,17 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_bstm import ci, dryrun
 from pytest_bstm.api import Client, RetryPolicy, errors
-from pytest_bstm.journal import Journal
-from pytest_bstm.lifecycle import Lifecycle, Plan, RunInfo
-from pytest_bstm.mapping import CaseRef, map_items, refs_from_properties
-from pytest_bstm.outcomes import Aggregator, Key, OutcomeTracker, make_result
-from pytest_bstm.preparer import RunPreparer
-from pytest_bstm.runcases import ChangeNotVisibleError
-from pytest_bstm.settings import Settings
-from pytest_bstm.summary import Summary, render
-from pytest_bstm.uploader import TRANSIENT, Uploader, UploadStopped
+from pytest_bstm.collect.mapping import CaseRef, map_items, refs_from_properties
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.uploader import TRANSIENT, Uploader, UploadStopped
+from pytest_bstm.results import ci
+from pytest_bstm.results.tracker import Aggregator, Key, OutcomeTracker, make_result
+from pytest_bstm.run.cases import ChangeNotVisibleError
+from pytest_bstm.run.lifecycle import Lifecycle, Plan, RunInfo
+from pytest_bstm.run.prepare import RunPreparer
+from pytest_bstm.session import dryrun
+from pytest_bstm.session.summary import Summary, render
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_bstm import __version__, cli_journal, cli_runs
-from pytest_bstm import cli_common as c
+from pytest_bstm import __version__
 from pytest_bstm.api import errors
+from pytest_bstm.cli import common as c
+from pytest_bstm.cli import journal as cli_journal
+from pytest_bstm.cli import runs as cli_runs
+from pytest_bstm.config.settings import ACCESS_KEY_ENV, USERNAME_ENV
 from pytest_bstm.emulator import serve
-from pytest_bstm.settings import ACCESS_KEY_ENV, USERNAME_ENV
 
 EPILOG = (
     f"Credentials: {USERNAME_ENV} and {ACCESS_KEY_ENV}. "

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bstm.mapping import RECORD_PROPERTY, CaseRef, refs_from_properties
+from pytest_bstm.collect.mapping import RECORD_PROPERTY, CaseRef, refs_from_properties
 
 RANK = {"failed": 6, "blocked": 4, "retest": 3, "skipped": 2, "passed": 1}
 CUSTOM_RANK = 5  # a custom status ranks below failed and above blocked

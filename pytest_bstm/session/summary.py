@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_bstm.lifecycle import RunInfo
+    from pytest_bstm.run.lifecycle import RunInfo
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bstm_helpers import Inner
 
-from pytest_bstm.ci import build_url
+from pytest_bstm.results.ci import build_url
 
 ONE = """
 import pytest

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pytest_bstm.api import Client, errors, models
-from pytest_bstm.journal import Journal
-from pytest_bstm.outcomes import Key, Result
-from pytest_bstm.records import KEY_RE, MAX_BATCH, journal_record, result_size, to_wire
-from pytest_bstm.runcases import ChangeNotVisibleError, wait_for_pairs
+from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.records import KEY_RE, MAX_BATCH, journal_record, result_size, to_wire
+from pytest_bstm.results.tracker import Key, Result
+from pytest_bstm.run.cases import ChangeNotVisibleError, wait_for_pairs
 
 log = logging.getLogger("pytest_bstm")
 TICK = 0.25

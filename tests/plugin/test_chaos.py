@@ -12,8 +12,8 @@ import pytest
 from bstm_helpers import Inner
 
 from pytest_bstm.cli import main as bstm
+from pytest_bstm.delivery.journal import read
 from pytest_bstm.emulator import Emulator
-from pytest_bstm.journal import read
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_bstm.api import DEFAULT_BASE_URL, Client
-from pytest_bstm.settings import (
+from pytest_bstm.config.settings import (
     ACCESS_KEY_ENV,
     EMAIL_RE,
     PLAN_RE,

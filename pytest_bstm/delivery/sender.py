@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Iterator
 
 from pytest_bstm.api import Client, errors
-from pytest_bstm.journal import Journal
-from pytest_bstm.lifecycle import selections
-from pytest_bstm.outcomes import Key, Result
-from pytest_bstm.records import KEY_RE, MAX_BATCH, to_wire
-from pytest_bstm.runcases import ChangeNotVisibleError, run_pairs, wait_for_pairs
+from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.records import KEY_RE, MAX_BATCH, to_wire
+from pytest_bstm.results.tracker import Key, Result
+from pytest_bstm.run.cases import ChangeNotVisibleError, run_pairs, wait_for_pairs
+from pytest_bstm.run.lifecycle import selections
 
 AMBIGUOUS_TRIES = 3
 CASE_QUERY_CHUNK = 100

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from bstm_helpers import API, Inner
 
+from pytest_bstm.delivery.journal import read
 from pytest_bstm.emulator import Emulator
-from pytest_bstm.journal import read
 
 THREE = """
 import pytest

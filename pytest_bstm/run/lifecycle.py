@@ -11,10 +11,10 @@ import pytest
 
 from pytest_bstm import __version__
 from pytest_bstm.api import Client, errors, models
-from pytest_bstm.mapping import CaseRef
-from pytest_bstm.outcomes import Key, keys_for
-from pytest_bstm.runcases import run_pairs, wait_for_pairs
-from pytest_bstm.settings import Settings
+from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.results.tracker import Key, keys_for
+from pytest_bstm.run.cases import run_pairs, wait_for_pairs
 
 ASSIGN_CHUNK = 500
 

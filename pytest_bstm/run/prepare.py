@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_bstm.api import errors
-from pytest_bstm.journal import Journal
-from pytest_bstm.lifecycle import Lifecycle, Plan, RunInfo
-from pytest_bstm.outcomes import Key
-from pytest_bstm.settings import Settings
-from pytest_bstm.summary import Summary
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.results.tracker import Key
+from pytest_bstm.run.lifecycle import Lifecycle, Plan, RunInfo
+from pytest_bstm.session.summary import Summary
 
 if TYPE_CHECKING:
+    from pytest_bstm.delivery.uploader import Target
     from pytest_bstm.emulator import Emulator
-    from pytest_bstm.uploader import Target
 
 
 class RunPreparer:

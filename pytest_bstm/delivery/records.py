@@ -6,7 +6,7 @@ import json
 import re
 
 from pytest_bstm.api import models
-from pytest_bstm.outcomes import Result
+from pytest_bstm.results.tracker import Result
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
 MAX_BATCH = 300  # results per request

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_bstm.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_URL, OPTIONS, Option
+from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_URL, OPTIONS, Option
 
 PROJECT_RE = re.compile(r"PR-\d+")
 RUN_RE = re.compile(r"TR-\d+")

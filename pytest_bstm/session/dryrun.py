@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import math
 
-from pytest_bstm.lifecycle import Plan, create_payload, selections
-from pytest_bstm.settings import Settings
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.run.lifecycle import Plan, create_payload, selections
 
 API = "/api/v2/projects"
 

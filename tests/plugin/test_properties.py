@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_bstm.mapping import CaseRef, MappingError, refs_from_marker
-from pytest_bstm.settings import resolve
+from pytest_bstm.collect.mapping import CaseRef, MappingError, refs_from_marker
+from pytest_bstm.config.settings import resolve
 
 scalars = st.one_of(
     st.none(),

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_bstm import cli_common as c
-from pytest_bstm import journal
-from pytest_bstm.cli_replay import Replay
-from pytest_bstm.outcomes import Result
+from pytest_bstm.cli import common as c
+from pytest_bstm.delivery import journal
+from pytest_bstm.delivery.sender import Replay
+from pytest_bstm.results.tracker import Result
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

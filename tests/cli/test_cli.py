@@ -381,7 +381,7 @@ def test_emulator_subcommand_serves_until_terminated() -> None:
 def test_error_lines_are_single_lines_with_the_key_masked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pytest_bstm import cli_common
+    from pytest_bstm.cli import common as cli_common
 
     monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", SECRET)
     cli_common.err(f"error: the service said\n  key {SECRET} is wrong")

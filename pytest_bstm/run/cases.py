@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pytest_bstm.api import Client
-from pytest_bstm.outcomes import Key
+from pytest_bstm.results.tracker import Key
 
 ASYNC_TIMEOUT = 30.0
 

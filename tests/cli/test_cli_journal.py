@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from bstm_helpers import Bstm
 
-from pytest_bstm import journal
 from pytest_bstm.api import Client, models
+from pytest_bstm.delivery import journal
+from pytest_bstm.delivery.records import journal_record
 from pytest_bstm.emulator import Emulator
-from pytest_bstm.outcomes import Result
-from pytest_bstm.records import journal_record
+from pytest_bstm.results.tracker import Result
 
 POST_RESULTS = ("POST", "/api/v2/projects/PR-1/test-runs/TR-1/results")
 

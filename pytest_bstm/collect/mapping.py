@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bstm.settings import EMAIL_RE
+from pytest_bstm.config.settings import EMAIL_RE
 
 CASE_ID_RE = re.compile(r"TC-\d+")
 USER_PROPERTY = "bstm_cases"
