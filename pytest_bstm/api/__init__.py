@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from . import errors, models
+from ._transport import Transport
 from .client import DEFAULT_BASE_URL, Client
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy", "errors", "models"]
+__all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy", "Transport", "errors", "models"]

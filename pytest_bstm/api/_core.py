@@ -20,6 +20,8 @@ from ._envelopes import Page
 from ._transport import (
     API_PREFIX,
     DEFAULT_BASE_URL,
+    Transport,
+    TransportFactory,
     build_session,
     normalize_base_url,
     parse_body,
@@ -49,6 +51,8 @@ class ClientCore:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         user_agent: str | None = None,
+        transport: TransportFactory | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         user, key = resolve_credentials(username, access_key, os.environ)
@@ -60,11 +64,13 @@ class ClientCore:
         self.user_agent = user_agent or f"pytest-bstm/{__version__}"
         token = base64.b64encode(f"{user}:{key}".encode()).decode("ascii")
         self._secrets = (key, token)
-        self._session = build_session(
+        session = build_session(
             self.base_url, username=user, access_key=key, user_agent=self.user_agent
         )
-        # Test seams: how to wait between attempts, and the clock of the deadline.
-        self._sleep: Callable[[float], None] = time.sleep
+        self._session: Transport = session if transport is None else transport(session)
+        # How to wait between attempts (a caller may end the wait by raising), and the clock
+        # of the retry deadline.
+        self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
 
     def __repr__(self) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -18,6 +18,24 @@ DEFAULT_BASE_URL = "https://test-management.browserstack.com"
 API_PREFIX = "/api/v2"
 USERNAME_ENV = "BROWSERSTACK_USERNAME"
 ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
+
+
+class Transport(Protocol):
+    """What the client sends requests through: a ``requests.Session`` or a wrapper of one.
+
+    ``Client(transport=wrap)`` calls ``wrap(session)`` with the session it built (auth,
+    proxies, CA bundle resolved) and sends every request through what ``wrap`` returns. The
+    dry run records requests through this seam; tests inject faults through it.
+    """
+
+    def request(
+        self, method: str, url: str, *, params: Any = None, json: Any = None, timeout: Any = None
+    ) -> requests.Response: ...
+
+    def close(self) -> None: ...
+
+
+TransportFactory = Callable[[requests.Session], Transport]
 
 
 class RedactedBasicAuth(requests.auth.HTTPBasicAuth):

@@ -90,21 +90,13 @@ class Uploader:
         self._thread: threading.Thread | None = None
 
     # -- main thread -------------------------------------------------------------------------
-    def attach(self, client: Client) -> None:
-        """Send with ``client``; see :meth:`bind`."""
-        self.bind(client)
-        self.client = client
-
-    def bind(self, client: Client) -> None:
-        """Make ``client``'s retry waits end (with :class:`UploadStopped`) when the session
-        stops waiting, so that nothing is written after it ended."""
-        client._sleep = self._wait  # the client's seam for its retry waits
-
     @property
     def preparing(self) -> bool:
         return self._preparer is not None
 
-    def _wait(self, seconds: float) -> None:
+    def wait(self, seconds: float) -> None:
+        """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
+        when the session stops waiting, so that nothing is written after it ended."""
         if self._abort.wait(seconds):
             raise UploadStopped
 

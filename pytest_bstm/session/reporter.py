@@ -93,14 +93,18 @@ class Reporter:
                 self.emulator.add_project(s.project)
         if s.dry_run:
             return
+        wait = self.uploader.wait
         self.client = Client(
-            base_url=url, username=user, access_key=key, retry=START_RETRY, timeout=30.0
+            base_url=url, username=user, access_key=key, retry=START_RETRY, timeout=30.0, sleep=wait
         )
-        upload_client = Client(
-            base_url=url, username=user, access_key=key, retry=UPLOAD_RETRY, timeout=30.0
+        self.uploader.client = Client(
+            base_url=url,
+            username=user,
+            access_key=key,
+            retry=UPLOAD_RETRY,
+            timeout=30.0,
+            sleep=wait,
         )
-        self.uploader.attach(upload_client)
-        self.uploader.bind(self.client)
         self.uploader.start()
         self.lifecycle = Lifecycle(s, self.client, self.config, self.token)
         if self.is_xdist_controller:

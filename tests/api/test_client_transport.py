@@ -29,17 +29,19 @@ def make_client(emu: Emulator, **kwargs: Any) -> Client:
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[Client]:
-    with make_client(emulator) as api:
-        yield api
+def sleeps() -> list[float]:
+    """The client's waits between attempts, recorded instead of slept (``sleep=`` seam)."""
+    return []
 
 
 @pytest.fixture
-def sleeps(client: Client) -> list[float]:
-    """Record the client's waits between attempts instead of sleeping."""
-    recorded: list[float] = []
-    client._sleep = recorded.append
-    return recorded
+def client(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[Client]:
+    """A client of the emulator; a test that also asks for ``sleeps`` gets no real waits."""
+    options: dict[str, Any] = {}
+    if "sleeps" in request.fixturenames:
+        options["sleep"] = request.getfixturevalue("sleeps").append
+    with make_client(emulator, **options) as api:
+        yield api
 
 
 def api_calls(emu: Emulator, fragment: str = "") -> list[dict[str, object]]:
@@ -191,13 +193,14 @@ def test_service_down_raises_transport_error(emulator: Emulator, client: Client)
     assert emulator.runs(project_id="PR-1") == []
 
 
-def test_refused_post_is_retried_once_service_is_back(emulator: Emulator, client: Client) -> None:
+def test_refused_post_is_retried_once_service_is_back(emulator: Emulator) -> None:
     def back_up(seconds: float) -> None:
         emulator.faults.down(False)
 
-    client._sleep = back_up
+    client = make_client(emulator, sleep=back_up)
     emulator.faults.down(True)
-    run = client.create_run("PR-1", models.NewTestRun(name="second try", test_cases=["TC-1"]))
+    with client:
+        run = client.create_run("PR-1", models.NewTestRun(name="second try", test_cases=["TC-1"]))
     assert [r["identifier"] for r in emulator.runs(project_id="PR-1")] == [run.identifier]
 
 

@@ -84,8 +84,9 @@ def scripted() -> Iterator[Scripted]:
 
 @pytest.fixture
 def client(scripted: Scripted) -> Iterator[Client]:
-    with Client(base_url=scripted.url, username="me", access_key="k3y", retry=FAST) as api:
-        api._sleep = lambda seconds: None
+    with Client(
+        base_url=scripted.url, username="me", access_key="k3y", retry=FAST, sleep=lambda s: None
+    ) as api:
         yield api
 
 
@@ -152,10 +153,15 @@ def test_html_error_page_is_retried_then_reported(scripted: Scripted, client: Cl
     assert len(scripted.seen) == 3
 
 
-def test_retry_after_http_date(scripted: Scripted, client: Client) -> None:
+def test_retry_after_http_date(scripted: Scripted) -> None:
     waits: list[float] = []
-    client._sleep = waits.append
-    client.retry = RetryPolicy(attempts=2, deadline=60.0)
+    client = Client(
+        base_url=scripted.url,
+        username="me",
+        access_key="k3y",
+        retry=RetryPolicy(attempts=2, deadline=60.0),
+        sleep=waits.append,
+    )
     when = email.utils.formatdate(time.time() + 20, usegmt=True)
     scripted.add({"success": False}, status=429, headers={"Retry-After": when})
     scripted.add({"success": True, "projects": [{"identifier": "PR-1"}], "info": {"next": None}})
