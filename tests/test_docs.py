@@ -10,7 +10,7 @@ import pytest
 
 from pytest_bstm import hookspecs
 from pytest_bstm.config.options import OPTIONS
-from pytest_bstm.config.settings import DEFAULT_STATUS_MAP
+from pytest_bstm.vocabulary import DEFAULT_STATUS_MAP
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

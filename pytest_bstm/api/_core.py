@@ -14,11 +14,11 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from pytest_bstm import __version__
+from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
 from ._envelopes import Page
 from ._transport import (
-    API_PREFIX,
     DEFAULT_BASE_URL,
     Transport,
     TransportFactory,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -12,12 +11,17 @@ from urllib.parse import urlsplit
 import requests
 import requests.utils
 
+from pytest_bstm.vocabulary import (
+    ACCESS_KEY_ENV,
+    DEFAULT_URL,
+    USERNAME_ENV,
+    check_url,
+    is_loopback,
+)
+
 from .errors import CredentialsMissingError, InvalidRequestError
 
-DEFAULT_BASE_URL = "https://test-management.browserstack.com"
-API_PREFIX = "/api/v2"
-USERNAME_ENV = "BROWSERSTACK_USERNAME"
-ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
+DEFAULT_BASE_URL = DEFAULT_URL
 
 
 class Transport(Protocol):
@@ -62,39 +66,13 @@ def resolve_credentials(
     return user, key
 
 
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback IP address."""
-    if host.lower() in {"localhost", "localhost.localdomain"}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def normalize_base_url(base_url: str) -> str:
-    """``scheme://host[:port][/prefix]`` without a trailing slash or ``/api/v2``."""
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise InvalidRequestError(
-            f"base_url {base_url!r} is not an http(s) URL; "
-            f"use e.g. {DEFAULT_BASE_URL} or a regional host."
-        )
-    if parts.username is not None or parts.password is not None:
-        raise InvalidRequestError(
-            "base_url must not contain credentials; "
-            f"use {USERNAME_ENV} and {ACCESS_KEY_ENV} (or username= and access_key=)."
-        )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InvalidRequestError(
-            f"base_url {base_url!r} uses plain http; only loopback hosts may, use https."
-        )
-    if parts.query or parts.fragment:
-        raise InvalidRequestError(f"base_url {base_url!r} must not have a query or fragment.")
-    path = parts.path.rstrip("/")
-    if path.endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)]
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    """``scheme://host[:port][/prefix]`` without a trailing slash or ``/api/v2``; the rule is
+    :func:`pytest_bstm.vocabulary.check_url`. Raises InvalidRequestError."""
+    try:
+        return check_url(base_url)
+    except ValueError as exc:
+        raise InvalidRequestError(f"base_url: {exc}.") from None
 
 
 def build_session(

@@ -10,25 +10,25 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from pytest_bstm.api import DEFAULT_BASE_URL, Client
-from pytest_bstm.config.settings import (
+from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
+    CASE_ID_RE,
     EMAIL_RE,
     PLAN_RE,
+    PROJECT_ENV,
     PROJECT_RE,
     RUN_RE,
+    RUN_STATES,
+    STATUS_RE,
     SUB_PLAN_RE,
+    URL_ENV,
     USERNAME_ENV,
-    is_loopback,
+    check_url,
+    credentials_hint,
+    missing_credentials,
 )
-
-URL_ENV = "BSTM_URL"
-PROJECT_ENV = "BSTM_PROJECT"
-CASE_RE = re.compile(r"TC-\d+")
-STATUS_RE = re.compile(r"[A-Za-z][A-Za-z0-9_ ]*")
-RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -99,7 +99,7 @@ def _integer(value: str) -> int:
     return int(value)
 
 
-case_ids = csv_of(_matching(CASE_RE, "TC-1"), "test case IDs (TC-1,TC-2)")
+case_ids = csv_of(_matching(CASE_ID_RE, "TC-1"), "test case IDs (TC-1,TC-2)")
 emails = csv_of(_matching(EMAIL_RE, "name@example.com"), "email addresses")
 labels = csv_of(str, "values")
 configuration_ids = csv_of(_integer, "configuration IDs (101,102)")
@@ -117,19 +117,11 @@ def date(value: str) -> dt.date:
 
 
 def base_url(value: str) -> str:
-    """An http(s) URL; plain http only for loopback hosts."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an http(s) URL")
-    if parts.username is not None or parts.password is not None:
-        raise argparse.ArgumentTypeError(
-            f"the URL must not contain credentials: set {USERNAME_ENV} and {ACCESS_KEY_ENV}"
-        )
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} uses plain http, which only loopback hosts may: use https"
-        )
-    return value.strip()
+    """The API base URL by the one URL rule (:func:`pytest_bstm.vocabulary.check_url`)."""
+    try:
+        return check_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def common_options(*, project_required: bool, project_env: bool = True) -> argparse.ArgumentParser:
@@ -158,13 +150,10 @@ def common_options(*, project_required: bool, project_env: bool = True) -> argpa
 
 
 def credentials(environ: Mapping[str, str]) -> tuple[str, str]:
-    user = environ.get(USERNAME_ENV, "")
-    key = environ.get(ACCESS_KEY_ENV, "")
-    if not user or not key:
-        raise UsageError(
-            f"BrowserStack credentials missing: set both {USERNAME_ENV} and {ACCESS_KEY_ENV}"
-        )
-    return user, key
+    missing = missing_credentials(environ)
+    if missing:
+        raise UsageError(credentials_hint(missing))
+    return environ[USERNAME_ENV], environ[ACCESS_KEY_ENV]
 
 
 def make_client(url: str | None) -> Client:

@@ -13,6 +13,7 @@ from pytest_bstm.cli import common as c
 from pytest_bstm.delivery import journal
 from pytest_bstm.delivery.sender import Replay
 from pytest_bstm.results.tracker import Result
+from pytest_bstm.vocabulary import PROJECT_ENV
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,7 +83,7 @@ def targets(
     by_run: dict[tuple[str, str], Target] = {}
     for record in records:
         p = project or record.get("project") or session.get("project")
-        p = p or os.environ.get(c.PROJECT_ENV)
+        p = p or os.environ.get(PROJECT_ENV)
         if not p:
             raise c.UsageError("the journal names no project: pass --project PR-1")
         r = run or record.get("run") or session.get("run")

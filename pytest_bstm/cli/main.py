@@ -16,12 +16,12 @@ from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.cli import journal as cli_journal
 from pytest_bstm.cli import runs as cli_runs
-from pytest_bstm.config.settings import ACCESS_KEY_ENV, USERNAME_ENV
 from pytest_bstm.emulator import serve
+from pytest_bstm.vocabulary import ACCESS_KEY_ENV, PROJECT_ENV, URL_ENV, USERNAME_ENV
 
 EPILOG = (
     f"Credentials: {USERNAME_ENV} and {ACCESS_KEY_ENV}. "
-    f"Defaults: --url from {c.URL_ENV}, --project from {c.PROJECT_ENV}. "
+    f"Defaults: --url from {URL_ENV}, --project from {PROJECT_ENV}. "
     "Run `bstm COMMAND ACTION --help` for an action's options."
 )
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from pytest_bstm.config.settings import EMAIL_RE
+from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
 
-CASE_ID_RE = re.compile(r"TC-\d+")
 USER_PROPERTY = "bstm_cases"
 RECORD_PROPERTY = "id"
 MARKER_HELP = (

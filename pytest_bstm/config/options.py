@@ -7,9 +7,10 @@ from typing import Literal
 
 import pytest
 
+from pytest_bstm.vocabulary import DEFAULT_URL, PROJECT_ENV, RUN_ENV, URL_ENV
+
 Kind = Literal["string", "bool"]
 
-DEFAULT_URL = "https://test-management.browserstack.com"
 DEFAULT_RUN_NAME = "pytest {date} {time}"
 DEFAULT_JOURNAL_DIR = ".bstm"
 DEFAULT_DRAIN_TIMEOUT = 60.0
@@ -40,18 +41,16 @@ OPTIONS: tuple[Option, ...] = (
         "--bstm-project",
         "Enable reporting into this TM project (e.g. PR-1).",
         metavar="PR-N",
-        env="BSTM_PROJECT",
+        env=PROJECT_ENV,
     ),
     Option(
         "--bstm-url",
         "TM API base URL; plain http:// only for loopback hosts.",
         metavar="URL",
-        env="BSTM_URL",
+        env=URL_ENV,
         default=DEFAULT_URL,
     ),
-    Option(
-        "--bstm-run", "Report into this existing run (join it).", metavar="TR-N", env="BSTM_RUN"
-    ),
+    Option("--bstm-run", "Report into this existing run (join it).", metavar="TR-N", env=RUN_ENV),
     Option("--bstm-clone", "Clone this run, then report into the clone.", metavar="TR-N"),
     Option(
         "--bstm-clone-statuses",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -10,30 +9,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 import pytest
 
-from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_URL, OPTIONS, Option
-
-PROJECT_RE = re.compile(r"PR-\d+")
-RUN_RE = re.compile(r"TR-\d+")
-PLAN_RE = re.compile(r"TP-\d+")
-SUB_PLAN_RE = re.compile(r"STP-\d+")
-EMAIL_RE = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
-STATUS_RE = re.compile(r"[a-z][a-z0-9_ ]*")
-OUTCOMES = ("passed", "failed", "setup_error", "teardown_error", "skipped", "xfailed", "xpassed")
-DEFAULT_STATUS_MAP: Mapping[str, str] = {
-    "passed": "passed",
-    "failed": "failed",
-    "setup_error": "blocked",
-    "teardown_error": "failed",
-    "skipped": "skipped",
-    "xfailed": "skipped",
-    "xpassed": "passed",
-}
-USERNAME_ENV = "BROWSERSTACK_USERNAME"
-ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
+from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, OPTIONS, Option
+from pytest_bstm.vocabulary import (
+    ACCESS_KEY_ENV,
+    DEFAULT_STATUS_MAP,
+    DEFAULT_URL,
+    EMAIL_RE,
+    OUTCOMES,
+    PLAN_RE,
+    PROJECT_RE,
+    RUN_RE,
+    STATUS_RE,
+    SUB_PLAN_RE,
+    SYSTEM_STATUSES,
+    URL_ENV,
+    USERNAME_ENV,
+    check_url,
+    credentials_hint,
+    missing_credentials,
+)
 
 Mode = Literal["create", "clone", "join"]
 
@@ -116,15 +113,6 @@ class _Collector:
             )
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def render_run_name(template: str, now: datetime, environ: Mapping[str, str]) -> str:
     """Fill ``{date}``, ``{time}`` and ``{env:VAR}``; raise ValueError for anything else."""
 
@@ -145,7 +133,8 @@ def _parse_status_map(lines: list[str], c: _Collector) -> dict[str, str]:
     mapping = dict(DEFAULT_STATUS_MAP)
     for line in lines:
         outcome, sep, status = (part.strip() for part in line.partition("="))
-        status = status.lower()
+        if status.lower() in SYSTEM_STATUSES:
+            status = status.lower()  # system statuses in lower case, custom ones as configured
         if not sep or outcome not in OUTCOMES or not STATUS_RE.fullmatch(status):
             c.problems.append(
                 f"bstm_status_map line {line!r} must read 'outcome = status' with outcome one of "
@@ -210,16 +199,11 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     c.check(not select or joined, "--bstm-select needs --bstm-run or --bstm-clone")
     close, no_close = flag("--bstm-close"), flag("--bstm-no-close")
     c.check(not (close and no_close), "--bstm-close and --bstm-no-close exclude each other")
-    url = (text("--bstm-url") or DEFAULT_URL).rstrip("/")
-    parts = urlsplit(url)
-    c.check(
-        parts.scheme in ("http", "https") and bool(parts.hostname),
-        f"--bstm-url {url!r} is not an http(s) URL",
-    )
-    c.check(
-        parts.scheme != "http" or is_loopback(parts.hostname or ""),
-        f"--bstm-url {url!r}: plain http is allowed only for loopback hosts; use https://",
-    )
+    try:
+        url = check_url(text("--bstm-url") or DEFAULT_URL)
+    except ValueError as exc:
+        url = DEFAULT_URL
+        c.problems.append(f"--bstm-url (or {URL_ENV}): {exc}")
     try:
         drain = float(text("--bstm-drain-timeout") or DEFAULT_DRAIN_TIMEOUT)
     except ValueError:
@@ -233,10 +217,10 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     status_map = _parse_status_map(list(config.getini("bstm_status_map")), c)
     dry_run = flag("--bstm-dry-run")
     username, access_key = os.environ.get(USERNAME_ENV), os.environ.get(ACCESS_KEY_ENV)
+    missing = missing_credentials(os.environ)
     c.check(
-        emulator or dry_run or bool(username and access_key),
-        f"credentials missing: set {USERNAME_ENV} and {ACCESS_KEY_ENV} "
-        "(or use --bstm-emulator / --bstm-dry-run)",
+        emulator or dry_run or not missing,
+        f"{credentials_hint(missing)} (or use --bstm-emulator / --bstm-dry-run)",
     )
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))

@@ -180,7 +180,10 @@ def test_reruns_count_only_the_final_attempt(inner: Inner) -> None:
         (["--bstm-close", "--bstm-no-close"], "*exclude each other*"),
         (["--bstm-run-name", "x {nope}"], "*unknown placeholder {nope}*"),
         (["--bstm-drain-timeout", "soon"], "*--bstm-drain-timeout must be a positive number*"),
-        (["--bstm-url", "http://example.com"], "*plain http is allowed only for loopback*"),
+        (["--bstm-url", "http://example.com"], "*plain http, which only loopback hosts may*"),
+        (["--bstm-url", "http://u:KEY@127.0.0.1:8799"], "*must not contain credentials*"),
+        (["--bstm-url", "http://127.0.0.1:8765?x=1"], "*must not have a query*"),
+        (["--bstm-url", "http://127.0.0.1:port"], "*is not an http(s) URL*"),
     ],
 )
 def test_bad_options_are_usage_errors_before_any_call(
@@ -203,7 +206,7 @@ def test_missing_credentials_name_both_variables(
     result = inner.run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*credentials missing: set BROWSERSTACK_USERNAME and BROWSERSTACK_ACCESS_KEY*"]
+        ["*credentials missing (BROWSERSTACK_ACCESS_KEY not set): set both*"]
     )
 
 

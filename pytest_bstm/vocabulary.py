@@ -1,0 +1,94 @@
+"""The words pytest-bstm shares with the TM API: ID patterns, environment names, the default URL,
+and the URL and credential rules. One place for each; every other module imports from here.
+
+Sources: IDs as the API reference shows them (``PR-1``, ``TR-5``, ``TC-1``, ``TP-1``, ``STP-5``);
+the credential variables are the vendor's documented ``BROWSERSTACK_USERNAME`` /
+``BROWSERSTACK_ACCESS_KEY``; the URL rules (plain http only for loopback, no credentials, no
+query) are our choice, so that an access key never travels in clear text or in a URL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+PROJECT_RE = re.compile(r"PR-\d+")
+RUN_RE = re.compile(r"TR-\d+")
+CASE_ID_RE = re.compile(r"TC-\d+")
+PLAN_RE = re.compile(r"TP-\d+")
+SUB_PLAN_RE = re.compile(r"STP-\d+")
+EMAIL_RE = re.compile(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+")
+STATUS_RE = re.compile(r"[A-Za-z][A-Za-z0-9_ ]*")  # a system or custom result status name
+
+USERNAME_ENV = "BROWSERSTACK_USERNAME"
+ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
+PROJECT_ENV = "BSTM_PROJECT"
+URL_ENV = "BSTM_URL"
+RUN_ENV = "BSTM_RUN"
+
+DEFAULT_URL = "https://test-management.browserstack.com"
+API_PREFIX = "/api/v2"
+
+SYSTEM_STATUSES = ("passed", "failed", "blocked", "retest", "skipped", "untested")
+RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
+OUTCOMES = ("passed", "failed", "setup_error", "teardown_error", "skipped", "xfailed", "xpassed")
+DEFAULT_STATUS_MAP: Mapping[str, str] = {
+    "passed": "passed",
+    "failed": "failed",
+    "setup_error": "blocked",
+    "teardown_error": "failed",
+    "skipped": "skipped",
+    "xfailed": "skipped",
+    "xpassed": "passed",
+}
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback IP address (``127.0.0.1``, ``::1``)."""
+    if host.lower() in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str) -> str:
+    """The API base URL as ``scheme://host[:port][/prefix]``, without a trailing slash or
+    ``/api/v2``. Raises ``ValueError`` naming what to change: not http(s), no host,
+    credentials in the URL, a query or fragment, or plain http to a non-loopback host."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"{text!r} is not an http(s) URL") from None
+    if parts.scheme not in {"http", "https"} or not hostname:
+        raise ValueError(f"{text!r} is not an http(s) URL (e.g. {DEFAULT_URL})")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"the URL must not contain credentials: set {USERNAME_ENV} and {ACCESS_KEY_ENV}"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r} must not have a query or fragment")
+    if parts.scheme == "http" and not is_loopback(hostname):
+        raise ValueError(f"{text!r} uses plain http, which only loopback hosts may: use https")
+    path = parts.path.rstrip("/")
+    if path.endswith(API_PREFIX):
+        path = path[: -len(API_PREFIX)]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def missing_credentials(environ: Mapping[str, str]) -> list[str]:
+    """The names of the credential variables that are unset or empty in ``environ``."""
+    return [name for name in (USERNAME_ENV, ACCESS_KEY_ENV) if not environ.get(name)]
+
+
+def credentials_hint(missing: list[str]) -> str:
+    """One sentence saying which variables to set."""
+    return f"BrowserStack credentials missing ({', '.join(missing)} not set): set both " + (
+        f"{USERNAME_ENV} and {ACCESS_KEY_ENV}"
+    )
