@@ -6,9 +6,6 @@ Inert unless enabled: without ``--bstm-project`` (or ``bstm_project``, ``BSTM_PR
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,13 +13,12 @@ import pytest
 from pytest_bstm import hookspecs
 from pytest_bstm.collect import mapping
 from pytest_bstm.config.options import add_options
-from pytest_bstm.config.settings import Settings, is_enabled, resolve
+from pytest_bstm.config.settings import is_enabled, resolve
 
 if TYPE_CHECKING:
     from pytest_bstm.session.reporter import Reporter
 
 REPORTER_KEY: pytest.StashKey[Reporter] = pytest.StashKey()
-RUN_FILE = "run.json"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,42 +29,6 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
-class WorkerMapper:
-    """xdist worker side: map and deselect items, and hand the mapping to the controller."""
-
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
-        self.settings = settings
-        self.workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(
-        self, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
-        found = mapping.map_items(config, items)
-        run_cases = self.workerinput.get("bstm_run_cases")
-        if self.settings.select and run_cases is not None:
-            in_run = set(run_cases)
-            keep = [i for i in items if any(r.case_id in in_run for r in found[i.nodeid])]
-            dropped = [i for i in items if i not in keep]
-            if dropped:
-                config.hook.pytest_deselected(items=dropped)
-                items[:] = keep
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        folder = self.workerinput.get("bstm_dir")
-        if not folder:
-            return
-        data = {
-            item.nodeid: [r.to_json() for r in mapping.refs_from_properties(item.user_properties)]
-            for item in session.items
-        }
-        target = Path(folder) / f"{self.workerinput['workerid']}.json"
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(tmp, target)
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", mapping.MARKER_HELP)
     if not is_enabled(config):
@@ -76,7 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = resolve(config)
     config.pluginmanager.register(mapping, "bstm-mapping")
     if hasattr(config, "workerinput"):
-        config.pluginmanager.register(WorkerMapper(config, settings), "bstm-worker")
+        from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415
+
+        config.pluginmanager.register(Worker(config, settings.select), "bstm-worker")
         return
     # imported only when enabled: the client stack (requests, pydantic) costs a plain run nothing
     from pytest_bstm.session.reporter import Reporter  # noqa: PLC0415
@@ -95,21 +57,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def current_run(config: pytest.Config) -> str | None:
-    """The ID of the run this session reports into, in the main process and on xdist workers.
+    """The ID of the run this session reports into (``"TR-41"``), in pytest's main process
+    and on xdist workers; None when reporting is off or the run could not be prepared.
 
-    On a worker it is known once the controller prepared the run, i.e. from the first test on.
+    Called from a test, it waits (at most about 10 s) for the run to be ready.
     """
     reporter = config.stash.get(REPORTER_KEY, None)
     if reporter is not None:
-        return reporter.summary.run.run_id if reporter.summary.run else None
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    if workerinput.get("bstm_run"):
-        return str(workerinput["bstm_run"])
-    folder = workerinput.get("bstm_dir")
-    if folder:
-        try:
-            data = json.loads((Path(folder) / RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return str(data["run"]) if data.get("run") else None
-    return None
+        return reporter.current_run()
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None or not is_enabled(config):
+        return None
+    from pytest_bstm.collect.xdist import worker_run  # noqa: PLC0415
+
+    return worker_run(workerinput)

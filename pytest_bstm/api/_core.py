@@ -76,6 +76,11 @@ class ClientCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, username={self.username!r})"
 
+    def wait(self, seconds: float) -> None:
+        """Wait ``seconds`` the way the client waits between retries (its ``sleep=``, which
+        may end the wait by raising)."""
+        self._sleep(seconds)
+
     def close(self) -> None:
         """Close the underlying HTTP session."""
         self._session.close()

@@ -156,6 +156,12 @@ def credentials(environ: Mapping[str, str]) -> tuple[str, str]:
     return environ[USERNAME_ENV], environ[ACCESS_KEY_ENV]
 
 
+def env_project() -> str | None:
+    """``BSTM_PROJECT`` when set and well-formed, else None."""
+    value = os.environ.get(PROJECT_ENV, "").strip()
+    return value if PROJECT_RE.fullmatch(value) else None
+
+
 def make_client(url: str | None) -> Client:
     """A client for ``url`` (default: the public service), credentials from the environment."""
     user, key = credentials(os.environ)

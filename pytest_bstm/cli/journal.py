@@ -1,36 +1,53 @@
-"""``bstm journal upload PATH``: send a journal's unsent results to their run, exactly once."""
+"""``bstm journal upload PATH``: finish what a session could not, exactly once.
+
+A journal is self-sufficient: it holds the run's plan (create, clone or join, with the cases,
+assignments and whether to close), the run once known, and every result. The upload creates or
+clones the run if the session never could (a run the session made but never heard of is found
+by the session token in its description, not made twice), adds and assigns the cases, sends
+each unsent result once through the session's own delivery engine, and closes the run if the
+session would have. ``--run TR-N`` sends the results to another run instead.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.delivery import journal
-from pytest_bstm.delivery.sender import Replay
-from pytest_bstm.results.tracker import Result
-from pytest_bstm.vocabulary import PROJECT_ENV
+from pytest_bstm.delivery.records import from_record
+from pytest_bstm.delivery.sender import Sender
+from pytest_bstm.results.model import Result
+from pytest_bstm.run.cases import ChangeNotVisibleError
+from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
+from pytest_bstm.run.plan import RunPlan
+from pytest_bstm.run.prepare import NothingToReport, RunPreparer
+
+FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group = commands.add_parser("journal", help="upload results a session could not send")
     actions = group.add_subparsers(dest="action", required=True, metavar="ACTION")
     text = (
-        "Upload the results of a journal that are not marked sent, then mark them sent in "
-        "the same journal (a second upload sends nothing). Project and run default to the "
-        "journal's own; --run sends them to another run."
+        "Finish what a session could not: create (or clone, or join) its run if needed, add "
+        "and assign the cases, upload the results not marked sent (marking them in the same "
+        "journal, so a second upload sends nothing) and close the run if the session would "
+        "have. PATH is a journal or a folder of journals (.bstm/). --run sends the results "
+        "to another run instead."
     )
     parser = actions.add_parser(
         "upload",
         parents=[c.common_options(project_required=False, project_env=False)],
-        help="upload a journal's unsent results",
+        help="finish a session's reporting from its journal",
         description=text,
     )
-    parser.add_argument("path", type=Path, metavar="PATH", help="the journal (JSON lines)")
+    parser.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH", help="journal files or folders of them"
+    )
     parser.add_argument(
         "--run", type=c.run_id, metavar="TR-5", help="upload into this run instead (TR-5)"
     )
@@ -41,63 +58,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 @dataclass
-class Target:
-    """The unsent results that go to one run."""
+class Outcome:
+    """What one journal's upload did."""
 
-    project: str
-    run: str
-    results: list[Result] = field(default_factory=list)
-
-
-def unsent(state: journal.JournalState) -> list[dict[str, Any]]:
-    """Results neither sent nor rejected, in journal order."""
-    return [
-        record
-        for key, record in state.results.items()
-        if key not in state.sent and key not in state.rejected
-    ]
-
-
-def to_result(record: dict[str, Any]) -> Result:
-    return Result(
-        case_id=str(record["case"]),
-        configuration_id=record.get("configuration"),
-        status=str(record["status"]),
-        description=str(record.get("description") or ""),
-        nodeids=[str(n) for n in record.get("nodeids") or []],
-        duration_ms=int(record.get("duration_ms") or 0),
-        issues=record.get("issues"),
-        custom_fields=record.get("custom_fields"),
-        key=str(record["key"]),
-    )
-
-
-def targets(
-    state: journal.JournalState,
-    records: list[dict[str, Any]],
-    project: str | None,
-    run: str | None,
-) -> list[Target]:
-    """Group ``records`` by run: ``--project``/``--run`` first, then the journal's own."""
-    session = state.sessions[-1] if state.sessions else {}
-    by_run: dict[tuple[str, str], Target] = {}
-    for record in records:
-        p = project or record.get("project") or session.get("project")
-        p = p or os.environ.get(PROJECT_ENV)
-        if not p:
-            raise c.UsageError("the journal names no project: pass --project PR-1")
-        r = run or record.get("run") or session.get("run")
-        if not r:
-            raise c.UsageError(
-                "the journal names no run (the session could not create one): create one "
-                f"with `bstm runs create --project {p} --name NAME` and pass --run with its ID"
-            )
-        target = by_run.setdefault((p, r), Target(p, r))
-        try:
-            target.results.append(to_result(record))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise c.UsageError(f"malformed result record in the journal: {exc!r}") from None
-    return list(by_run.values())
+    path: Path
+    run: str | None = None
+    sent: Counter[str] = field(default_factory=Counter)
+    rejected: list[tuple[Result, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    closed: bool = False
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -107,71 +76,136 @@ def counts(statuses: Counter[str]) -> str:
     return ", ".join(parts)
 
 
-def _url(args: argparse.Namespace, state: journal.JournalState) -> str | None:
-    if args.url is not None:
-        return str(args.url)
-    recorded = next((s.get("url") for s in reversed(state.sessions) if s.get("url")), None)
-    if recorded is None:
-        return None
-    try:
-        return c.base_url(str(recorded))
-    except argparse.ArgumentTypeError as exc:
-        raise c.UsageError(f"the journal's URL: {exc}; pass --url") from None
+def journals(paths: list[Path]) -> list[Path]:
+    """Every journal named: files as given, folders expanded to their ``*.jsonl``."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(path.glob("*.jsonl")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise c.UsageError(f"cannot read journal {path}: no such file or directory")
+    if not found:
+        raise c.UsageError(f"no journal (*.jsonl) in {', '.join(map(str, paths))}")
+    return found
 
 
 def _read(path: Path) -> journal.JournalState:
     try:
-        return journal.read(path)
-    except OSError as exc:
-        raise c.UsageError(f"cannot read journal {path}: {exc.strerror or exc}") from None
+        state = journal.read(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise c.UsageError(f"cannot read journal {path}: {exc}") from None
+    if state.plan is None and not state.results and not state.sent:
+        raise c.UsageError(f"{path} is not a pytest-bstm journal (no plan, no results)")
+    return state
 
 
 def upload(args: argparse.Namespace) -> int:
-    state = _read(args.path)
-    records = unsent(state)
-    if not records:
-        c.out("nothing to upload")
+    status = 0
+    for path in journals(args.paths):
+        status = max(status, _upload_one(args, path, _read(path)))
+    return status
+
+
+def _results(path: Path, state: journal.JournalState) -> list[Result]:
+    try:
+        return [from_record(record) for record in state.unsent]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise c.UsageError(f"malformed result record in {path}: {exc!r}") from None
+
+
+def _upload_one(args: argparse.Namespace, path: Path, state: journal.JournalState) -> int:
+    results = _results(path, state)
+    plan = RunPlan.from_json(state.plan) if state.plan else None
+    project = args.project or (plan.project if plan else None) or c.env_project()
+    if not project:
+        raise c.UsageError(f"{path} names no project: pass --project PR-1")
+    run = args.run or state.run
+    close = plan is not None and plan.close and args.run is None
+    if not results and not (close and run is not None):
+        c.out(f"nothing to upload from {path}" if len(args.paths) > 1 else "nothing to upload")
         return 0
-    plan = targets(state, records, args.project, args.run)
+    if run is None and plan is None:
+        raise c.UsageError(
+            f"{path} names no run: create one with `bstm runs create --project {project} "
+            "--name NAME` and pass --run with its ID"
+        )
     if args.dry_run:
-        for t in plan:
-            statuses = Counter(r.status for r in t.results)
-            c.out(f"would upload {len(t.results)} results to {t.run} ({counts(statuses)})")
+        where = run or f"a new run ({plan.mode if plan else 'create'})"
+        statuses = Counter(r.status for r in results)
+        c.out(f"would upload {len(results)} results to {where} ({counts(statuses)})")
         return 0
-    replays = _send(args, _url(args, state), plan)
-    return _report(args.path, replays)
+    outcome = _deliver(
+        args, path, state=state, project=project, run=run, plan=plan, results=results, close=close
+    )
+    return _report(outcome)
 
 
-def _send(args: argparse.Namespace, url: str | None, plan: list[Target]) -> list[Replay]:
-    writer = journal.Journal(args.path)
-    replays = []
+def _deliver(
+    args: argparse.Namespace,
+    path: Path,
+    *,
+    state: journal.JournalState,
+    project: str,
+    run: str | None,
+    plan: RunPlan | None,
+    results: list[Result],
+    close: bool,
+) -> Outcome:
+    outcome = Outcome(path, run)
+    writer = journal.Journal(path)
+    url = args.url if args.url is not None else _url(state)
     try:
         with c.make_client(url) as client:
-            for t in plan:
-                replay = Replay(client, writer, t.project, t.run)
-                replays.append(replay)
-                replay.upload(t.results)
+            sender: Sender | None = None
+            try:
+                if run is None and plan is not None:
+                    prepared = RunPreparer(client, plan, look_first=True).step()
+                    run = outcome.run = prepared.run.run_id
+                    writer.run(run, prepared.run.web_url)
+                    sender = Sender(client, writer, project, run, pairs=set(prepared.pairs))
+                else:
+                    assert run is not None
+                    sender = Sender(client, writer, project, run)
+                    sender.check_open()
+                sender.send(results)
+                if close and plan is not None and not sender.rejected:
+                    Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
+                    outcome.closed = True
+            except FAILURES as exc:
+                outcome.errors.append(str(exc))
+            if sender is not None:
+                outcome.sent, outcome.rejected = sender.sent, sender.rejected
     finally:
         writer.close()
-    return replays
+    return outcome
 
 
-def _report(path: Path, replays: list[Replay]) -> int:
-    for replay in replays:
-        for result, message in replay.rejected:
-            cfg = (
-                ""
-                if result.configuration_id is None
-                else f" (configuration {result.configuration_id})"
-            )
-            tests = ", ".join(result.nodeids) or "no test recorded"
-            c.err(f"rejected {result.case_id}{cfg} [{tests}]: {message}")
-        for message in replay.errors:
-            c.err(f"error: {message}")
-    left = len(unsent(_read(path)))
-    rejected = sum(len(r.rejected) for r in replays)
-    parts = [f"{sum(r.sent.values())} results to {r.run_id} ({counts(r.sent)})" for r in replays]
-    tail = f"; {rejected} rejected" if rejected else ""
-    c.out(f"uploaded {', '.join(parts)}{tail}; {left} left in {path}")
-    failed = rejected or any(r.errors for r in replays)
-    return 1 if left or failed else 0
+def _url(state: journal.JournalState) -> str | None:
+    if state.url is None:
+        return None
+    try:
+        return c.base_url(state.url)
+    except argparse.ArgumentTypeError as exc:
+        raise c.UsageError(f"the journal's URL: {exc}; pass --url") from None
+
+
+def _report(outcome: Outcome) -> int:
+    for result, message in outcome.rejected:
+        cfg = (
+            "" if result.configuration_id is None else f" (configuration {result.configuration_id})"
+        )
+        tests = ", ".join(result.nodeids) or "no test recorded"
+        c.err(f"rejected {result.case_id}{cfg} [{tests}]: {message}")
+    for message in outcome.errors:
+        c.err(f"error: {message}")
+    left = len(journal.read(outcome.path).unsent)
+    tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
+    closed = f"; {outcome.run} closed" if outcome.closed else ""
+    total = sum(outcome.sent.values())
+    c.out(
+        f"uploaded {total} results to {outcome.run or 'no run'} ({counts(outcome.sent)})"
+        f"{tail}{closed}; {left} left in {outcome.path}"
+    )
+    return 1 if left or outcome.rejected or outcome.errors else 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +10,8 @@ import pytest
 
 from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
 
-USER_PROPERTY = "bstm_cases"
 RECORD_PROPERTY = "id"
+RECORD_FIXTURE = "record_property"
 MARKER_HELP = (
     "tc(*case_ids, configurations=None, assignee=None): the BrowserStack Test Management cases "
     'this test covers, e.g. @pytest.mark.tc("TC-1", "TC-2")'
@@ -126,8 +125,6 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
             problems.append(f"{item.nodeid}: {exc}")
             continue
         mapping[item.nodeid] = refs
-        if refs:
-            item.user_properties.append((USER_PROPERTY, json.dumps([r.to_json() for r in refs])))
     if problems:
         raise pytest.UsageError(
             "pytest-bstm: invalid test case mapping (fix the tc markers):\n  "
@@ -137,14 +134,16 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
 
 
 def refs_from_properties(properties: Iterable[tuple[str, object]]) -> list[CaseRef]:
-    """Case references a report carries: the collection mapping plus ``record_property("id")``."""
-    refs: list[CaseRef] = []
-    for name, value in properties:
-        if name == USER_PROPERTY and isinstance(value, str):
-            refs.extend(CaseRef.from_json(entry) for entry in json.loads(value))
-        elif name == RECORD_PROPERTY and isinstance(value, str) and CASE_ID_RE.fullmatch(value):
-            refs.append(CaseRef(value))
-    seen: dict[str, CaseRef] = {}
-    for ref in refs:
-        seen.setdefault(ref.case_id, ref)
-    return list(seen.values())
+    """The cases a test recorded with ``record_property("id", "TC-3")`` (the vendor's
+    documented way of tagging pytest tests), once each."""
+    ids = [
+        value
+        for name, value in properties
+        if name == RECORD_PROPERTY and isinstance(value, str) and CASE_ID_RE.fullmatch(value)
+    ]
+    return [CaseRef(case_id) for case_id in dict.fromkeys(ids)]
+
+
+def may_record(item: pytest.Item) -> bool:
+    """Whether ``item`` can add a case at run time (it requests ``record_property``)."""
+    return RECORD_FIXTURE in getattr(item, "fixturenames", ())

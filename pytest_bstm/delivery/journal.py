@@ -2,7 +2,11 @@
 
 Line types (one JSON object per line, no credentials ever):
 
-- ``{"type": "session", "project", "run", "url", "token", "started"}``
+- ``{"type": "plan", "url", "plan": {...}}``: the run's intent (a
+  :class:`~pytest_bstm.run.plan.RunPlan`), written before the first result, so that
+  ``bstm journal upload PATH`` alone can create, clone or join the run, add and assign the
+  cases, upload, and close it as the session would have
+- ``{"type": "run", "run", "web_url"}``: the run the plan led to, once it is known
 - ``{"type": "result", "key", "project", "run", "case", "configuration", "status",
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
@@ -55,8 +59,11 @@ class Journal:
                 continue
         return self.path.open("a", encoding="utf-8")
 
-    def session(self, **fields: Any) -> None:
-        self._write([{"type": "session", **fields}], sync=True)
+    def plan(self, url: str, plan: dict[str, Any]) -> None:
+        self._write([{"type": "plan", "url": url, "plan": plan}], sync=True)
+
+    def run(self, run_id: str, web_url: str | None) -> None:
+        self._write([{"type": "run", "run": run_id, "web_url": web_url}], sync=True)
 
     def results(self, records: Iterable[dict[str, Any]]) -> None:
         self._write({"type": "result", **r} for r in records)
@@ -92,16 +99,20 @@ class Journal:
 
 @dataclass
 class JournalState:
-    """What a journal says: its sessions, every result by key, and which keys were sent."""
+    """What a journal says: its plan and run, every result by key, which keys were sent."""
 
-    sessions: list[dict[str, Any]] = field(default_factory=list)
+    plan: dict[str, Any] | None = None
+    url: str | None = None
+    run: str | None = None
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
 
     @property
-    def pending(self) -> list[dict[str, Any]]:
-        return [r for k, r in self.results.items() if k not in self.sent]
+    def unsent(self) -> list[dict[str, Any]]:
+        """Results neither sent nor rejected, in journal order."""
+        done = self.sent | set(self.rejected)
+        return [r for k, r in self.results.items() if k not in done]
 
 
 def read(path: Path) -> JournalState:
@@ -113,8 +124,10 @@ def read(path: Path) -> JournalState:
             except json.JSONDecodeError:
                 continue  # a torn last line after a kill
             kind = record.get("type") if isinstance(record, dict) else None
-            if kind == "session":
-                state.sessions.append(record)
+            if kind == "plan" and isinstance(record.get("plan"), dict):
+                state.plan, state.url = record["plan"], record.get("url")
+            elif kind == "run" and record.get("run"):
+                state.run = str(record["run"])
             elif kind == "result" and "key" in record:
                 state.results[record["key"]] = record
             elif kind == "sent":

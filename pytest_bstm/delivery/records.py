@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from pytest_bstm.api import models
-from pytest_bstm.results.tracker import Result
+from pytest_bstm.results.model import Result
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
-MAX_BATCH = 300  # results per request
+MAX_BATCH = 300  # results per request (api-notes: bulk results take at most 300)
 
 
-def journal_record(result: Result, project: str, run_id: str | None) -> dict[str, object]:
+def marker(key: str) -> str:
+    return f"[pytest-bstm {key}]"
+
+
+def journal_record(result: Result) -> dict[str, object]:
     return {
         "key": result.key,
-        "project": project,
-        "run": run_id,
         "case": result.case_id,
         "configuration": result.configuration_id,
         "status": result.status,
@@ -26,6 +29,21 @@ def journal_record(result: Result, project: str, run_id: str | None) -> dict[str
         "issues": result.issues,
         "custom_fields": result.custom_fields,
     }
+
+
+def from_record(record: dict[str, Any]) -> Result:
+    """The result a journal record holds; KeyError/TypeError/ValueError when malformed."""
+    return Result(
+        case_id=str(record["case"]),
+        configuration_id=record.get("configuration"),
+        status=str(record["status"]),
+        description=str(record.get("description") or ""),
+        nodeids=[str(n) for n in record.get("nodeids") or []],
+        duration_ms=int(record.get("duration_ms") or 0),
+        issues=record.get("issues"),
+        custom_fields=record.get("custom_fields"),
+        key=str(record["key"]),
+    )
 
 
 def to_wire(result: Result) -> models.ResultIn:
@@ -41,4 +59,5 @@ def to_wire(result: Result) -> models.ResultIn:
 
 
 def result_size(result: Result) -> int:
+    """Approximate bytes of the result on the wire."""
     return len(result.description) + 200 + len(json.dumps(result.custom_fields or {}))

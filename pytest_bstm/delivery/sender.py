@@ -1,11 +1,20 @@
-"""Sending journaled results to one run, each exactly once, marking the journal as it goes.
+"""The one delivery engine: results to one run, each exactly once, the journal marked as it goes.
 
-Before posting, the results' test cases are checked against the project (unknown ones are
-rejected: the service would drop them silently) and their (case, configuration) pairs are
-added to the run if missing. Batches hold at most 300 results and one result per pair. A
-batch answered 400 is split to find the offending results, which are marked rejected. When
-an answer never comes, the run's results are searched for the ``[pytest-bstm <key>]``
-markers before anything is sent again.
+Used by the session's upload thread and by ``bstm journal upload``, so every delivery rule
+exists once:
+
+- a result for a case the project does not have is rejected (the service would drop it
+  silently: api-notes); the project's cases are listed only when the service refuses one;
+- the (case, configuration) pairs a result needs are added to the run first (202, then waited
+  for), with ``preserve_existing_results``;
+- batches hold at most 300 results, at most ``max_bytes``, and never two results for one pair
+  (the service refuses such a batch);
+- a batch answered 400 is split to find the offending results, which are marked rejected;
+- after an answer that never came, the run's results are searched for the
+  ``[pytest-bstm <key>]`` markers before anything is sent again.
+
+Transient failures (transport, 5xx, 429, a change not yet visible) propagate: the caller
+retries later with what is not yet ``done``. ``RunClosedError``, 401 and 403 are permanent.
 """
 
 from __future__ import annotations
@@ -15,69 +24,77 @@ from collections.abc import Iterator
 
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.delivery.records import KEY_RE, MAX_BATCH, to_wire
-from pytest_bstm.results.tracker import Key, Result
+from pytest_bstm.delivery.records import KEY_RE, MAX_BATCH, marker, result_size, to_wire
+from pytest_bstm.results.model import Key, Result
 from pytest_bstm.run.cases import ChangeNotVisibleError, run_pairs, wait_for_pairs
-from pytest_bstm.run.lifecycle import selections
+from pytest_bstm.run.lifecycle import RunClosedError
+from pytest_bstm.run.plan import selections
 
 AMBIGUOUS_TRIES = 3
 CASE_QUERY_CHUNK = 100
+TRANSIENT = (
+    errors.TransportError,
+    errors.ServerError,
+    errors.RateLimitError,
+    ChangeNotVisibleError,
+)
 
 
-class RunClosedError(errors.BstmError):
-    """The run is closed or gone: its results must go to another run."""
-
-
-def batches(results: list[Result], size: int = MAX_BATCH) -> Iterator[list[Result]]:
-    """Consecutive batches of at most ``size``, never two results for one pair."""
+def batches(
+    results: list[Result], size: int = MAX_BATCH, max_bytes: int = 512_000
+) -> Iterator[list[Result]]:
+    """Consecutive batches of at most ``size`` results and about ``max_bytes``, never two
+    results for one (case, configuration)."""
     batch: list[Result] = []
     pairs: set[Key] = set()
+    weight = 0
     for result in results:
-        pair = (result.case_id, result.configuration_id)
-        if len(batch) >= size or pair in pairs:
+        cost = result_size(result)
+        if batch and (len(batch) >= size or result.pair in pairs or weight + cost > max_bytes):
             yield batch
-            batch, pairs = [], set()
+            batch, pairs, weight = [], set(), 0
         batch.append(result)
-        pairs.add(pair)
+        pairs.add(result.pair)
+        weight += cost
     if batch:
         yield batch
 
 
-def marker(key: str) -> str:
-    return f"[pytest-bstm {key}]"
+class Sender:
+    """Delivers results to ``run_id``; ``sent``, ``rejected`` and ``added`` say what happened.
 
+    ``pairs``: the run's (case, configuration) pairs when known (else read once);
+    ``project_cases``: the project's case IDs when already listed (else listed on refusal).
+    """
 
-class Replay:
-    """Uploads results to one run; ``sent``, ``rejected`` and ``errors`` say what happened."""
-
-    def __init__(self, client: Client, journal: Journal, project: str, run: str) -> None:
+    def __init__(
+        self,
+        client: Client,
+        journal: Journal,
+        project: str,
+        run_id: str,
+        *,
+        pairs: set[Key] | None = None,
+        project_cases: set[str] | None = None,
+        max_batch: int = MAX_BATCH,
+        max_bytes: int = 512_000,
+    ) -> None:
         self.client = client
         self.journal = journal
         self.project = project
-        self.run_id = run
+        self.run_id = run_id
+        self.pairs = pairs
+        self.project_cases = project_cases
+        self.max_batch = max_batch
+        self.max_bytes = max_bytes
         self.sent: Counter[str] = Counter()
         self.rejected: list[tuple[Result, str]] = []
-        self.errors: list[str] = []
-        self._done: set[str] = set()
+        self.unknown_cases: set[str] = set()
+        self.added = 0
+        self.done: set[str] = set()
 
-    def upload(self, results: list[Result]) -> None:
-        try:
-            self._check_open()
-            results = self._known(results)
-            self._ensure_pairs(results)
-            for batch in batches(results):
-                self._send(batch)
-        except (errors.BstmError, ChangeNotVisibleError) as exc:
-            self.errors.append(str(exc))
-
-    def _gone(self, why: str) -> RunClosedError:
-        return RunClosedError(
-            f"run {self.run_id} {why}, so it takes no results: create a new run with "
-            f"`bstm runs create --project {self.project} --name NAME` and upload into it "
-            "with `bstm journal upload PATH --run <its ID>`"
-        )
-
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Raise RunClosedError when the run is closed or gone."""
         try:
             run = self.client.get_run_minified(self.project, self.run_id)
         except errors.NotFoundError as exc:
@@ -85,41 +102,77 @@ class Replay:
         if run.active_state == "closed":
             raise self._gone("is closed")
 
-    def _known(self, results: list[Result]) -> list[Result]:
-        """Reject results for cases the project does not have (the service drops them)."""
-        ids = sorted({r.case_id for r in results})
-        known: set[str] = set()
-        for start in range(0, len(ids), CASE_QUERY_CHUNK):
-            chunk = ids[start : start + CASE_QUERY_CHUNK]
-            cases = self.client.iter_project_test_cases(self.project, test_case_id=chunk)
-            known.update(case.identifier for case in cases)
-        configurations: set[int] = set()
-        if any(r.configuration_id is not None for r in results):
-            configurations = {cfg.id for cfg in self.client.iter_configurations()}
-        kept: list[Result] = []
+    def send(self, results: list[Result]) -> None:
+        """Deliver every result of ``results`` not yet done; see the module doc for errors."""
+        todo = [r for r in results if r.key not in self.done]
+        if not todo:
+            return
+        todo = self._ensure_pairs(self._drop_unknown(todo))
+        self.journal.sync()  # a batch boundary: what is about to be sent is on disk
+        for batch in batches(todo, self.max_batch, self.max_bytes):
+            self._send(batch)
+
+    # -- cases and pairs -----------------------------------------------------------------------
+    def _drop_unknown(self, results: list[Result]) -> list[Result]:
+        known, unknown = self.project_cases, self.unknown_cases
+        kept = []
         for r in results:
-            if r.case_id not in known:
+            if r.case_id in unknown or (known is not None and r.case_id not in known):
                 self._reject([r], f"test case {r.case_id} is not in project {self.project}")
-            elif r.configuration_id is not None and r.configuration_id not in configurations:
-                self._reject([r], f"configuration {r.configuration_id} does not exist")
             else:
                 kept.append(r)
         return kept
 
-    def _ensure_pairs(self, results: list[Result]) -> None:
-        wanted = {(r.case_id, r.configuration_id) for r in results}
-        missing = wanted - run_pairs(self.client, self.project, self.run_id)
-        if not missing:
-            return
-        self.client.update_test_cases(
-            self.project, self.run_id, add=selections(missing), preserve_existing_results=True
-        )
-        wait_for_pairs(self.client, self.project, self.run_id, missing)
+    def _find_unknown(self, ids: set[str]) -> bool:
+        """Ask the project which of ``ids`` it has; True when some are unknown."""
+        ordered = sorted(ids)
+        found: set[str] = set()
+        for start in range(0, len(ordered), CASE_QUERY_CHUNK):
+            chunk = ordered[start : start + CASE_QUERY_CHUNK]
+            cases = self.client.iter_project_test_cases(self.project, test_case_id=chunk)
+            found.update(case.identifier for case in cases)
+        missing = ids - found
+        self.unknown_cases |= missing
+        return bool(missing)
 
+    def _ensure_pairs(self, results: list[Result]) -> list[Result]:
+        if self.pairs is None:
+            try:
+                self.pairs = run_pairs(self.client, self.project, self.run_id)
+            except errors.NotFoundError as exc:
+                raise self._gone(f"was closed or deleted ({exc.message})") from None
+        missing = {r.pair for r in results} - self.pairs
+        if not missing:
+            return results
+        try:
+            self._add(missing)
+        except errors.BadRequestError as exc:
+            if exc.error != "invalid_test_case_id" or not self._find_unknown(
+                {case for case, _ in missing}
+            ):
+                raise
+            results = self._drop_unknown(results)
+            missing = {r.pair for r in results} - self.pairs
+            if missing:
+                self._add(missing)
+        return results
+
+    def _add(self, missing: set[Key]) -> None:
+        assert self.pairs is not None
+        try:
+            self.client.update_test_cases(
+                self.project, self.run_id, add=selections(missing), preserve_existing_results=True
+            )
+        except errors.NotFoundError as exc:
+            raise self._gone(f"was closed or deleted ({exc.message})") from None
+        self.pairs = wait_for_pairs(self.client, self.project, self.run_id, missing)
+        self.added += len(missing)
+
+    # -- results -------------------------------------------------------------------------------
     def _send(self, batch: list[Result]) -> None:
         ambiguous: errors.AmbiguousRequestError | None = None
         for _ in range(AMBIGUOUS_TRIES):
-            batch = [r for r in batch if r.key not in self._done]
+            batch = [r for r in batch if r.key not in self.done]
             if ambiguous is not None:
                 unchecked = [r for r in batch if marker(r.key) not in r.description]
                 if unchecked:
@@ -138,11 +191,11 @@ class Replay:
             except errors.AmbiguousRequestError as exc:
                 ambiguous = exc
                 self._reconcile(batch)
-        if ambiguous is not None and any(r.key not in self._done for r in batch):
+        if ambiguous is not None and any(r.key not in self.done for r in batch):
             raise ambiguous
 
     def _post(self, batch: list[Result]) -> None:
-        pending = [r for r in batch if r.key not in self._done]
+        pending = [r for r in batch if r.key not in self.done]
         if not pending:
             return
         try:
@@ -166,14 +219,21 @@ class Replay:
             for result in self.client.iter_results(self.project, self.run_id)
             for match in KEY_RE.finditer(result.description or "")
         }
-        self._mark_sent([r for r in batch if r.key in found and r.key not in self._done])
+        self._mark_sent([r for r in batch if r.key in found and r.key not in self.done])
 
     def _mark_sent(self, results: list[Result]) -> None:
         self.journal.sent([r.key for r in results])
-        self._done.update(r.key for r in results)
+        self.done.update(r.key for r in results)
         self.sent.update(r.status for r in results)
 
     def _reject(self, results: list[Result], message: str) -> None:
         self.journal.rejected([r.key for r in results], message)
-        self._done.update(r.key for r in results)
+        self.done.update(r.key for r in results)
         self.rejected.extend((r, message) for r in results)
+
+    def _gone(self, why: str) -> RunClosedError:
+        return RunClosedError(
+            f"run {self.run_id} {why}, so it takes no results: create a new run with "
+            f"`bstm runs create --project {self.project} --name NAME` and upload into it "
+            "with `bstm journal upload PATH --run <its ID>`"
+        )

@@ -17,7 +17,8 @@ Seed shape (every key optional except ``projects``)::
                 "configurations": [101], "automated": false, "closed": false}]
     }
 
-Runs listed in the seed take the first ``TR-`` identifiers, in order.
+Runs listed in the seed take the first ``TR-`` identifiers, in order, unless an entry names its
+own ``"identifier"`` (then later runs must not reach it: the dry run seeds only that one).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def populate(state: State, seed: dict[str, Any]) -> None:
 
 def _seed_run(state: State, entry: dict[str, Any]) -> None:
     run = Run(
-        identifier=state.new_run_id(),
+        identifier=str(entry.get("identifier") or state.new_run_id()),
         project_id=str(entry["project_id"]),
         name=str(entry.get("name", "Seeded run")),
         created_at=_SEED_TIME,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from pytest_bstm.api import Client
-from pytest_bstm.results.tracker import Key
+from pytest_bstm.results.model import Key
 
 ASYNC_TIMEOUT = 30.0
 
@@ -46,5 +46,5 @@ def wait_for_pairs(
                 f"run {run_id}: {missing} case change(s) not visible after {timeout:.0f}s; "
                 "the service may be slow, results stay in the journal"
             )
-        time.sleep(pause)
+        client.wait(pause)
         pause = min(pause * 2, 2.0)

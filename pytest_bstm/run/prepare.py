@@ -1,123 +1,93 @@
-"""Bringing the run in line with the collected tests: the steps between collection and the
-first upload (create, or join/clone and apply the case delta; assign), resumable after a
-service failure so that a retry skips what is done."""
+"""Bringing the run in line with the plan: create (or clone, or join and apply the case delta),
+then assign. Resumable: after a service failure, ``step()`` again skips what is done. Used by
+the session's upload thread and by ``bstm journal upload`` alike."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
-from pytest_bstm.api import errors
-from pytest_bstm.config.settings import Settings
-from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.results.tracker import Key
-from pytest_bstm.run.lifecycle import Lifecycle, Plan, RunInfo
-from pytest_bstm.session.summary import Summary
+from pytest_bstm.api import Client, errors
+from pytest_bstm.results.model import Key
+from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
+from pytest_bstm.run.plan import RunPlan
 
-if TYPE_CHECKING:
-    from pytest_bstm.delivery.uploader import Target
-    from pytest_bstm.emulator import Emulator
+
+@dataclass(frozen=True)
+class Prepared:
+    """The run, ready for results: its pairs, the project's cases when they were listed
+    (None: not needed), counts for the summary, and the planned cases the project lacks."""
+
+    run: RunInfo
+    pairs: set[Key]
+    project_cases: set[str] | None
+    added: int = 0
+    removed: int = 0
+    assigned: int = 0
+    unknown: frozenset[str] = field(default_factory=frozenset)
+
+
+class NothingToReport(Exception):
+    """Every planned case is unknown to the project: no run is made."""
 
 
 class RunPreparer:
-    """Owns the plan and the run while they are brought in line; ``step()`` may be retried."""
+    """Owns the plan and the run while they are brought in line."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        lifecycle: Lifecycle,
-        summary: Summary,
-        journal: Journal,
-        plan: Plan,
-        existing: tuple[RunInfo, set[Key]] | None,
-        token: str,
-        emulator: Emulator | None,
-        xdist_dir: str | None,
-    ) -> None:
-        self.settings = settings
-        self.lifecycle = lifecycle
-        self.summary = summary
-        self.journal = journal
+    def __init__(self, client: Client, plan: RunPlan, *, look_first: bool = False) -> None:
         self.plan = plan
-        self.existing = existing
-        self.token = token
-        self.emulator = emulator
-        self.xdist_dir = xdist_dir
+        self.lifecycle = Lifecycle(client, plan)
+        self.lifecycle.maybe_created = look_first  # a replay: the session may have created it
         self.known: set[str] | None = None
-        self.seeded = False
-        self.run_info: RunInfo | None = None
-        self.pairs: set[Key] = set()
-        self.ready: RunInfo | None = None
+        self.unknown: set[str] = set()
+        self._run: tuple[RunInfo, set[Key], int, int] | None = None
+        self._existing: tuple[RunInfo, set[Key]] | None = None
 
-    def step(self) -> Target | None:
-        """Bring the run in line with the plan; resumable: a retry skips the steps done."""
-        lc = self.lifecycle
-        if self.emulator is not None and not self.seeded:
-            self._seed_emulator()
-            self.seeded = True
-        if self.run_info is None:
-            if self.existing is None and self.settings.mode != "create":
-                self.existing = lc.existing()
+    def step(self) -> Prepared:
+        """Raise a transient error (retry later), a permanent one, or NothingToReport."""
+        if self._run is None:
             try:
-                run = self._bring_in_line()
+                self._run = self._bring_in_line()
             except errors.BadRequestError as exc:
                 if exc.error != "invalid_test_case_id" or self.known is not None:
                     raise
                 # the service validates every case ID it is given: find the unknown ones,
                 # then try again without them
                 self._look_up_cases()
-                run = self._bring_in_line()
-            if run is None:
-                self.summary.notes.append("every mapped case is unknown: no run was created")
-                return None
-            if (
-                self.existing is None
-                and self.known is None
-                and lc.created_count != len(self.plan.case_configs)
-            ):
+                self._run = self._bring_in_line()
+            lc = self.lifecycle
+            took = lc.created_count
+            create = self.plan.mode == "create" and self.known is None
+            if create and took is not None and took != len(self.plan.cases):
                 self._look_up_cases()  # the service took fewer cases than sent: say which
-            self.run_info = run
-        run = self.run_info
-        plan = self.plan
-        lc.assign(run, plan, self.pairs, created=self.settings.mode == "create")
-        self.summary.run = run
-        self.summary.added, self.summary.removed = lc.added, lc.removed
-        self.summary.assigned = lc.assigned
-        self.journal.session(
-            project=self.settings.project, run=run.run_id, url=self.settings.url, token=self.token
-        )
-        if self.xdist_dir is not None:
-            run_file = Path(self.xdist_dir) / "run.json"
-            run_file.write_text(json.dumps({"run": run.run_id}), encoding="utf-8")
-        self.ready = run
-        return run.run_id, self.pairs, self.known
+        run, pairs, added, removed = self._run
+        assigned = self.lifecycle.assign(run, self.plan, pairs)
+        return Prepared(run, pairs, self.known, added, removed, assigned, frozenset(self.unknown))
 
-    def _bring_in_line(self) -> RunInfo | None:
-        lc = self.lifecycle
-        if self.existing is not None:
-            run, current = self.existing
-            self.pairs = lc.apply_delta(run, current, self.plan)
-            return run
-        if not self.plan.pairs:
-            return None
-        self.pairs = set(self.plan.pairs)
-        return lc.create(self.plan)
+    def _bring_in_line(self) -> tuple[RunInfo, set[Key], int, int]:
+        lc, plan = self.lifecycle, self.plan
+        if plan.mode == "create":
+            if not plan.pairs:
+                raise NothingToReport("every mapped case is unknown: no run was created")
+            run = lc.create(plan)
+            return run, plan.pair_set, len(plan.pairs), 0
+        if self._existing is None:
+            self._existing = lc.join() if plan.mode == "join" else lc.clone()
+        run, current = self._existing
+        pairs, added, removed = lc.apply_delta(run, current, plan)
+        return run, pairs, added, removed
 
     def _look_up_cases(self) -> None:
-        """List the project's cases; drop (and report) mapped IDs it does not have."""
+        """List the project's cases; drop (and report) planned IDs it does not have."""
         known = self.lifecycle.project_cases()
-        unknown = set(self.plan.case_configs) - known
-        self.summary.unknown = {c: self.plan.nodeids[c] for c in unknown}
-        self.plan = self.plan.without(unknown)
-        self.pairs -= {k for k in self.pairs if k[0] in unknown}
+        self.unknown |= self.plan.cases - known
+        self.plan = self.plan.without(self.unknown)
+        self.lifecycle.plan = self.plan
+        if self._run is not None:
+            run, pairs, added, removed = self._run
+            kept = {k for k in pairs if k[0] not in self.unknown}
+            self._run = (run, kept, added - (len(pairs) - len(kept)), removed)
         self.known = known
 
-    def _seed_emulator(self) -> None:
-        emulator = self.emulator
-        assert emulator is not None
-        plan = self.plan
-        emulator.add_test_cases(self.settings.project, sorted(plan.case_configs))
-        configs = {c for k in plan.pairs if (c := k[1]) is not None}
-        emulator.add_configurations([{"id": c, "name": f"Config {c}"} for c in configs])
+    def joined(self, run: RunInfo, pairs: set[Key]) -> None:
+        """The run was already read (xdist with ``--bstm-select``): skip reading it again."""
+        self._existing = (run, pairs)

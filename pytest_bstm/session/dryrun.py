@@ -1,61 +1,94 @@
-"""``--bstm-dry-run``: the calls a session would make, computed without any request."""
+"""``--bstm-dry-run``: the real lifecycle over a recording transport.
+
+The session runs exactly as it would, against a private in-process emulator standing in for
+the service (seeded with the project, the mapped cases and, for ``--bstm-run``/``--bstm-clone``,
+an empty run of that ID), and every request is recorded on its way. The summary prints the
+recorded calls, so what it shows is what the session does, not a description of it. Nothing
+reaches the service and no credentials are needed.
+"""
 
 from __future__ import annotations
 
 import json
-import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from pytest_bstm.config.settings import Settings
-from pytest_bstm.run.lifecycle import Plan, create_payload, selections
+import requests
 
-API = "/api/v2/projects"
+from pytest_bstm.api import Transport
 
-
-def _short(body: object, limit: int = 160) -> str:
-    text = json.dumps(body, separators=(",", ":"))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+BODY_LIMIT = 160
 
 
-def calls(settings: Settings, plan: Plan, token: str) -> list[str]:
-    """Describe each request, in order, with a bounded body excerpt. Never holds credentials."""
-    p = settings.project
-    out = [f"GET  {API}/{p}/test-cases?page_size=300 (which mapped cases exist)"]
-    if settings.mode == "create":
-        if not plan.pairs:
-            return ["(no mapped tests: no run would be created)"]
-        body = create_payload(settings, plan, token)
-        out.append(f"POST {API}/{p}/test-runs {_short({'test_run': body})}")
-        run = "<new run>"
-    else:
-        source = settings.run_id if settings.mode == "join" else settings.clone_id
-        if settings.mode == "clone":
-            clone: dict[str, object] = {"name": settings.run_name}
-            if settings.clone_statuses:
-                clone.update(
-                    test_case_selection="by_results", statuses=list(settings.clone_statuses)
-                )
-            out.append(f"POST {API}/{p}/test-runs/{source}/clone {_short(clone)}")
-            run = "<clone>"
-        else:
-            run = str(source)
-            out.append(f"GET  {API}/{p}/test-runs/{run}?minify=true")
-        out.append(f"GET  {API}/{p}/test-runs/{run}/test-cases?page_size=300")
-        add = [s.model_dump(exclude_none=True) for s in selections(plan.pairs)]
-        verb = "add missing" + (", remove uncovered" if settings.prune else "")
-        out.append(
-            f"PATCH {API}/{p}/test-runs/{run}/update-test-cases ({verb}, "
-            f"preserve_existing_results) {_short({'add_test_cases': add})}"
-        )
-    assignees = sorted(set(plan.assignees.values()))
-    if assignees and (
-        settings.mode != "create" or len(assignees) > 1 or not settings.case_assignee
-    ):
-        out.append(f"POST {API}/{p}/test-runs/{run}/assign (cases to {', '.join(assignees)})")
-    batches = max(1, math.ceil(len(plan.pairs) / 300))
-    out.append(
-        f"POST {API}/{p}/test-runs/{run}/results x{batches} "
-        f"(up to {len(plan.pairs)} results, 300 per request)"
-    )
-    if settings.close:
-        out.append(f"POST {API}/{p}/test-runs/{run}/close")
+@dataclass(frozen=True)
+class Call:
+    """One recorded request: method, path with query, JSON body."""
+
+    method: str
+    path: str
+    body: Any = None
+
+
+class Recorder:
+    """A transport factory for ``Client(transport=...)`` that records each request."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+
+    def __call__(self, session: requests.Session) -> Transport:
+        return _Recording(session, self.calls)
+
+
+class _Recording:
+    def __init__(self, session: requests.Session, calls: list[Call]) -> None:
+        self._session = session
+        self._calls = calls
+
+    def request(
+        self, method: str, url: str, *, params: Any = None, json: Any = None, timeout: Any = None
+    ) -> requests.Response:
+        path = urlsplit(url).path
+        if params:
+            path += "?" + urlencode(params, doseq=True)
+        self._calls.append(Call(method, path, json))
+        return self._session.request(method, url, params=params, json=json, timeout=timeout)
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _body(call: Call) -> str:
+    body = call.body
+    if body is None:
+        return ""
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        return f" ({len(body['results'])} results)"
+    text = json.dumps(body, separators=(",", ":"), sort_keys=True)
+    return " " + (text if len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 3] + "...")
+
+
+def signature(calls: list[Call]) -> list[tuple[str, str]]:
+    """(method, path) of each call, repeated polls of one path folded into one."""
+    out: list[tuple[str, str]] = []
+    for call in calls:
+        item = (call.method, call.path.split("?")[0])
+        if not out or out[-1] != item or call.method != "GET":
+            out.append(item)
     return out
+
+
+def render(calls: list[Call]) -> list[str]:
+    """One line per call, with a bounded body excerpt; repeated polls folded (``x3``)."""
+    lines: list[str] = []
+    last: tuple[str, str] | None = None
+    repeats = 0
+    for call in calls:
+        item = (call.method, call.path)
+        if item == last and call.method == "GET":
+            repeats += 1
+            lines[-1] = f"{call.method:<5} {call.path} x{repeats + 1}"
+            continue
+        last, repeats = item, 0
+        lines.append(f"{call.method:<5} {call.path}{_body(call)}")
+    return lines

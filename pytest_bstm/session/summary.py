@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pytest
 
+    from pytest_bstm.config.settings import Settings
+    from pytest_bstm.delivery.uploader import Uploader
+    from pytest_bstm.results.model import Key
     from pytest_bstm.run.lifecycle import RunInfo
+    from pytest_bstm.run.plan import RunPlan
+
+UNKNOWN_CASE = "is not in project"
 
 
 @dataclass
@@ -36,6 +42,13 @@ class Summary:
     notes: list[str] = field(default_factory=list)
     dry_run_calls: list[str] = field(default_factory=list)
     emulator_view: list[str] = field(default_factory=list)
+    not_run: int = 0
+    submitted: set[Key] = field(default_factory=set)
+    retried: str | None = None
+    keep_journal: bool = False
+
+    def nodeids_of(self, case_id: str) -> list[str]:
+        return [n for n, ids in self.mapped.items() if case_id in ids]
 
     @property
     def failed(self) -> bool:
@@ -45,6 +58,41 @@ class Summary:
     def error(self, message: str) -> None:
         if message not in self.errors:
             self.errors.append(message)
+
+
+def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Settings) -> None:
+    """Fill the summary from what the upload thread did (called after it stopped)."""
+    sender = uploader.sender
+    if sender is not None:
+        s.uploaded.update(sender.sent)
+        s.added += sender.added
+        for result, message in sender.rejected:
+            if UNKNOWN_CASE in message:
+                s.unknown.setdefault(result.case_id, result.nodeids)
+            else:
+                s.rejected.append((result.case_id, result.nodeids, message))
+    s.pending = len(uploader.pending)
+    if uploader.started and s.run is None and uploader.stopped is None:
+        s.error(f"could not prepare the run: {s.retried or 'no answer before the session ended'}")
+    elif s.retried and s.run is not None:
+        s.notes.append(f"the service failed at session start: {s.retried}")
+    if s.pending:
+        for err in uploader.errors[-3:]:
+            s.error(f"upload failed: {err}")
+        if not uploader.errors and uploader.stopped is None and s.run is not None:
+            s.error(
+                f"uploads did not finish within the drain timeout "
+                f"({settings.drain_timeout:g}s; raise --bstm-drain-timeout)"
+            )
+    if plan is not None:
+        s.not_run = len({k for k in plan.pairs if k not in s.submitted})
+        run = s.run
+        s.keep_journal = plan.close and run is not None and not s.closed
+        if run is not None and s.keep_journal and s.pending:
+            s.notes.append(
+                f"run {run.run_id} left open because results are waiting: the upload below "
+                "sends them and closes it"
+            )
 
 
 def _plural(n: int, word: str) -> str:
@@ -86,6 +134,9 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line("mapping:")
         for nodeid, ids in summary.mapped.items():
             line(f"  {nodeid} -> {', '.join(ids)}")
+    if summary.not_run:
+        untested = _plural(summary.not_run, "case")
+        line(f"not run:    {untested} of the run got no result (their tests did not run)")
     if summary.deselected:
         line(f"deselected: {_plural(summary.deselected, 'test')} whose cases are not in the run")
     if summary.unknown:
@@ -105,13 +156,7 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             f"{summary.journal}",
             yellow=True,
         )
-        if run is None:
-            line(
-                f"  upload them with: bstm journal upload {summary.journal} --run TR-N "
-                f"(make the run with: bstm runs create --project {summary.project} --name NAME)"
-            )
-        else:
-            line(f"  upload them with: bstm journal upload {summary.journal}")
+        line(f"  upload them with: bstm journal upload {summary.journal}")
     for view in summary.emulator_view:
         line(f"emulator:   {view}")
     if run is not None and run.web_url:

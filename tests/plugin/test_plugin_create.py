@@ -394,10 +394,9 @@ def test_dry_run_writes_nothing_and_prints_calls(
     result.stdout.fnmatch_lines(
         [
             "dry run: these calls would be made (nothing was written):",
-            "*GET  /api/v2/projects/PR-1/test-cases*",
-            "*POST /api/v2/projects/PR-1/test-runs {*TC-1*TC-2*TC-3*",
-            "*POST */results x1*",
-            "*POST */close",
+            "*POST  /api/v2/projects/PR-1/test-runs {*TC-1*TC-2*TC-3*",
+            "*POST  /api/v2/projects/PR-1/test-runs/TR-1/results (3 results)",
+            "*POST  /api/v2/projects/PR-1/test-runs/TR-1/close",
             "*results that would be uploaded: 1 failed, 1 passed, 1 skipped",
         ]
     )

@@ -1,0 +1,112 @@
+"""The one channel between xdist workers and the controller.
+
+Controller -> workers: ``workerinput`` carries a folder, and with ``--bstm-select`` the cases
+of the joined run. Workers -> controller: at collection finish each worker writes its mapping
+(node ID -> case references, and which tests may record a case at run time) into the folder;
+the controller reads it when xdist reports that worker's collection. Every later report,
+including the one xdist makes for a test that crashed its worker, is resolved against that
+mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
+Controller -> workers again: the run ID, in a file of the folder, once the run is prepared.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
+
+FOLDER = "bstm_dir"
+RUN_CASES = "bstm_run_cases"
+RUN_FILE = "run.json"
+WAIT_FOR_RUN = 10.0  # seconds a worker's current_run() waits for the controller
+
+
+def _atomic_write(target: Path, data: Any) -> None:
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+class Worker:
+    """Registered on xdist workers: maps (and, for ``--bstm-select``, deselects) items, and
+    sends the mapping to the controller."""
+
+    def __init__(self, config: pytest.Config, select: bool) -> None:
+        self.workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
+        self.select = select
+        self.found: dict[str, list[CaseRef]] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        self.found = map_items(config, items)
+        run_cases = self.workerinput.get(RUN_CASES)
+        if self.select and run_cases is not None:
+            deselect(config, items, self.found, set(run_cases))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        folder = self.workerinput.get(FOLDER)
+        if not folder:
+            return
+        found = self.found
+        data = {
+            "mapping": {
+                i.nodeid: [r.to_json() for r in found.get(i.nodeid, [])] for i in session.items
+            },
+            "recording": [i.nodeid for i in session.items if may_record(i)],
+        }
+        _atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
+
+
+def deselect(
+    config: pytest.Config,
+    items: list[pytest.Item],
+    mapping: dict[str, list[CaseRef]],
+    in_run: set[str],
+) -> int:
+    """``--bstm-select``: keep the tests covering a case of the run; return how many went."""
+    keep = [i for i in items if any(r.case_id in in_run for r in mapping.get(i.nodeid, []))]
+    dropped = [i for i in items if i not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    return len(dropped)
+
+
+def read_worker(folder: str, worker_id: str) -> tuple[dict[str, list[CaseRef]], set[str]] | None:
+    """Controller: a worker's mapping and recording tests, or None when it wrote none."""
+    try:
+        data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
+    return mapping, set(data["recording"])
+
+
+def write_run(folder: str, run_id: str | None) -> None:
+    """Controller: tell the workers the run ID (None: there will be none)."""
+    _atomic_write(Path(folder) / RUN_FILE, {"run": run_id})
+
+
+def worker_run(workerinput: dict[str, Any], wait: float = WAIT_FOR_RUN) -> str | None:
+    """Worker: the run ID, waiting up to ``wait`` seconds for the controller to prepare it."""
+    folder = workerinput.get(FOLDER)
+    if not folder:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            data = json.loads((Path(folder) / RUN_FILE).read_text(encoding="utf-8"))
+            return str(data["run"]) if data["run"] else None
+        except (OSError, ValueError, KeyError):
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)

@@ -1,0 +1,122 @@
+"""Test outcomes -> one result per (case, configuration): worst wins, status map, description.
+
+A key's result is released once every test that covers it has finished. Tests that request the
+``record_property`` fixture may add a case at run time (``record_property("id", "TC-3")``), so
+while any of them is still to finish, released results are held back: that is how one case
+reached both by a marker and by ``record_property`` still gets exactly one result (our choice;
+the alternative, a second result, would break "one result per case per session").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, result_key
+
+MAX_DESCRIPTION = 6000
+MAX_LISTED_TESTS = 40
+
+Ready = list[tuple[Key, list[TestOutcome]]]
+
+
+class Aggregator:
+    """Collects outcomes per key until every covering test has ended."""
+
+    def __init__(self, status_map: Mapping[str, str], default_configurations: tuple[int, ...]):
+        self.status_map = status_map
+        self.default_configurations = default_configurations
+        self._keys_of: dict[str, list[Key]] = {}
+        self._waiting: dict[Key, set[str]] = {}
+        self._got: dict[Key, list[TestOutcome]] = {}
+        self._recording: set[str] = set()
+
+    def expect(self, mapping: Mapping[str, list[CaseRef]], recording: set[str]) -> None:
+        """``mapping``: every test to run -> its refs; ``recording``: tests that may add a
+        case at run time."""
+        for nodeid, refs in mapping.items():
+            keys = self._keys_of[nodeid] = self.keys(refs)
+            for key in keys:
+                self._waiting.setdefault(key, set()).add(nodeid)
+        self._recording = set(recording)
+
+    def keys(self, refs: list[CaseRef]) -> list[Key]:
+        return keys_for(refs, self.default_configurations)
+
+    def add(self, nodeid: str, outcome: TestOutcome | None) -> Ready:
+        """Record that ``nodeid`` finished (``outcome`` None: it did not execute); return the
+        keys whose every covering test has now ended."""
+        touched = self._keys_of.pop(nodeid, [])
+        for key in touched:
+            waiting = self._waiting.get(key)
+            if waiting is not None:
+                waiting.discard(nodeid)
+        if outcome is not None:
+            for key in self.keys(outcome.refs):
+                self._got.setdefault(key, []).append(outcome)
+                touched.append(key)
+        recording = bool(self._recording)
+        self._recording.discard(nodeid)
+        if self._recording:
+            return []
+        candidates = list(self._got) if recording else touched
+        ready: Ready = []
+        for key in dict.fromkeys(candidates):
+            if key in self._got and not self._waiting.get(key):
+                ready.append((key, self._got.pop(key)))
+                self._waiting.pop(key, None)
+        return ready
+
+    def drain(self) -> Ready:
+        """Everything still waiting (some covering tests did not run): settle with what ran."""
+        out = list(self._got.items())
+        self._got.clear()
+        return out
+
+    def status(self, outcome: TestOutcome) -> str:
+        return self.status_map.get(outcome.outcome, outcome.outcome)
+
+
+def describe(outcomes: list[TestOutcome], statuses: list[str], build_url: str | None) -> str:
+    """A bounded, readable description: each contributing test with its outcome."""
+    order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
+    lines: list[str] = []
+    for i in order[:MAX_LISTED_TESTS]:
+        o = outcomes[i]
+        label = o.outcome.replace("_", " ").upper()
+        lines.append(f"{label} {o.nodeid} ({o.duration:.2f}s)")
+        if o.message:
+            lines.append(f"  {o.message[:300]}")
+        lines.extend(f"  {s[:300]}" for s in o.subtests[:20])
+        if o.excerpt:
+            lines.extend("  | " + line for line in o.excerpt.splitlines())
+        lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
+    hidden = len(order) - MAX_LISTED_TESTS
+    if hidden > 0:
+        lines.append(f"... and {hidden} more tests")
+    if build_url:
+        lines.append(f"Build: {build_url}")
+    text = "\n".join(lines)
+    if len(text) > MAX_DESCRIPTION:
+        text = text[: MAX_DESCRIPTION - 20] + "\n... (truncated)"
+    return text
+
+
+def make_result(
+    key: Key, outcomes: list[TestOutcome], agg: Aggregator, token: str, build_url: str | None
+) -> Result:
+    """The one result of ``key``: the worst status of its outcomes, every test described."""
+    statuses = [agg.status(o) for o in outcomes]
+    worst = max(statuses, key=rank)
+    case_id, configuration_id = key
+    rkey = result_key(token, case_id, configuration_id)
+    description = describe(outcomes, statuses, build_url) + f"\n[pytest-bstm {rkey}]"
+    return Result(
+        case_id=case_id,
+        configuration_id=configuration_id,
+        status=worst,
+        description=description,
+        nodeids=[o.nodeid for o in outcomes],
+        duration_ms=int(sum(o.duration for o in outcomes) * 1000),
+        key=rkey,
+    )

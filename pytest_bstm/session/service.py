@@ -1,0 +1,141 @@
+"""Which service the session talks to, and how: the real one, the bundled emulator
+(``--bstm-emulator``), or a private emulator behind a recording transport (``--bstm-dry-run``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from pytest_bstm.api import Client, RetryPolicy, errors
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.run.plan import RunPlan
+from pytest_bstm.session.dryrun import Recorder, render
+from pytest_bstm.vocabulary import SYSTEM_STATUSES
+
+if TYPE_CHECKING:
+    from pytest_bstm.emulator import Emulator
+    from pytest_bstm.session.summary import Summary
+
+RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
+TIMEOUT = 30.0
+
+
+def hint(message: str) -> str:
+    """What to check after a refusal the message alone does not explain."""
+    if "HTTP 404" in message and "closed" not in message:
+        return " (check the project and run IDs, and --bstm-url for the project's region)"
+    return ""
+
+
+class Service:
+    """Builds the clients of the session; owns the in-process emulator when there is one."""
+
+    def __init__(self, settings: Settings, wait: Callable[[float], None]) -> None:
+        self.settings = settings
+        self.wait = wait
+        self.emulator: Emulator | None = None
+        self.recorder = Recorder() if settings.dry_run else None
+        self.url = settings.url
+        self.select_error: str | None = None
+
+    def start(self) -> None:
+        """Start the emulator when the session reports to one (no I/O otherwise)."""
+        s = self.settings
+        if not (s.emulator or s.dry_run):
+            return
+        from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
+
+        seed = None
+        if s.dry_run:  # the service as the session assumes it: the project, an empty run
+            runs = [{"identifier": r, "project_id": s.project} for r in (s.run_id, s.clone_id) if r]
+            custom = [v for v in s.status_map.values() if v.lower() not in SYSTEM_STATUSES]
+            seed = {
+                "projects": [{"identifier": s.project, "test_cases": []}],
+                "runs": runs,
+                "custom_statuses": custom,
+            }
+        self.emulator = Emulator(seed=seed, apply_delay=0.0, clone_delay=0.0).start()
+        self.emulator.add_project(s.project)
+        self.url = self.emulator.url
+
+    def client(self, plan: RunPlan | None = None) -> Client:
+        """A client of the service; against an emulator, its project gets the plan's cases."""
+        emu = self.emulator
+        if emu is None:
+            return Client(
+                base_url=self.url,
+                username=self.settings.username,
+                access_key=self.settings.access_key,
+                retry=RETRY,
+                timeout=TIMEOUT,
+                sleep=self.wait,
+            )
+        if plan is not None:
+            emu.add_test_cases(plan.project, sorted(plan.cases))
+            configs = {c for _, c in plan.pairs if c is not None}
+            emu.add_configurations([{"id": c, "name": f"Config {c}"} for c in sorted(configs)])
+        return Client(
+            base_url=emu.url,
+            username=emu.username,
+            access_key=emu.access_key,
+            retry=RETRY,
+            timeout=TIMEOUT,
+            sleep=self.wait,
+            transport=self.recorder,
+        )
+
+    def cases_to_select(self) -> set[str] | None:
+        """``--bstm-select``: the cases of the joined run, or of the run a clone would copy
+        (those whose latest status is one of ``--bstm-clone-statuses``). Reads only; None
+        (and a summary error later) when the service cannot say."""
+        s = self.settings
+        run_id = s.run_id or s.clone_id
+        assert run_id is not None
+        wanted = {status.lower() for status in s.clone_statuses}
+        try:
+            with self.client() as client:
+                cases = client.iter_run_test_cases(s.project, run_id, page_size=300, minify=False)
+                return {
+                    c.identifier
+                    for c in cases
+                    if not wanted or (c.latest_status or "").lower() in wanted
+                }
+        except errors.BstmError as exc:  # no warning (-W error): the summary says it
+            self.select_error = f"--bstm-select: could not read {run_id}: {exc}"
+            return None
+
+    def finish(self, summary: Summary) -> None:
+        """The emulator's view of the run and the dry run's calls, for the summary."""
+        if self.select_error:
+            summary.error(self.select_error)
+        emu, run = self.emulator, summary.run
+        if self.recorder is not None:  # nothing was written: say what would have been
+            summary.dry_run_calls = render(self.recorder.calls)
+            if summary.uploaded:
+                counts = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
+                summary.dry_run_calls.append(f"results that would be uploaded: {counts}")
+            summary.run, summary.closed, summary.uploaded = None, False, Counter()
+            summary.added = summary.removed = summary.assigned = 0
+            return
+        if emu is None or run is None:
+            return
+        summary.run = replace(run, web_url=None)  # the emulator has no web pages
+        state = emu.run(run.run_id)
+        cases = emu.run_cases(run.run_id)
+        results = emu.results(run.run_id)
+        counts: dict[str, int] = {}
+        for case in cases:
+            status = str(case.get("latest_status") or "untested").lower()
+            counts[status] = counts.get(status, 0) + 1
+        detail = ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
+        summary.emulator_view.append(
+            f"{run.run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
+            f"{len(results)} results stored"
+        )
+
+    def stop(self) -> None:
+        if self.emulator is not None:
+            self.emulator.stop()
