@@ -119,23 +119,23 @@ def _upload_one(args: argparse.Namespace, path: Path, state: journal.JournalStat
     results = _results(path, state)
     plan = RunPlan.from_json(state.plan) if state.plan else None
     project = args.project or (plan.project if plan else None) or c.env_project()
-    if not project:
-        raise c.UsageError(f"{path} names no project: pass --project PR-1")
     run = args.run or state.run
-    close = plan is not None and plan.close and args.run is None
+    close = plan is not None and plan.close and args.run is None and not state.closed
     if not results and not (close and run is not None):
         c.out(f"nothing to upload from {path}" if len(args.paths) > 1 else "nothing to upload")
         return 0
     if run is None and plan is None:
         raise c.UsageError(
-            f"{path} names no run: create one with `bstm runs create --project {project} "
-            "--name NAME` and pass --run with its ID"
+            f"{path} names no run: create one with `bstm runs create --project "
+            f"{project or 'PR-1'} --name NAME` and pass --run with its ID"
         )
     if args.dry_run:
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
         c.out(f"would upload {len(results)} results to {where} ({counts(statuses)})")
         return 0
+    if not project:
+        raise c.UsageError(f"{path} names no project: pass --project PR-1")
     outcome = _deliver(
         args, path, state=state, project=project, run=run, plan=plan, results=results, close=close
     )
@@ -172,6 +172,7 @@ def _deliver(
                 sender.send(results)
                 if close and plan is not None and not sender.rejected:
                     Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
+                    writer.closed(run)
                     outcome.closed = True
             except FAILURES as exc:
                 outcome.errors.append(str(exc))

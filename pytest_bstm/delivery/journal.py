@@ -7,6 +7,7 @@ Line types (one JSON object per line, no credentials ever):
   ``bstm journal upload PATH`` alone can create, clone or join the run, add and assign the
   cases, upload, and close it as the session would have
 - ``{"type": "run", "run", "web_url"}``: the run the plan led to, once it is known
+- ``{"type": "closed", "run"}``: the run was closed as the plan asked
 - ``{"type": "result", "key", "project", "run", "case", "configuration", "status",
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
@@ -65,6 +66,9 @@ class Journal:
     def run(self, run_id: str, web_url: str | None) -> None:
         self._write([{"type": "run", "run": run_id, "web_url": web_url}], sync=True)
 
+    def closed(self, run_id: str) -> None:
+        self._write([{"type": "closed", "run": run_id}], sync=True)
+
     def results(self, records: Iterable[dict[str, Any]]) -> None:
         self._write({"type": "result", **r} for r in records)
 
@@ -104,6 +108,7 @@ class JournalState:
     plan: dict[str, Any] | None = None
     url: str | None = None
     run: str | None = None
+    closed: bool = False
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
@@ -128,6 +133,8 @@ def read(path: Path) -> JournalState:
                 state.plan, state.url = record["plan"], record.get("url")
             elif kind == "run" and record.get("run"):
                 state.run = str(record["run"])
+            elif kind == "closed":
+                state.closed = True
             elif kind == "result" and "key" in record:
                 state.results[record["key"]] = record
             elif kind == "sent":

@@ -90,6 +90,7 @@ class Sender:
         self.sent: Counter[str] = Counter()
         self.rejected: list[tuple[Result, str]] = []
         self.unknown_cases: set[str] = set()
+        self.unknown_configurations: set[int | None] = set()
         self.added = 0
         self.done: set[str] = set()
 
@@ -119,21 +120,28 @@ class Sender:
         for r in results:
             if r.case_id in unknown or (known is not None and r.case_id not in known):
                 self._reject([r], f"test case {r.case_id} is not in project {self.project}")
+            elif r.configuration_id in self.unknown_configurations:
+                self._reject([r], f"configuration {r.configuration_id} does not exist")
             else:
                 kept.append(r)
         return kept
 
-    def _find_unknown(self, ids: set[str]) -> bool:
-        """Ask the project which of ``ids`` it has; True when some are unknown."""
-        ordered = sorted(ids)
+    def _find_unknown(self, pairs: set[Key]) -> bool:
+        """After the service refused to add ``pairs``: ask which cases the project has and
+        which configurations exist; True when some are unknown (their results get rejected)."""
+        ids = sorted({case for case, _ in pairs})
         found: set[str] = set()
-        for start in range(0, len(ordered), CASE_QUERY_CHUNK):
-            chunk = ordered[start : start + CASE_QUERY_CHUNK]
+        for start in range(0, len(ids), CASE_QUERY_CHUNK):
+            chunk = ids[start : start + CASE_QUERY_CHUNK]
             cases = self.client.iter_project_test_cases(self.project, test_case_id=chunk)
             found.update(case.identifier for case in cases)
-        missing = ids - found
-        self.unknown_cases |= missing
-        return bool(missing)
+        before = len(self.unknown_cases) + len(self.unknown_configurations)
+        self.unknown_cases |= set(ids) - found
+        wanted = {cfg for _, cfg in pairs if cfg is not None}
+        if wanted:
+            existing = {cfg.id for cfg in self.client.iter_configurations()}
+            self.unknown_configurations |= wanted - existing
+        return len(self.unknown_cases) + len(self.unknown_configurations) > before
 
     def _ensure_pairs(self, results: list[Result]) -> list[Result]:
         if self.pairs is None:
@@ -146,10 +154,8 @@ class Sender:
             return results
         try:
             self._add(missing)
-        except errors.BadRequestError as exc:
-            if exc.error != "invalid_test_case_id" or not self._find_unknown(
-                {case for case, _ in missing}
-            ):
+        except errors.BadRequestError:
+            if not self._find_unknown(missing):
                 raise
             results = self._drop_unknown(results)
             missing = {r.pair for r in results} - self.pairs

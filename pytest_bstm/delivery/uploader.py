@@ -22,6 +22,7 @@ from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
+from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
 TICK = 0.25
@@ -43,7 +44,20 @@ class Event:
 
 
 def describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    """The error's message, with what to check when the service did not find something."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, errors.NotFoundError):
+        text += " (check the project and run IDs, and --bstm-url for the project's region)"
+    return text
+
+
+def preparing(plan: RunPlan) -> str:
+    """What preparing ``plan`` does, for messages: ``join run TR-5``."""
+    if plan.mode == "join":
+        return f"join run {plan.run_id}"
+    if plan.mode == "clone":
+        return f"clone run {plan.source}"
+    return "create the run"
 
 
 class Uploader:
@@ -207,7 +221,7 @@ class Uploader:
         except UploadStopped:
             raise
         except Exception as exc:  # a permanent failure: results stay journaled
-            self._stop(f"could not prepare the run: {describe(exc)}")
+            self._stop(f"could not {preparing(self._preparer.plan)}: {describe(exc)}")
             return True
         self.journal.run(prepared.run.run_id, prepared.run.web_url)
         self.sender = Sender(
@@ -236,6 +250,7 @@ class Uploader:
         except errors.BstmError as exc:
             self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}")
             return True
+        self.journal.closed(run.run_id)
         self.events.put(Event("closed", prepared=replace(prepared, run=run)))
         return True
 

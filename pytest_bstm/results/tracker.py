@@ -145,8 +145,9 @@ class OutcomeTracker:
             outcome, culprit = "failed", state.subtests_failed[0][1]
         duration = sum(r.duration for r in state.phases.values())
         message = short_message(culprit) if culprit is not None else None
-        if culprit is not None and hasattr(culprit, "wasxfail") and not message:
-            message = f"xfail: {culprit.wasxfail}"
+        if culprit is not None and hasattr(culprit, "wasxfail"):
+            reason = f"xfail: {culprit.wasxfail}".rstrip(": ")
+            message = f"{reason} ({message})" if message else reason
         if state.subtests_failed:
             message = f"{len(state.subtests_failed)} failed subtest(s): " + ", ".join(
                 label for label, _ in state.subtests_failed

@@ -64,6 +64,7 @@ class Reporter:
         self.started = False
         self.aborted = False
         self.result_hook = True
+        self.session: pytest.Session | None = None
         opt = config.option
         # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
         self.executes = not any(
@@ -77,6 +78,7 @@ class Reporter:
     # -- session start and collection ------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
         self.service.start()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
@@ -118,8 +120,17 @@ class Reporter:
         if self.expected or self.xdist_dir is None:
             return
         found = xdist.read_worker(self.xdist_dir, node.gateway.id)
-        if found is not None:
-            self._expect(*found)
+        if found is None:
+            return
+        self._expect(*found)
+        if ids and self.executes and not self._collection_failed():
+            self._start()  # workers learn the run ID from their first test on
+
+    def _collection_failed(self) -> bool:
+        """pytest stops before running tests after a collection error, unless told not to."""
+        session = self.session
+        stops = not self.config.getoption("continue_on_collection_errors", False)
+        return session is not None and bool(session.testsfailed) and stops
 
     def _expect(self, mapping: dict[str, list[CaseRef]], recording: set[str]) -> None:
         self.expected = True
@@ -151,7 +162,6 @@ class Reporter:
         self.journal.plan(self.service.url, plan.to_json())
         self.uploader.start(client, RunPreparer(client, plan), close=plan.close)
         if self.is_xdist_controller:
-            # workers learn the run ID from the first test on
             self.uploader.prepared.wait(START_WAIT)
             self._drain()
 
@@ -187,7 +197,7 @@ class Reporter:
         elif event.kind == "note":
             s.notes.append(event.message)
         else:
-            s.error(event.message + service.hint(event.message))
+            s.error(event.message)
             if self.xdist_dir is not None and self.run is None:
                 xdist.write_run(self.xdist_dir, None)
 

@@ -23,13 +23,6 @@ RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
 TIMEOUT = 30.0
 
 
-def hint(message: str) -> str:
-    """What to check after a refusal the message alone does not explain."""
-    if "HTTP 404" in message and "closed" not in message:
-        return " (check the project and run IDs, and --bstm-url for the project's region)"
-    return ""
-
-
 class Service:
     """Builds the clients of the session; owns the in-process emulator when there is one."""
 
@@ -115,8 +108,8 @@ class Service:
         if self.recorder is not None:  # nothing was written: say what would have been
             summary.dry_run_calls = render(self.recorder.calls)
             if summary.uploaded:
-                counts = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
-                summary.dry_run_calls.append(f"results that would be uploaded: {counts}")
+                tally = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
+                summary.dry_run_calls.append(f"results that would be uploaded: {tally}")
             summary.run, summary.closed, summary.uploaded = None, False, Counter()
             summary.added = summary.removed = summary.assigned = 0
             return

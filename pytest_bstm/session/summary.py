@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from pytest_bstm.run.lifecycle import RunInfo
     from pytest_bstm.run.plan import RunPlan
 
+from pytest_bstm.delivery.uploader import preparing  # noqa: E402
+
 UNKNOWN_CASE = "is not in project"
 
 
@@ -72,8 +74,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
             else:
                 s.rejected.append((result.case_id, result.nodeids, message))
     s.pending = len(uploader.pending)
-    if uploader.started and s.run is None and uploader.stopped is None:
-        s.error(f"could not prepare the run: {s.retried or 'no answer before the session ended'}")
+    if uploader.started and s.run is None and uploader.stopped is None and plan is not None:
+        why = s.retried or "the service did not answer before the session ended"
+        s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
     if s.pending:

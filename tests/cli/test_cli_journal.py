@@ -13,7 +13,8 @@ from pytest_bstm.api import Client, models
 from pytest_bstm.delivery import journal
 from pytest_bstm.delivery.records import journal_record
 from pytest_bstm.emulator import Emulator
-from pytest_bstm.results.tracker import Result
+from pytest_bstm.results.model import Result
+from pytest_bstm.run.plan import RunPlan
 
 POST_RESULTS = ("POST", "/api/v2/projects/PR-1/test-runs/TR-1/results")
 
@@ -58,11 +59,15 @@ def write_journal(
     run: str | None = "TR-1",
     session: bool = True,
 ) -> Path:
-    """A journal as a session leaves it: session record, results, some marked sent."""
+    """A journal as a session that joined ``run`` leaves it: plan, run, results, some sent."""
     writer = journal.Journal(path)
     if session:
-        writer.session(project="PR-1", run=run, url=emulator.url, token="t0k3n")
-    writer.results([journal_record(r, "PR-1", run) for r in results])
+        mode = "join" if run else "create"
+        plan = RunPlan(project="PR-1", mode=mode, token="t0k3n", run_id=run, close=False)
+        writer.plan(emulator.url, plan.to_json())
+        if run:
+            writer.run(run, None)
+    writer.results([journal_record(r) for r in results])
     writer.sent([results[i].key for i in sent])
     writer.close()
     return path
@@ -163,12 +168,14 @@ def test_journal_without_a_run_asks_for_run_option(
     env: Emulator, bstm: Bstm, tmp_path: Path
 ) -> None:
     path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")], run=None, session=False)
-    code, out, err = bstm("journal", "upload", str(path))
+    code, out, err = bstm("journal", "upload", str(path), "--project", "PR-1")
     assert (code, out) == (2, "")
     assert "bstm runs create --project PR-1" in err
     assert "--run" in err
     new_run(env, ["TC-1"])
-    code, out, _ = bstm("journal", "upload", str(path), "--run", "TR-1", "--url", env.url)
+    code, out, _ = bstm(
+        "journal", "upload", str(path), "--run", "TR-1", "--url", env.url, "--project", "PR-1"
+    )
     assert code == 0
     assert stored(env) == [("TC-1", None, "passed")]
 
@@ -342,3 +349,76 @@ def test_uploads_what_a_plugin_session_could_not_send(
     assert out == f"uploaded 2 results to TR-1 (1 passed, 1 failed); 0 left in {path}\n"
     assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
     assert bstm("journal", "upload", str(path))[1] == "nothing to upload\n"
+
+
+def test_a_session_that_never_reached_the_service_is_finished_by_the_upload_alone(
+    env: Emulator, bstm: Bstm, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service is down for the whole session: the journal's plan lets the upload create
+    the run (name, cases, assignee), upload every result once and close it."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1", assignee="qa@example.com")
+        def test_one(): pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two(): assert False
+        """
+    )
+    env.faults.down(True)
+    path = pytester.path / "journal.jsonl"
+    inner = pytester.runpytest_inprocess(
+        "-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "--bstm-url", env.url,
+        "--bstm-project", "PR-1", "--bstm-journal", str(path), "--bstm-drain-timeout", "1",
+        "--bstm-run-name", "nightly",
+    )  # fmt: skip
+    inner.assert_outcomes(passed=1, failed=1)
+    inner.stdout.fnmatch_lines(["*could not create the run*", "*bstm journal upload*"])
+    for thread in threading.enumerate():
+        if thread.name == "pytest-bstm-upload":
+            thread.join(timeout=30)
+    env.faults.down(False)
+    assert env.runs("PR-1") == []
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert out == (
+        f"uploaded 2 results to TR-1 (1 passed, 1 failed); TR-1 closed; 0 left in {path}\n"
+    )
+    (run,) = env.runs("PR-1")
+    assert (run["name"], run["active_state"]) == ("nightly", "closed")
+    assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
+    assert {c["test_case_id"]: c["assignee"] for c in env.run_cases("TR-1")}["TC-1"] == (
+        "qa@example.com"
+    )
+    assert bstm("journal", "upload", str(path))[1:] == ("nothing to upload\n", "")
+    assert len(env.runs("PR-1")) == 1
+
+
+def test_a_lost_create_is_found_by_the_session_token_not_repeated(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """The session's create reached the service but its answer did not: the upload finds the
+    run by the token in its description instead of creating a second one."""
+    plan = RunPlan(
+        project="PR-1",
+        mode="create",
+        token="feedc0ffee12",
+        payload={"name": "lost", "description": "Reported by pytest-bstm (session feedc0ffee12)",
+                 "test_cases": ["TC-1"]},
+        pairs=(("TC-1", None),),
+    )  # fmt: skip
+    with client_for(env) as client:
+        client.create_run("PR-1", models.NewTestRun(**plan.payload))
+    path = tmp_path / "j.jsonl"
+    writer = journal.Journal(path)
+    writer.plan(env.url, plan.to_json())
+    writer.results([journal_record(result(1, "TC-1"))])
+    writer.close()
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert [r["identifier"] for r in env.runs("PR-1")] == ["TR-1"]
+    assert stored(env) == [("TC-1", None, "passed")]
+    assert env.run("TR-1")["active_state"] == "closed"

@@ -58,9 +58,9 @@ def test_chaos_loses_nothing_and_duplicates_nothing(
     runs = inner.emulator.runs("PR-1")
     assert len(runs) == 1  # never a second run
     rid = runs[0]["identifier"]
-    if read(journal).pending:
+    if read(journal).unsent:
         assert upload(journal) == 0
-    assert read(journal).pending == []
+    assert read(journal).unsent == []
     expected = {
         (f"TC-{i}", cfg): ("failed" if i % 5 == 0 else "passed")
         for i in cases
@@ -99,7 +99,7 @@ def test_service_down_mid_session_and_back(inner: Inner) -> None:
     rid = inner.only_run()["identifier"]
     assert inner.statuses(rid) == {(f"TC-{i}", None): "passed" for i in (1, 2, 3)}
     assert inner.emulator.run(rid)["active_state"] == "closed"
-    assert read(inner.pytester.path / "j.jsonl").pending == []
+    assert read(inner.pytester.path / "j.jsonl").unsent == []
 
 
 def test_kill_9_mid_run_then_journal_upload_exactly_once(
@@ -126,7 +126,7 @@ def test_kill_9_mid_run_then_journal_upload_exactly_once(
     assert "nothing to upload" in out
     assert set(inner.statuses(rid)) == {(f"TC-{i}", None) for i in range(1, 9)}
     assert len(inner.emulator.results(rid)) == 8
-    assert before + len(state.pending) == 8
+    assert before + len(state.unsent) == 8
 
 
 def test_three_shards_concurrently_report_into_one_run(
@@ -187,4 +187,4 @@ def test_service_down_at_start_and_back_before_the_end(inner: Inner) -> None:
     run = inner.only_run()
     assert run["active_state"] == "closed"
     assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
-    assert read(inner.pytester.path / "j.jsonl").pending == []
+    assert read(inner.pytester.path / "j.jsonl").unsent == []

@@ -19,8 +19,8 @@ def test_one():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--bstm-test-plan", "TP-99"], "error:*could not prepare the run*TP-99*"),
-        (["--bstm-configurations", "999"], "error:*could not prepare the run*"),
+        (["--bstm-test-plan", "TP-99"], "error:*could not create the run*TP-99*"),
+        (["--bstm-configurations", "999"], "error:*could not create the run*"),
         (["--bstm-clone", "TR-404"], "error:*could not clone run*TR-404*--bstm-url*region*"),
     ],
 )
