@@ -1,6 +1,6 @@
 """The session-shapes table (issue 9): every shape a pytest session takes, and what TM holds after.
 
-Each row (``shapes_outcomes.py``, ``shapes_sessions.py``) is a small suite, pytest's arguments
+Each row (``shapes_*.py`` beside this file) is a small suite, pytest's arguments
 and plugins, and the exact expected emulator state: whether any request was made, the one result
 per case and its status, what the descriptions name, the summary lines. The exit code must be
 the one plain pytest gives for the same suite and arguments (the plugin loaded, reporting off).
@@ -13,14 +13,16 @@ import textwrap
 import time
 
 import pytest
+import shapes_cases
 import shapes_outcomes
+import shapes_plugins
 import shapes_sessions
 from bstm_helpers import Inner
 from shapes_row import Row
 
 from pytest_bstm.api import Client, models
 
-ROWS = shapes_outcomes.ROWS + shapes_sessions.ROWS
+ROWS = shapes_outcomes.ROWS + shapes_cases.ROWS + shapes_sessions.ROWS + shapes_plugins.ROWS
 IN_PROCESS_SECONDS = 10.0  # a stalled upload waits for --bstm-drain-timeout: far longer
 DRAIN = ("--bstm-drain-timeout", "15")
 
@@ -30,12 +32,12 @@ def _session(
     row: Row,
     *,
     report: bool,
-    run_id: str | None = None,
+    joined: str | None = None,
     pytest_args: tuple[str, ...] | None = None,
 ) -> pytest.RunResult:
-    """One session of ``row``: reporting (into ``run_id`` when joining), or plain pytest with
+    """One session of ``row``: reporting (into ``joined`` when given), or plain pytest with
     the plugin loaded and reporting off."""
-    bstm = [a.replace("{run}", run_id or "") for a in (*row.bstm, *DRAIN)] if report else []
+    bstm = [a.replace("{run}", joined or "") for a in (*row.bstm, *DRAIN)] if report else []
     plugins = [arg for name in row.plugins for arg in ("-p", name)]
     pytest_args = row.args if pytest_args is None else pytest_args
     args = inner.args(*plugins, *pytest_args, *bstm, project=row.project if report else None)
@@ -56,17 +58,22 @@ def _join(inner: Inner, cases: tuple[str, ...]) -> str:
     return run.identifier
 
 
-def _check_emulator(inner: Inner, row: Row, result: pytest.RunResult, run_id: str | None) -> None:
-    out = result.stdout.str()
+def _check_emulator(
+    inner: Inner, row: Row, result: pytest.RunResult, joined: str | None, seen: int
+) -> str | None:
+    """Assert the emulator's state after the reporting session; return the run's ID."""
     if not row.expect_run:
-        assert inner.emulator.requests == [], inner.calls()
-        assert inner.emulator.runs("PR-1") == []
-        return
+        made = inner.emulator.requests[seen:]  # a joined run was made before the session
+        assert made == [], [(r["method"], r["path"]) for r in made]
+        assert len(inner.emulator.runs("PR-1")) == (joined is not None)
+        return None
     run = inner.only_run()
-    rid = run["identifier"]
-    if run_id is not None:
-        assert rid == run_id
-    assert inner.statuses(rid) == {(case, None): s for case, s in row.results.items()}, out
+    rid = str(run["identifier"])
+    if joined is not None:
+        assert rid == joined
+    assert inner.statuses(rid) == {(case, None): s for case, s in row.results.items()}, (
+        result.stdout.str()
+    )
     descriptions = inner.descriptions(rid)
     lacking = {
         case: (missing, descriptions[case])
@@ -80,6 +87,7 @@ def _check_emulator(inner: Inner, row: Row, result: pytest.RunResult, run_id: st
     result.stdout.fnmatch_lines([f"results:*{len(row.results)} uploaded*"])
     if row.closed is not None:
         assert (run["active_state"] == "closed") is row.closed, run["active_state"]
+    return rid
 
 
 def _check_summary(row: Row, result: pytest.RunResult) -> None:
@@ -99,7 +107,8 @@ def test_session_shape(inner: Inner, row: Row) -> None:
     folder = inner.pytester.path
     for name, source in row.files.items():
         (folder / name).write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
-    run_id = _join(inner, row.join) if row.join is not None else None
+    joined = _join(inner, row.join) if row.join is not None else None
+    seen = len(inner.emulator.requests)
     if row.before is not None:  # a first session (plugin not enabled) fills pytest's cache
         (folder / "broken").touch()
         first = _session(inner, row, report=False, pytest_args=row.before)
@@ -108,12 +117,12 @@ def test_session_shape(inner: Inner, row: Row) -> None:
         shutil.copytree(folder / ".pytest_cache", folder / "cache-before")
 
     started = time.monotonic()
-    result = _session(inner, row, report=True, run_id=run_id)
+    result = _session(inner, row, report=True, joined=joined)
     elapsed = time.monotonic() - started
-    _check_emulator(inner, row, result, run_id)
+    rid = _check_emulator(inner, row, result, joined, seen)
     _check_summary(row, result)
     if row.check is not None:
-        row.check(folder, run_id or (inner.only_run()["identifier"] if row.expect_run else None))
+        row.check(folder, rid)
     if not row.subprocess:
         assert elapsed < IN_PROCESS_SECONDS, f"the session took {elapsed:.1f}s"
 
@@ -122,4 +131,5 @@ def test_session_shape(inner: Inner, row: Row) -> None:
         shutil.copytree(folder / "cache-before", folder / ".pytest_cache")
     plain = _session(inner, row, report=False)
     assert result.ret == plain.ret, (result.stdout.str(), plain.stdout.str())
-    assert len(inner.emulator.runs("PR-1")) == int(row.expect_run)  # plain made none
+    runs = 0 if rid is None and joined is None else 1
+    assert len(inner.emulator.runs("PR-1")) == runs  # the plain session made none
