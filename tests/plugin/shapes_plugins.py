@@ -127,7 +127,7 @@ def test_1():
 
 @pytest.mark.tc("TC-2")
 def test_2():
-    time.sleep(0.5)
+    time.sleep(1.0)
 
 @pytest.mark.tc("TC-3")
 def test_3():

@@ -23,8 +23,8 @@ from shapes_row import Row
 from pytest_bstm.api import Client, models
 
 ROWS = shapes_outcomes.ROWS + shapes_cases.ROWS + shapes_sessions.ROWS + shapes_plugins.ROWS
-IN_PROCESS_SECONDS = 10.0  # a stalled upload waits for --bstm-drain-timeout: far longer
-DRAIN = ("--bstm-drain-timeout", "15")
+IN_PROCESS_SECONDS = 6.0  # a stalled upload waits for --bstm-drain-timeout: longer
+DRAIN = ("--bstm-drain-timeout", "8")
 
 
 def _session(
