@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_bstm.delivery.uploader import preparing
+
 if TYPE_CHECKING:
     import pytest
 
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
     from pytest_bstm.run.lifecycle import RunInfo
     from pytest_bstm.run.plan import RunPlan
 
-from pytest_bstm.delivery.uploader import preparing  # noqa: E402
 
 UNKNOWN_CASE = "is not in project"
 

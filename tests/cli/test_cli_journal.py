@@ -417,7 +417,7 @@ def test_a_lost_create_is_found_by_the_session_token_not_repeated(
     writer.plan(env.url, plan.to_json())
     writer.results([journal_record(result(1, "TC-1"))])
     writer.close()
-    code, out, err = bstm("journal", "upload", str(path))
+    code, _, err = bstm("journal", "upload", str(path))
     assert (code, err) == (0, "")
     assert [r["identifier"] for r in env.runs("PR-1")] == ["TR-1"]
     assert stored(env) == [("TC-1", None, "passed")]
