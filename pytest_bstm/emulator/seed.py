@@ -173,7 +173,7 @@ def populate(state: State, seed: dict[str, Any]) -> None:
 
 def _seed_run(state: State, entry: dict[str, Any]) -> None:
     run = Run(
-        identifier=str(entry.get("identifier") or state.new_run_id()),
+        identifier=state.reserve_run_id(entry.get("identifier")),
         project_id=str(entry["project_id"]),
         name=str(entry.get("name", "Seeded run")),
         created_at=_SEED_TIME,

@@ -195,6 +195,14 @@ class State:
         self._next_run += 1
         return run_id
 
+    def reserve_run_id(self, identifier: object = None) -> str:
+        """``identifier`` (``"TR-5"``), after which new runs are numbered; else a new one."""
+        if not identifier:
+            return self.new_run_id()
+        run_id = str(identifier)
+        self._next_run = max(self._next_run, int(run_id[3:]) + 1)
+        return run_id
+
     def new_result_id(self) -> int:
         result_id = self._next_result
         self._next_result += 1

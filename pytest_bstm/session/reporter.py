@@ -231,6 +231,8 @@ class Reporter:
             self.summary.dropped += 1
             return
         self.summary.submitted.add(key)
+        if self.plan is not None and key not in self.plan.pairs:
+            self.service.knows(key[0])
         self.uploader.submit(result)
 
     # -- session end -------------------------------------------------------------------------

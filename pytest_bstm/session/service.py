@@ -80,6 +80,12 @@ class Service:
             transport=self.recorder,
         )
 
+    def knows(self, case_id: str) -> None:
+        """A test reached ``case_id`` at run time: an emulator stands in for an account that
+        has it (the real service decides for itself)."""
+        if self.emulator is not None:
+            self.emulator.add_test_cases(self.settings.project, [case_id])
+
     def cases_to_select(self) -> set[str] | None:
         """``--bstm-select``: the cases of the joined run, or of the run a clone would copy
         (those whose latest status is one of ``--bstm-clone-statuses``). Reads only; None

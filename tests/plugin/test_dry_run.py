@@ -1,0 +1,100 @@
+"""``--bstm-dry-run`` is the real lifecycle over a recording transport: the calls it prints are
+the calls a real session with the same arguments makes."""
+
+from __future__ import annotations
+
+import pytest
+from bstm_helpers import Inner
+
+from pytest_bstm.api import Client, models
+
+SUITE = """
+import pytest
+
+@pytest.mark.tc("TC-1", assignee="qa@example.com")
+def test_pass():
+    pass
+
+@pytest.mark.tc("TC-2")
+def test_fail():
+    assert 1 == 2
+
+@pytest.mark.tc("TC-3")
+def test_skip():
+    pytest.skip("not today")
+
+def test_records(record_property):
+    record_property("id", "TC-4")
+
+def test_unmapped():
+    pass
+"""
+
+
+def printed_calls(result: pytest.RunResult) -> list[tuple[str, str]]:
+    """(method, path) of each call the dry run printed; a folded poll (``x3``) counts once."""
+    lines = result.stdout.lines
+    start = lines.index("dry run: these calls would be made (nothing was written):") + 1
+    calls = []
+    for line in lines[start:]:
+        if not line.startswith("  ") or line.startswith("  results that would"):
+            break
+        method, path = line.split()[:2]
+        calls.append((method, path.split("?")[0]))
+    return calls
+
+
+def made_calls(inner: Inner, since: int) -> list[tuple[str, str]]:
+    """(method, path) of each call the emulator answered after the first ``since``, repeated
+    polls folded into one."""
+    out: list[tuple[str, str]] = []
+    for method, path in [(r["method"], r["path"]) for r in inner.emulator.requests[since:]]:
+        if not out or out[-1] != (method, path) or method != "GET":
+            out.append((method, path))
+    return out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([], id="create"),
+        pytest.param(["--bstm-case-assignee", "lead@example.com"], id="create-assignee"),
+        pytest.param(["--bstm-run", "TR-1", "--bstm-prune", "--bstm-close"], id="join"),
+        pytest.param(["--bstm-clone", "TR-1"], id="clone"),
+    ],
+)
+def test_dry_run_prints_the_calls_the_real_session_makes(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    emu = inner.emulator
+    emu.add_test_cases("PR-1", ["TC-1", "TC-2", "TC-3", "TC-4"])
+    emu.add_configurations([{"id": 101, "name": "a"}, {"id": 102, "name": "b"}])
+    if "TR-1" in args:  # the dry run assumes an existing run holds no cases: so does this one
+        with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as c:
+            c.create_run("PR-1", models.NewTestRun(name="nightly"))
+    inner.pytester.makepyfile(SUITE)
+    before = len(emu.requests)
+    dry = inner.run("--bstm-dry-run", *args)
+    assert len(emu.requests) == before, "the dry run reached the service"
+    expected = printed_calls(dry)
+    assert expected, dry.stdout.str()
+    real = inner.run(*args)
+    real.assert_outcomes(passed=3, failed=1, skipped=1)
+    assert made_calls(inner, before) == expected
+    dry.stdout.fnmatch_lines(["*results that would be uploaded: 1 failed, 2 passed, 1 skipped"])
+
+
+def test_dry_run_applies_the_payload_hook_and_select(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BROWSERSTACK_ACCESS_KEY")
+    inner.pytester.makeconftest(
+        """
+        def pytest_bstm_run_payload(config, payload):
+            payload["name"] = "from the hook"
+        """
+    )
+    inner.pytester.makepyfile(SUITE)
+    dry = inner.run("--bstm-dry-run")
+    dry.stdout.fnmatch_lines(['*POST  /api/v2/projects/PR-1/test-runs {*"name":"from the hook"*'])
+    assert inner.emulator.requests == []
