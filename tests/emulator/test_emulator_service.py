@@ -31,7 +31,12 @@ def test_every_endpoint_needs_basic_auth(emulator: Emulator) -> None:
 def test_projects_and_configurations(emulator_api: requests.Session) -> None:
     projects = emulator_api.get("/projects").json()
     assert projects["success"] is True
-    assert projects["projects"][0] == {"identifier": "PR-1", "id": 1, "name": "Demo project"}
+    assert projects["projects"][0] == {
+        "identifier": "PR-1",
+        "id": 1,
+        "name": "Demo project",
+        "urls": {"self": "https://test-management.browserstack.com/projects/1"},
+    }
     assert [p["identifier"] for p in projects["projects"]] == ["PR-1", "PR-2"]
     configs = emulator_api.get("/configurations", params={"page_size": 300}).json()
     assert [c["id"] for c in configs["configurations"]] == [101, 102, 103]
@@ -133,7 +138,12 @@ def test_add_project_keeps_existing_cases(
 ) -> None:
     emulator.add_project("PR-2", name="Other", numeric_id=2)
     projects = emulator_api.get("/projects").json()["projects"]
-    assert projects[1] == {"identifier": "PR-2", "id": 2, "name": "Other"}
+    assert projects[1] == {
+        "identifier": "PR-2",
+        "id": 2,
+        "name": "Other",
+        "urls": {"self": "https://test-management.browserstack.com/projects/2"},
+    }
     assert emulator_api.get("/projects/PR-2/test-cases").json()["info"]["count"] == 5
 
 
