@@ -138,7 +138,8 @@ class Lifecycle:
         if s.mode == "join":
             assert s.run_id is not None
             run = self.client.get_run_minified(self.project, s.run_id)
-            info = RunInfo(self.project, run.identifier, run.name, "join", run.web_url)
+            link = run.web_url or self.client.run_web_url(self.project, run.identifier)
+            info = RunInfo(self.project, run.identifier, run.name, "join", link)
             return info, run_pairs(self.client, self.project, run.identifier)
         assert s.clone_id is not None
         body: dict[str, Any] = {"name": s.run_name}
