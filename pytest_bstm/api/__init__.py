@@ -5,6 +5,14 @@ from __future__ import annotations
 from . import errors, models
 from ._transport import Transport
 from .client import DEFAULT_BASE_URL, Client
-from .retry import RetryPolicy
+from .retry import RetryPolicy, Waiting
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy", "Transport", "errors", "models"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Client",
+    "RetryPolicy",
+    "Transport",
+    "Waiting",
+    "errors",
+    "models",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
@@ -18,6 +19,8 @@ from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
 from ._envelopes import Page
+from ._failures import Redactor, api_error, check_delivery, invalid_response, maybe_applied
+from ._links import ProjectLinks
 from ._transport import (
     DEFAULT_BASE_URL,
     Transport,
@@ -27,7 +30,14 @@ from ._transport import (
     parse_body,
     resolve_credentials,
 )
-from .retry import RETRY_STATUSES, Delivery, RetryPolicy, classify_exception, parse_retry_after
+from .retry import (
+    MAYBE_APPLIED_STATUSES,
+    RETRY_STATUSES,
+    RetryPolicy,
+    Waiting,
+    parse_retry_after,
+    wait_reason,
+)
 
 logger = logging.getLogger("pytest_bstm.api")
 
@@ -36,11 +46,15 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 SelfT = TypeVar("SelfT", bound="ClientCore")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
-_MAX_TEXT = 300
 
 
 class ClientCore:
-    """Holds the session, the retry policy and the request machinery."""
+    """Holds the session, the retry policy and the request machinery.
+
+    ``requests_sent`` counts HTTP requests (every try, retries included) and
+    ``rate_limited`` the answers 429, since the client was built; ``waiting`` says what a
+    retry is waiting for while it waits. All three are safe to read from any thread.
+    """
 
     def __init__(
         self,
@@ -63,7 +77,7 @@ class ClientCore:
         self.retry = retry if retry is not None else RetryPolicy()
         self.user_agent = user_agent or f"pytest-bstm/{__version__}"
         token = base64.b64encode(f"{user}:{key}".encode()).decode("ascii")
-        self._secrets = (key, token)
+        self._redact = Redactor(key, token)
         session = build_session(
             self.base_url, username=user, access_key=key, user_agent=self.user_agent
         )
@@ -72,6 +86,13 @@ class ClientCore:
         # of the retry deadline.
         self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
+        self._links = ProjectLinks()
+        # The add/remove test cases path found to work (see _choices.CASE_CHANGE_PATHS).
+        self._case_changes_path: str | None = None
+        self._stats_lock = threading.Lock()
+        self._requests_sent = 0
+        self._rate_limited = 0
+        self._waiting: Waiting | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, username={self.username!r})"
@@ -84,6 +105,23 @@ class ClientCore:
     def close(self) -> None:
         """Close the underlying HTTP session."""
         self._session.close()
+
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far (every try, retries included)."""
+        with self._stats_lock:
+            return self._requests_sent
+
+    @property
+    def rate_limited(self) -> int:
+        """Answers 429 (rate limit exceeded) received so far."""
+        with self._stats_lock:
+            return self._rate_limited
+
+    @property
+    def waiting(self) -> Waiting | None:
+        """The retry wait in progress (in any thread), or None."""
+        return self._waiting
 
     def __enter__(self: SelfT) -> SelfT:
         return self
@@ -108,45 +146,39 @@ class ClientCore:
         body: Any = None,
         idempotent: bool | None = None,
         context: Mapping[str, Any] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> ModelT:
         """Send one API call (with retries) and validate the answer into ``model``.
 
         ``path`` is relative to ``/api/v2``. ``idempotent`` defaults to True for every
         method but POST; a non-idempotent call is not retried once it may have been sent.
-        ``context`` is handed to the model's validators.
+        ``context`` is handed to the model's validators; ``retry`` replaces the client's
+        policy for this call.
         """
         api_path = API_PREFIX + path
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
-        response, attempts = self._send(method, api_path, params, body, idempotent=idempotent)
+        policy = self.retry if retry is None else retry
+        response, attempts = self._send(
+            method, api_path, params, body, idempotent=idempotent, policy=policy
+        )
         data = parse_body(response.text)
         status = response.status_code
         if status >= 400 or (isinstance(data, dict) and data.get("success") is False):
-            raise self._api_error(method, api_path, response, data, attempts)
+            raise api_error(self._redact, method, api_path, response, data, attempts=attempts)
         if data is None and not response.text.strip():
             data = {}
         if not isinstance(data, dict):
-            raise errors.ApiError(
-                status=status,
-                error="invalid_response",
-                message=f"expected a JSON object, got {self._snippet(response.text)!r}",
-                method=method,
-                path=api_path,
-                hint="The service answered in an unexpected format; try again later.",
-            )
+            text = self._redact.snippet(response.text)
+            message = f"expected a JSON object, got {text!r}"
+            raise invalid_response(status, method, api_path, message, shape=False)
         try:
             return model.model_validate(data, context=context)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise errors.ApiError(
-                status=status,
-                error="invalid_response",
-                message=f"unexpected answer: {where}: {first['msg']}",
-                method=method,
-                path=api_path,
-                hint="The service answered in an unexpected shape; report this to pytest-bstm.",
-            ) from exc
+            message = f"unexpected answer: {where}: {first['msg']}"
+            raise invalid_response(status, method, api_path, message, shape=True) from exc
 
     def _send(
         self,
@@ -156,120 +188,67 @@ class ClientCore:
         body: Any,
         *,
         idempotent: bool,
+        policy: RetryPolicy,
     ) -> tuple[requests.Response, int]:
         """The retry loop; returns the final answer or raises TransportError."""
-        policy = self.retry
         url = self.base_url + api_path
         started = self._clock()
         attempt = 0
         while True:
             attempt += 1
             retry_after: float | None = None
+            status: int | None = None
+            with self._stats_lock:
+                self._requests_sent += 1
             try:
                 response = self._session.request(
                     method, url, params=params, json=body, timeout=self.timeout
                 )
             except requests.RequestException as exc:
-                delivery = classify_exception(exc)
-                reason = self._describe(exc)
-                if delivery is Delivery.FATAL:
-                    raise errors.TransportError(
-                        f"{method} {api_path} failed: {reason}. Check the base URL "
-                        "and, for TLS errors, REQUESTS_CA_BUNDLE.",
-                        method=method,
-                        path=api_path,
-                        attempts=attempt,
-                    ) from exc
-                if delivery is Delivery.MAYBE_SENT and not idempotent:
-                    raise errors.AmbiguousRequestError(
-                        f"{method} {api_path} may have reached the service but no answer "
-                        f"arrived ({reason}); it was not retried, to avoid a duplicate. "
-                        "Check whether it took effect before sending it again.",
-                        method=method,
-                        path=api_path,
-                        attempts=attempt,
-                    ) from exc
+                check_delivery(
+                    self._redact, exc, method, api_path, attempt=attempt, idempotent=idempotent
+                )
                 failure: requests.Response | requests.RequestException = exc
             else:
-                if response.status_code not in RETRY_STATUSES:
+                status = response.status_code
+                if status == 429:
+                    with self._stats_lock:
+                        self._rate_limited += 1
+                if status not in RETRY_STATUSES:
                     return response, attempt
+                if status in MAYBE_APPLIED_STATUSES and not idempotent:
+                    raise maybe_applied(method, api_path, status, attempt)
                 failure = response
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            delay = policy.delay(attempt, retry_after)
-            elapsed = self._clock() - started
-            if attempt >= policy.attempts or elapsed + delay > policy.deadline:
+            now = self._clock()
+            delay = policy.next_wait(
+                attempt, elapsed=now - started, now=now, status=status, retry_after=retry_after
+            )
+            if delay is None:
                 if isinstance(failure, requests.Response):
                     return failure, attempt
                 raise errors.TransportError(
                     f"{method} {api_path}: no answer from {self.base_url} after {attempt} "
-                    f"attempt(s) in {elapsed:.1f}s ({self._describe(failure)}). Check the "
-                    "network, proxy settings and the base URL, or try again later.",
+                    f"attempt(s) in {now - started:.1f}s ({self._redact.describe(failure)}). "
+                    "Check the network, proxy settings and the base URL, or try again later.",
                     method=method,
                     path=api_path,
                     attempts=attempt,
                 ) from failure
-            what = (
-                f"HTTP {failure.status_code}"
-                if isinstance(failure, requests.Response)
-                else type(failure).__name__
-            )
+            reason = wait_reason(status, failure if isinstance(failure, Exception) else None)
             logger.info(
-                "%s %s: %s, retrying in %.2fs (attempt %d of %d)",
+                "%s %s: %s, retrying in %.2fs (attempt %d)",
                 method,
                 api_path,
-                what,
+                reason,
                 delay,
                 attempt + 1,
-                policy.attempts,
             )
-            self._sleep(delay)
-
-    # ------------------------------------------------------------ errors
-
-    def _api_error(
-        self,
-        method: str,
-        api_path: str,
-        response: requests.Response,
-        data: Any,
-        attempts: int,
-    ) -> errors.ApiError:
-        status = response.status_code
-        code: str | None = None
-        message = ""
-        if isinstance(data, dict):
-            raw_code = data.get("error")
-            if isinstance(raw_code, str):
-                code = raw_code
-            raw_message = data.get("message", data.get("errors"))
-            if raw_message is not None:
-                message = raw_message if isinstance(raw_message, str) else str(raw_message)
-        elif response.text.strip():
-            message = self._snippet(response.text)
-        if status == 429:
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None:
-                message = f"{message} (Retry-After: {wait:.0f}s)".strip()
-        cls = errors.api_error_for_status(status)
-        return cls(
-            status=status,
-            error=self._redact(code) if code else None,
-            message=self._redact(message)[:_MAX_TEXT],
-            method=method,
-            path=api_path,
-            attempts=attempts,
-        )
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _snippet(self, text: str) -> str:
-        return self._redact(" ".join(text.split()))[:_MAX_TEXT]
-
-    def _describe(self, exc: BaseException) -> str:
-        return f"{type(exc).__name__}: {self._snippet(str(exc))}"
+            self._waiting = Waiting(reason, now + delay, attempt, method, api_path)
+            try:
+                self._sleep(delay)
+            finally:
+                self._waiting = None
 
     # ------------------------------------------------------------ pagination
 
@@ -279,12 +258,14 @@ class ClientCore:
         page_model: type[Page[ItemT]],
         params: Mapping[str, str | int],
         page_size: int,
+        *,
+        retry: RetryPolicy | None = None,
     ) -> Iterator[ItemT]:
         """Follow ``info.next`` from page 1 until it is null."""
         page = 1
         while True:
             query = {**params, "p": page, "page_size": page_size}
-            result = self._request("GET", path, model=page_model, params=query)
+            result = self._request("GET", path, model=page_model, params=query, retry=retry)
             yield from result.items
             following = result.info.next if result.info is not None else None
             if following is None:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
+from ._choices import RESULT_ID_KEYS, RESULT_LIST_KEYS, pick_run
 from .models import (
     Configuration,
     Project,
@@ -29,10 +30,10 @@ class Envelope(BaseModel):
 
 
 class RunEnvelope(Envelope):
-    """An answer holding one run under ``testrun`` or ``test_run``.
+    """An answer holding one run under ``testrun``, ``test_run`` or at the top level.
 
-    A ``run_id`` in the validation context fills a missing ``identifier`` (the PATCH
-    answer carries only the changed fields).
+    A ``run_id`` in the validation context (the ID the request named) fills a missing
+    ``identifier``; see :func:`pytest_bstm.api._choices.pick_run`.
     """
 
     run: TestRun
@@ -40,16 +41,7 @@ class RunEnvelope(Envelope):
     @model_validator(mode="before")
     @classmethod
     def _pick_run(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, dict) and "run" not in data:
-            for key in ("testrun", "test_run"):
-                run = data.get(key)
-                if isinstance(run, dict):
-                    run_id = (info.context or {}).get("run_id")
-                    if run_id is not None and not run.get("identifier"):
-                        run = {**run, "identifier": run_id}
-                    rest = {k: v for k, v in data.items() if k != key}
-                    return {**rest, "run": run}
-        return data
+        return pick_run(data, (info.context or {}).get("run_id"))
 
 
 class RunDetailsEnvelope(RunEnvelope):
@@ -59,7 +51,7 @@ class RunDetailsEnvelope(RunEnvelope):
 
 
 class AcceptedEnvelope(Envelope):
-    """202 answer of update-test-cases."""
+    """202 answer of adding/removing a run's test cases."""
 
     unique_id: str | None = None
 
@@ -73,7 +65,7 @@ class ResultCreatedEnvelope(Envelope):
     @classmethod
     def _pick_id(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for key in ("test-result", "test_result", "result"):
+            for key in RESULT_ID_KEYS:
                 nested = data.get(key)
                 if isinstance(nested, dict) and "id" in nested:
                     return {**data, "result_id": nested["id"]}
@@ -120,7 +112,7 @@ class RunCasesPage(Page[RunTestCase]):
 
 
 class ResultsPage(Page[TestResult]):
-    items_keys = ("test-results", "test_results", "results")
+    items_keys = RESULT_LIST_KEYS
 
 
 class ProjectCasesPage(Page[ProjectTestCase]):

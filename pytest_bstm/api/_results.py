@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from . import _params
+from ._choices import run_web_url
 from ._core import ClientCore
 from ._envelopes import (
     ConfigurationsPage,
@@ -17,11 +18,15 @@ from ._envelopes import (
     ResultsPage,
 )
 from ._runs import run_path, segment
-from .errors import InvalidRequestError
+from .errors import BstmError, InvalidRequestError
 from .models import Configuration, Project, ProjectTestCase, ResultIn, TestResult
+from .retry import RetryPolicy
 
 #: Most results one request may carry.
 MAX_RESULTS_PER_REQUEST = 300
+
+# A link is a convenience: one try, no waiting on a busy service.
+_LINK_LOOKUP = RetryPolicy(attempts=1)
 
 
 class ResultsMixin(ClientCore):
@@ -110,7 +115,39 @@ class ProjectDataMixin(ClientCore):
 
     def iter_projects(self, *, page_size: int = 30) -> Iterator[Project]:
         """Iterate over the projects the credentials can see (a cheap credentials check)."""
-        return self._paginate("/projects", ProjectsPage, {}, _params.check_page_size(page_size))
+        pages = self._paginate("/projects", ProjectsPage, {}, _params.check_page_size(page_size))
+        return self._learning(pages)
+
+    def _learning(self, projects: Iterator[Project]) -> Iterator[Project]:
+        """``projects``, each project's page remembered as it passes."""
+        for project in projects:
+            self._links.learn(project.identifier, project.web_url)
+            yield project
+
+    def project_web_url(self, project_id: str) -> str | None:
+        """The project's page, ``https://host/projects/<numeric web ID>``, or None.
+
+        Known once any answer showed it (a project listing's ``urls.self``, a run's
+        ``urls.self``); otherwise the projects are listed once (pages of 300, one try
+        each) until the project shows up. The answer, None included, is kept for the
+        client's life; a failed lookup answers None and is tried again next time.
+        """
+        if self._links.known(project_id):
+            return self._links.page(project_id)
+        try:
+            pages = self._paginate("/projects", ProjectsPage, {}, 300, retry=_LINK_LOOKUP)
+            for project in self._learning(pages):
+                if project.identifier == project_id:
+                    break
+        except BstmError:
+            return None
+        self._links.learn(project_id, None)
+        return self._links.page(project_id)
+
+    def run_web_url(self, project_id: str, run_id: str) -> str | None:
+        """The run's page in the web UI, built from :meth:`project_web_url`; or None."""
+        page = self.project_web_url(project_id)
+        return None if page is None else run_web_url(page, run_id)
 
     def iter_configurations(self, *, page_size: int = 300) -> Iterator[Configuration]:
         """Iterate over the account's configurations (all pages)."""

@@ -7,10 +7,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import _params
+from ._choices import CASE_CHANGE_FALLBACK_STATUSES, CASE_CHANGE_PATHS
 from ._core import ClientCore
 from ._envelopes import AcceptedEnvelope, Envelope, RunCasesPage
 from ._runs import run_path
-from .errors import BadRequestError, InvalidRequestError
+from .errors import ApiError, BadRequestError, InvalidRequestError
 from .models import Assignment, CaseSelection, RunTestCase
 
 TOO_MANY_CASES = "max_test_cases_per_request_exceeded"
@@ -67,7 +68,9 @@ class RunCasesMixin(ClientCore):
 
         The change lands asynchronously. Requests carry at most ``chunk_size``
         (case, configuration) pairs; on ``max_test_cases_per_request_exceeded`` the chunk
-        is halved and the request repeated.
+        is halved and the request repeated. The request goes to ``.../update-test-cases``
+        (doc), or to ``.../test-cases`` when the documented path answers 404 or 405 and the
+        other one works; the path that worked is used for the rest of the client's life.
         """
         if not add and not remove:
             raise InvalidRequestError("update_test_cases needs test cases to add or to remove")
@@ -76,7 +79,6 @@ class RunCasesMixin(ClientCore):
         if isinstance(chunk_size, bool) or chunk_size < 1:
             raise InvalidRequestError(f"chunk_size must be a positive integer, not {chunk_size!r}")
         units = _units("add_test_cases", add) + _units("remove_test_cases", remove)
-        path = run_path(project_id, run_id, "/update-test-cases")
         unique_ids: list[str] = []
         size = chunk_size
         start = 0
@@ -86,7 +88,7 @@ class RunCasesMixin(ClientCore):
             operations["preserve_existing_results"] = preserve_existing_results
             body = {"test_run": operations}
             try:
-                answer = self._request("PATCH", path, model=AcceptedEnvelope, body=body)
+                answer = self._patch_cases(project_id, run_id, body)
             except BadRequestError as exc:
                 weight = sum(_weight(unit) for unit in batch)
                 if exc.error == TOO_MANY_CASES and weight > 1:
@@ -99,6 +101,33 @@ class RunCasesMixin(ClientCore):
                 units[start - 1] = leftover
                 start -= 1
         return unique_ids
+
+    def _patch_cases(self, project_id: str, run_id: str, body: Any) -> AcceptedEnvelope:
+        """One add/remove request, at the path this client found to work."""
+        chosen = self._case_changes_path
+        if chosen is not None:
+            path = run_path(project_id, run_id, chosen)
+            return self._request("PATCH", path, model=AcceptedEnvelope, body=body)
+        documented, other = CASE_CHANGE_PATHS
+        try:
+            answer = self._request(
+                "PATCH", run_path(project_id, run_id, documented), model=AcceptedEnvelope, body=body
+            )
+        except ApiError as exc:
+            if exc.status not in CASE_CHANGE_FALLBACK_STATUSES:
+                raise
+            try:
+                answer = self._request(
+                    "PATCH", run_path(project_id, run_id, other), model=AcceptedEnvelope, body=body
+                )
+            except ApiError as again:
+                if again.status in CASE_CHANGE_FALLBACK_STATUSES:
+                    raise exc from None  # neither path knows the run: the first answer says why
+                raise
+            self._case_changes_path = other
+            return answer
+        self._case_changes_path = documented
+        return answer
 
 
 def _units(operation: str, selections: Sequence[CaseSelection]) -> list[_Unit]:

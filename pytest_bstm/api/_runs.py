@@ -72,13 +72,15 @@ class RunsMixin(ClientCore):
         if run_state is not None:
             params["run_state"] = _params.join_values("run_state", run_state)
         path = f"/projects/{segment('project_id', project_id)}/test-runs"
-        return self._paginate(path, RunsPage, params, _params.check_page_size(page_size))
+        pages = self._paginate(path, RunsPage, params, _params.check_page_size(page_size))
+        return (self._links.link(project_id, run) for run in pages)
 
     def create_run(self, project_id: str, run: NewTestRun) -> TestRun:
         """Create a run. Not retried once it may have been sent (AmbiguousRequestError)."""
         path = f"/projects/{segment('project_id', project_id)}/test-runs"
         body = {"test_run": run.to_wire()}
-        return self._request("POST", path, model=RunEnvelope, body=body, idempotent=False).run
+        answer = self._request("POST", path, model=RunEnvelope, body=body, idempotent=False)
+        return self._links.link(project_id, answer.run)
 
     def clone_run(
         self,
@@ -123,18 +125,23 @@ class RunsMixin(ClientCore):
         }
         body.update({key: value for key, value in options.items() if value is not None})
         path = run_path(project_id, run_id, "/clone")
-        return self._request("POST", path, model=RunEnvelope, body=body, idempotent=False).run
+        answer = self._request("POST", path, model=RunEnvelope, body=body, idempotent=False)
+        return self._links.link(project_id, answer.run)
 
     def get_run(self, project_id: str, run_id: str) -> TestRunDetails:
         """A run with its test cases."""
         path = run_path(project_id, run_id)
-        return self._request("GET", path, model=RunDetailsEnvelope).run
+        context = {"run_id": run_id}
+        answer = self._request("GET", path, model=RunDetailsEnvelope, context=context)
+        return self._links.link(project_id, answer.run)
 
     def get_run_minified(self, project_id: str, run_id: str) -> TestRun:
         """A run's essential fields only."""
         path = run_path(project_id, run_id)
         params = {"minify": "true"}
-        return self._request("GET", path, model=RunEnvelope, params=params).run
+        context = {"run_id": run_id}
+        answer = self._request("GET", path, model=RunEnvelope, params=params, context=context)
+        return self._links.link(project_id, answer.run)
 
     def update_run(self, project_id: str, run_id: str, **fields: Any) -> TestRun:
         """PATCH only the given fields (names as in NewTestRun; ``[]`` clears a list)."""
@@ -154,7 +161,8 @@ class RunsMixin(ClientCore):
         body = {"test_run": checked.model_dump(mode="json", include=given, exclude_none=True)}
         path = run_path(project_id, run_id, "/update")
         context = {"run_id": run_id}
-        return self._request("PATCH", path, model=RunEnvelope, body=body, context=context).run
+        answer = self._request("PATCH", path, model=RunEnvelope, body=body, context=context)
+        return self._links.link(project_id, answer.run)
 
     def replace_run(self, project_id: str, run_id: str, run: NewTestRun) -> TestRun:
         """POST .../update: replace the run, test cases included, with a complete body."""
@@ -165,14 +173,15 @@ class RunsMixin(ClientCore):
             wire.setdefault(key, [])
         path = run_path(project_id, run_id, "/update")
         context = {"run_id": run_id}
-        return self._request(
+        answer = self._request(
             "POST",
             path,
             model=RunEnvelope,
             body={"test_run": wire},
             idempotent=True,
             context=context,
-        ).run
+        )
+        return self._links.link(project_id, answer.run)
 
     def close_run(self, project_id: str, run_id: str) -> TestRun:
         """Close a run (it then answers 404 to writes).
@@ -181,8 +190,12 @@ class RunsMixin(ClientCore):
         second close, e.g. a retry after a lost answer) is returned as it is.
         """
         path = run_path(project_id, run_id, "/close")
+        context = {"run_id": run_id}
         try:
-            return self._request("POST", path, model=RunEnvelope, idempotent=True).run
+            answer = self._request(
+                "POST", path, model=RunEnvelope, idempotent=True, context=context
+            )
+            return self._links.link(project_id, answer.run)
         except NotFoundError as exc:
             missing = exc
         try:

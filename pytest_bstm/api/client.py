@@ -6,12 +6,17 @@ retries per the :class:`~pytest_bstm.api.retry.RetryPolicy`, maps error statuses
 :mod:`pytest_bstm.api.errors` and validates the answer into :mod:`pytest_bstm.api.models`.
 
 Retries: 408, 429, 500, 502, 503, 504 and connection failures that happened before the
-request was sent are retried for every call, with exponential backoff and full jitter
-(``Retry-After`` honoured), bounded by the policy's attempts and deadline. A failure after
-the request may have been sent (read timeout, connection dropped) is retried only for
-idempotent calls; creating or cloning a run and posting results raise
+request was sent are retried, bounded by the policy's attempts and deadline, or by its
+``until`` instant (:meth:`RetryPolicy.retrying_until`). Waits: ``Retry-After`` when the
+answer has one; after a 429 without it, the rate limit's 60-second window with full
+jitter; otherwise exponential backoff with full jitter. A failure after the request may
+have been sent (read timeout, connection dropped, a gateway's 502 or 504) is retried only
+for idempotent calls; creating or cloning a run and posting results raise
 :class:`~pytest_bstm.api.errors.AmbiguousRequestError` instead, so the caller can check
 what happened before trying again.
+
+How answers that the documentation leaves open are read (the run's key, result shapes,
+the add/remove test cases path, status names): :mod:`pytest_bstm.api._choices`.
 """
 
 from __future__ import annotations
@@ -32,4 +37,5 @@ class Client(RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin):
     ``BROWSERSTACK_USERNAME`` and ``BROWSERSTACK_ACCESS_KEY``. Proxies and the CA bundle
     are read from the environment once, here; later changes to ``os.environ`` do not
     affect the client, so it is safe to use from a background thread.
+    ``requests_sent``, ``rate_limited`` and ``waiting`` report on its traffic.
     """

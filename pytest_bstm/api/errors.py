@@ -13,7 +13,8 @@
         RateLimitError         429
         ServerError            5xx
       TransportError                            no HTTP answer (after retries)
-        AmbiguousRequestError                   a write may have happened; not retried
+        AmbiguousRequestError                   a write may have happened (no answer, or a
+                                                gateway's 502/504); not retried
 
 Every message says what to do next. No message ever contains the access key.
 """
@@ -151,7 +152,8 @@ class TransportError(BstmError):
 
 
 class AmbiguousRequestError(TransportError):
-    """A non-idempotent write (create, clone, add results) may have reached the service.
+    """A non-idempotent write (create, clone, add results) may have reached the service:
+    the connection failed after sending, or a gateway answered 502 or 504.
 
     It was not retried, to avoid a duplicate; check whether it took effect (for example,
     list the runs or results) before sending it again.

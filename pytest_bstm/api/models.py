@@ -11,6 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from ._choices import (
+    SYSTEM_STATUSES,
+    normalize_status,
+    project_web_url,
+    read_custom_fields,
+    read_issues,
+)
+
 __all__ = [
     "SYSTEM_STATUSES",
     "Assignment",
@@ -28,17 +36,6 @@ __all__ = [
     "TestRunDetails",
     "normalize_status",
 ]
-
-#: Result statuses every account has; written in lower case, read back in Title Case.
-SYSTEM_STATUSES = frozenset(
-    {"passed", "failed", "retest", "blocked", "skipped", "untested", "in_progress"}
-)
-
-
-def normalize_status(status: str) -> str:
-    """Lower-case a system status ("Passed" -> "passed"); custom statuses stay as given."""
-    lowered = status.strip().lower().replace(" ", "_")
-    return lowered if lowered in SYSTEM_STATUSES else status
 
 
 def _empty_list_if_none(value: Any) -> Any:
@@ -62,7 +59,6 @@ StrList = Annotated[list[str], BeforeValidator(_empty_list_if_none)]
 IntList = Annotated[list[int], BeforeValidator(_config_ids)]
 StrDict = Annotated[dict[str, str], BeforeValidator(_empty_dict_if_none)]
 CountDict = Annotated[dict[str, int], BeforeValidator(_empty_dict_if_none)]
-AnyDict = Annotated[dict[str, Any], BeforeValidator(_empty_dict_if_none)]
 
 
 class _Response(BaseModel):
@@ -141,11 +137,17 @@ class ProjectTestCase(_Response):
 
 
 class Project(_Response):
-    """A Test Management project."""
+    """A Test Management project; ``urls.self`` is its page, with its numeric web ID."""
 
     identifier: str
     id: int | None = None
     name: str | None = None
+    urls: StrDict = {}
+
+    @property
+    def web_url(self) -> str | None:
+        """``https://host/projects/<numeric web ID>``, when the listing carried it."""
+        return project_web_url(self.urls)
 
 
 class Configuration(_Response):
@@ -162,7 +164,12 @@ class Configuration(_Response):
 
 
 class TestResult(_Response):
-    """A result posted to a run; ``status`` is read from ``result_status.field_value``."""
+    """A result posted to a run; ``status`` is read from ``result_status.field_value``.
+
+    ``issues`` and ``custom_fields`` read both the shapes written (keys; an object keyed by
+    field name) and the shapes listed (objects, see :mod:`pytest_bstm.api._choices`);
+    unknown extras (``step_result``, ``updated_at``, ``execution_id``) are kept, unchecked.
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -172,8 +179,8 @@ class TestResult(_Response):
     configuration_id: int | None = None
     description: str | None = None
     status: str | None = None
-    issues: StrList = []
-    custom_fields: AnyDict = {}
+    issues: Annotated[list[str], BeforeValidator(read_issues)] = []
+    custom_fields: Annotated[dict[str, Any], BeforeValidator(read_custom_fields)] = {}
     created_at: str | None = None
     created_by: str | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import random
 import time
@@ -11,10 +12,28 @@ from email.utils import parsedate_to_datetime
 import requests
 import urllib3.exceptions
 
-__all__ = ["RETRY_STATUSES", "Delivery", "RetryPolicy", "classify_exception", "parse_retry_after"]
+__all__ = [
+    "MAYBE_APPLIED_STATUSES",
+    "RETRY_STATUSES",
+    "Delivery",
+    "RetryPolicy",
+    "Waiting",
+    "classify_exception",
+    "parse_retry_after",
+]
 
-#: HTTP statuses retried for every method (the request was not applied).
+#: HTTP statuses retried (for every method, save :data:`MAYBE_APPLIED_STATUSES`).
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+#: Gateway failures: a proxy lost the service's answer, so a write may have been applied.
+#: Retried for idempotent calls only; a create, clone or results post answered so raises
+#: :class:`~pytest_bstm.api.errors.AmbiguousRequestError` for the caller to check (our
+#: choice: 500 comes from the service itself, which did not apply the request).
+MAYBE_APPLIED_STATUSES = frozenset({502, 504})
+
+#: The rate limit's window in seconds: 300 requests per minute per account group, and on
+#: 429 "wait 60 seconds" (doc); no ``Retry-After`` is documented.
+RATE_LIMIT_WINDOW = 60.0
 
 
 @dataclass(frozen=True)
@@ -24,8 +43,16 @@ class RetryPolicy:
     ``attempts`` bounds the number of tries (1 = no retry); ``deadline`` bounds the total
     time in seconds from the first try. Waits grow exponentially from ``backoff`` up to
     ``backoff_max``; with ``jitter`` each wait is drawn uniformly from zero to that bound
-    ("full jitter"). A ``Retry-After`` header (seconds or HTTP date) replaces the computed
-    wait.
+    ("full jitter"). A 429 without ``Retry-After`` waits for the rate limit's window
+    (``rate_limit_window`` seconds, 60 by the doc; full jitter over it, so concurrent jobs
+    come back spread out), never a fast series. A ``Retry-After`` header (seconds or HTTP
+    date) replaces the computed wait.
+
+    ``until`` (a :func:`time.monotonic` instant, see :meth:`retrying_until`) replaces
+    ``attempts`` and ``deadline``: transient failures (429, 5xx, connection failures) are
+    retried until that instant, however many tries it takes. A computed wait that would
+    pass the bound is shortened to end on it, for one last try; a ``Retry-After`` that
+    would pass it ends the retries at once.
     """
 
     attempts: int = 5
@@ -33,19 +60,88 @@ class RetryPolicy:
     backoff_max: float = 60.0
     deadline: float = 120.0
     jitter: bool = True
+    rate_limit_window: float = RATE_LIMIT_WINDOW
+    until: float | None = None
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("RetryPolicy.attempts must be at least 1")
-        if self.backoff < 0 or self.backoff_max < 0 or self.deadline < 0:
-            raise ValueError("RetryPolicy backoff, backoff_max and deadline must be >= 0")
+        if min(self.backoff, self.backoff_max, self.deadline, self.rate_limit_window) < 0:
+            raise ValueError(
+                "RetryPolicy backoff, backoff_max, deadline and rate_limit_window must be >= 0"
+            )
 
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after the failed try number ``attempt`` (1-based)."""
+    def retrying_until(self, until: float | None) -> RetryPolicy:
+        """This policy, retrying transient failures until the monotonic instant ``until``
+        (None: back to ``attempts`` and ``deadline``)."""
+        return dataclasses.replace(self, until=until)
+
+    def delay(
+        self, attempt: int, retry_after: float | None = None, *, status: int | None = None
+    ) -> float:
+        """Seconds to wait after the failed try number ``attempt`` (1-based) that was
+        answered ``status`` (None: no answer)."""
         if retry_after is not None:
             return max(0.0, retry_after)
+        if status == 429:
+            window = self.rate_limit_window
+            return random.uniform(0.0, window) if self.jitter else window
         bound = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
         return random.uniform(0.0, bound) if self.jitter else bound
+
+    def next_wait(
+        self,
+        attempt: int,
+        *,
+        elapsed: float,
+        now: float,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> float | None:
+        """Seconds to wait before the next try, or None to give up.
+
+        ``attempt`` tries failed (the last answered ``status``, None for no answer),
+        ``elapsed`` seconds after the first; ``now`` is :func:`time.monotonic`.
+        """
+        wait = self.delay(attempt, retry_after, status=status)
+        if self.until is not None:
+            remaining = self.until - now
+        elif attempt >= self.attempts:
+            return None
+        else:
+            remaining = self.deadline - elapsed
+        if remaining <= 0 or (retry_after is not None and wait > remaining):
+            return None
+        return min(wait, remaining)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A retry wait in progress: what the client waits for, and until when.
+
+    ``reason`` reads like "rate limited by the service" or "HTTP 503 from the service";
+    ``until`` is a :func:`time.monotonic` instant; ``attempt`` tries of ``method path``
+    failed so far.
+    """
+
+    reason: str
+    until: float
+    attempt: int
+    method: str
+    path: str
+
+    def seconds_left(self, now: float | None = None) -> float:
+        """Seconds until the next try (0 once due)."""
+        return max(0.0, self.until - (time.monotonic() if now is None else now))
+
+
+def wait_reason(status: int | None, exc: BaseException | None = None) -> str:
+    """What a retry waits for, in words for a progress line."""
+    if status == 429:
+        return "rate limited by the service"
+    if status is not None:
+        return f"HTTP {status} from the service"
+    return f"no answer from the service ({type(exc).__name__})"
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(arguments)
         if args.command == "emulator":
-            return serve(extra)
+            return serve(extra, prog="bstm emulator")
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: --help, --version, usage errors

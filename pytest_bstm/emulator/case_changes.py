@@ -2,6 +2,9 @@
 
 Choices where the reference leaves room:
 
+- The same body is served at ``PATCH .../test-cases`` too (the vendor's own code sends it
+  there); the ``case_paths`` variant can withdraw either path.
+
 - ``preserve_existing_results`` defaults to false: without it, the remaining entries of the
   run are reset to untested and the run's results are cleared.
 - The per-request limit counts pairs (test case x configuration) over add and remove.
@@ -16,11 +19,28 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Reply, Request
-from .errors import bad_request
+from .errors import ApiError, bad_request
 from .state import Run, RunCase, State, now_iso
 from .validation import is_int
 
 Pair = tuple[str, int | None]
+
+
+def at_documented_path(req: Request) -> Reply:
+    """``PATCH .../update-test-cases`` (the doc's path): 404 when the variant withdraws it."""
+    if not req.state.variants.serves("update-test-cases"):
+        path = f"/api/v2/projects/{req.project_id}/test-runs/{req.run_id}/update-test-cases"
+        raise ApiError(404, "not_found", f"No such API endpoint: {path}")
+    return update_test_cases(req)
+
+
+def at_test_cases_path(req: Request) -> Reply:
+    """``PATCH .../test-cases`` (the vendor code's path): 405 when the variant withdraws it
+    (``GET`` stays served there)."""
+    if not req.state.variants.serves("test-cases"):
+        path = f"/api/v2/projects/{req.project_id}/test-runs/{req.run_id}/test-cases"
+        raise ApiError(405, "method_not_allowed", f"PATCH is not supported on {path}")
+    return update_test_cases(req)
 
 
 def update_test_cases(req: Request) -> Reply:

@@ -6,6 +6,7 @@ import copy
 import os
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -14,13 +15,18 @@ from .seed import load_seed, make_case, make_project, populate
 from .server import Dispatcher, EmulatorHTTPServer, RequestLog
 from .snapshots import case_record, result_record, run_record
 from .state import State
+from .variants import Variants
 
 DEFAULT_USERNAME = "bstm-emulator"
 DEFAULT_ACCESS_KEY = "bstm-emulator-key"
 
 
 class Emulator:
-    """Serves ``/api/v2`` on ``host:port`` from an in-memory account built from a seed."""
+    """Serves ``/api/v2`` on ``host:port`` from an in-memory account built from a seed.
+
+    ``variants`` (names of :class:`~pytest_bstm.emulator.variants.Variants`) override the
+    seed's ``"variants"``; both are restored by :meth:`reset`.
+    """
 
     def __init__(
         self,
@@ -33,6 +39,7 @@ class Emulator:
         apply_delay: float = 0.05,
         clone_delay: float = 0.05,
         max_cases_per_request: int = 1000,
+        variants: Mapping[str, Any] | None = None,
     ) -> None:
         self.host = host
         self.username = username
@@ -46,6 +53,11 @@ class Emulator:
             limit=max_cases_per_request,
         )
         populate(self._state, self._seed)
+        seeded = self._seed.get("variants") or {}
+        if not isinstance(seeded, dict):
+            raise ValueError("invalid emulator seed: 'variants' must be an object")
+        self._variants = Variants().changed(seeded).changed(variants or {})
+        self._state.variants = self._variants
         self._log = RequestLog()
         self.faults = Faults(self._set_down)
         self._dispatcher = Dispatcher(self._state, self.faults, self._log, (username, access_key))
@@ -122,7 +134,19 @@ class Emulator:
         with self._state.lock:
             self._state.clear()
             populate(self._state, copy.deepcopy(self._seed))
+            self._state.variants = self._variants
         self._log.clear()
+
+    @property
+    def variants(self) -> Variants:
+        """The answer variants in force."""
+        with self._state.session() as state:
+            return state.variants
+
+    def set_variants(self, **changes: Any) -> None:
+        """Switch answer variants (``run_key="top"``...) until the next :meth:`reset`."""
+        with self._state.session() as state:
+            state.variants = state.variants.changed(changes)
 
     def add_project(
         self, identifier: str, *, name: str | None = None, numeric_id: int | None = None

@@ -1,11 +1,14 @@
-"""Fault injection: failing answers, latency, dropped connections, a service that is down."""
+"""Fault injection: failing answers, latency, dropped connections, a service that is down,
+and the account's rate limit."""
 
 from __future__ import annotations
 
 import random
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -33,14 +36,33 @@ class _Rule:
 
 
 @dataclass
+class _RateLimit:
+    """At most ``count`` requests in any ``window`` seconds (a sliding window)."""
+
+    count: int
+    window: float
+    accepted: deque[float] = field(default_factory=deque)
+
+    def admits(self, now: float) -> bool:
+        """Whether one more request fits; an admitted request is counted."""
+        while self.accepted and self.accepted[0] <= now - self.window:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.count:
+            return False
+        self.accepted.append(now)
+        return True
+
+
+@dataclass
 class Decision:
-    """What to do to one request."""
+    """What to do to one request; ``after_processing``: apply it, then answer ``status``
+    (or drop the connection)."""
 
     latency: float = 0.0
     status: int | None = None
     retry_after: int | float | None = None
     drop: bool = False
-    drop_after_processing: bool = False
+    after_processing: bool = False
 
 
 def _methods(methods: str | Iterable[str] | None) -> frozenset[str] | None:
@@ -61,6 +83,7 @@ class Faults:
         self._rate: list[_Rule] = []
         self._latency: list[_Rule] = []
         self._drop: list[_Rule] = []
+        self._limit: _RateLimit | None = None
         self._down = False
 
     def fail(
@@ -71,9 +94,13 @@ class Faults:
         methods: str | Iterable[str] | None = None,
         path_contains: str | None = None,
         retry_after: int | float | None = None,
+        after_processing: bool = False,
     ) -> None:
-        """Answer the next ``times`` matching requests (``None``: all) with ``status``."""
+        """Answer the next ``times`` matching requests (``None``: all) with ``status``;
+        ``after_processing`` applies each request first (an answer lost after the write,
+        as a gateway answering 502 while the service did the work)."""
         rule = _Rule(times, _methods(methods), path_contains, status, retry_after)
+        rule.after_processing = after_processing
         with self._lock:
             self._fail.append(rule)
 
@@ -111,6 +138,17 @@ class Faults:
         with self._lock:
             self._drop.append(rule)
 
+    def rate_limit(self, count: int | None = 300, window: float = 60.0) -> None:
+        """Enforce the account's rate limit: at most ``count`` requests in any ``window``
+        seconds, shared by every client of this emulator; beyond it, 429 without
+        ``Retry-After`` (the doc documents none). Refused requests do not count. ``None``
+        turns it off (the default; so does :meth:`clear`). The doc's limit is 300 per 60 s;
+        tests scale the window down."""
+        if count is not None and (count < 1 or window <= 0):
+            raise ValueError("rate_limit needs a count >= 1 and a window > 0 seconds")
+        with self._lock:
+            self._limit = None if count is None else _RateLimit(count, window)
+
     def down(self, is_down: bool = True) -> None:
         """Refuse connections (listening socket closed), or serve again on the same port."""
         with self._lock:
@@ -127,6 +165,7 @@ class Faults:
         """Remove every fault, and serve again if down."""
         with self._lock:
             self._fail, self._rate, self._latency, self._drop = [], [], [], []
+            self._limit = None
         self.down(False)
 
     def decide(self, method: str, path: str) -> Decision:
@@ -141,15 +180,19 @@ class Faults:
                 if rule.matches(method, path):
                     rule.consume()
                     decision.status, decision.retry_after = rule.status, rule.retry_after
+                    decision.after_processing = rule.after_processing
                     return decision
             for rule in self._rate:
                 if rule.matches(method, path) and rule.rng and rule.rng.random() < rule.probability:
                     decision.status = rule.status
                     return decision
+            if self._limit is not None and not self._limit.admits(time.monotonic()):
+                decision.status = 429
+                return decision
             for rule in self._drop:
                 if rule.matches(method, path):
                     rule.consume()
                     decision.drop = True
-                    decision.drop_after_processing = rule.after_processing
+                    decision.after_processing = rule.after_processing
                     return decision
         return decision

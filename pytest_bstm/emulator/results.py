@@ -2,11 +2,16 @@
 
 Choices where the reference leaves room:
 
-- Statuses must be written in lower case (system statuses or the seed's custom ones).
+- Status names (system statuses or the seed's custom ones) match in any case: the live
+  service takes ``Passed`` (a third-party reporter) and ``passed`` (the vendor's code); they
+  are stored in lower case and read back in Title Case.
 - A result for a test case ID unknown to the project is answered 200 and dropped (live quirk);
   a single add then answers ``"test-result": {"id": null}``.
-- A result for a project case that is not in the run under that configuration rejects the
-  whole request: 400 ``test_case_not_in_run``, nothing stored.
+- A result for a project case that is not in the run under that configuration: by the
+  ``case_not_in_run`` variant, either the whole request is rejected (400
+  ``test_case_not_in_run``, nothing stored; the default) or the pair joins the run and the
+  result is stored (an unknown configuration ID is then a 400 ``invalid_configuration_ids``).
+- Results are listed in the doc's shapes (see :func:`~pytest_bstm.emulator.views.result_item`).
 - Unknown fields inside ``test_result`` (``comment``...) are dropped; unknown fields beside
   it are a 400.
 - A bulk add answers ``"test-results": [{"id": ...}]`` for the stored results.
@@ -39,7 +44,8 @@ class _Incoming:
 
 def list_results(req: Request) -> Reply:
     run = req.state.run(req.project_id, req.run_id)
-    page, info = paginate([result_item(r) for r in run.results], req.query)
+    tracker = str((run.issue_tracker or {}).get("name") or "jira")
+    page, info = paginate([result_item(r, tracker) for r in run.results], req.query)
     return 200, {"success": True, "info": info, "test-results": page}
 
 
@@ -63,19 +69,19 @@ def add_results(req: Request) -> Reply:
         items = [body]
     incoming = [_parse(state, item) for item in items]
     by_key = {entry.key: entry for entry in run.cases}
+    joining: list[RunCase] = []
     planned: list[tuple[_Incoming, RunCase]] = []
     for result in incoming:
         if result.test_case_id not in project.test_cases:
             continue  # the live service answers 200 and drops it
-        entry = by_key.get((result.test_case_id, result.configuration_id))
+        key = (result.test_case_id, result.configuration_id)
+        entry = by_key.get(key)
         if entry is None:
-            config = result.configuration_id
-            where = f" with configuration {config}" if config is not None else ""
-            raise bad_request(
-                f"{result.test_case_id}{where} is not in test run {run.identifier}",
-                "test_case_not_in_run",
-            )
+            entry = by_key[key] = _not_in_run(state, run.identifier, result)
+            entry.assignee = run.test_case_assignee
+            joining.append(entry)
         planned.append((result, entry))
+    run.cases.extend(joining)
     now = now_iso()
     ids: list[int] = []
     for result, entry in planned:
@@ -104,6 +110,21 @@ def add_results(req: Request) -> Reply:
     return 200, {"success": True, "test-result": {"id": ids[0] if ids else None}}
 
 
+def _not_in_run(state: State, run_id: str, result: _Incoming) -> RunCase:
+    """The entry a result outside the run gets, or the 400 that refuses it (by variant)."""
+    config = result.configuration_id
+    where = f" with configuration {config}" if config is not None else ""
+    if state.variants.case_not_in_run == "reject":
+        raise bad_request(
+            f"{result.test_case_id}{where} is not in test run {run_id}", "test_case_not_in_run"
+        )
+    if config is not None and config not in state.configurations:
+        raise bad_request(
+            f"One or more configuration IDs are invalid: {config}", "invalid_configuration_ids"
+        )
+    return RunCase(result.test_case_id, config)
+
+
 def _parse(state: State, raw: Any) -> _Incoming:
     item = require_object(raw, "a result")
     reject_unknown(item, {"test_case_id", "configuration_id", "test_result"}, "a result")
@@ -116,10 +137,11 @@ def _parse(state: State, raw: Any) -> _Incoming:
     if "test_result" not in item:
         raise bad_request("test_result is required")
     result = require_object(item["test_result"], "test_result")
-    status = result.get("status")
-    if not isinstance(status, str) or status not in state.statuses:
+    status = state.status(result.get("status"))
+    if status is None:
         raise bad_request(
-            f"Unknown status {status!r}; use one of (lower case): {', '.join(state.statuses)}",
+            f"Unknown status {result.get('status')!r}; use one of (any case): "
+            f"{', '.join(state.statuses)}",
             "invalid_status",
         )
     duration = result.get("duration_in_ms")

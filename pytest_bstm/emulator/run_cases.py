@@ -49,9 +49,10 @@ def clone_run(req: Request) -> Reply:
         if not isinstance(statuses, list) or not statuses:
             raise bad_request("statuses is required when test_case_selection is by_results")
         for status in statuses:
-            if not isinstance(status, str) or status.lower() not in state.statuses:
+            known = state.status(status)
+            if known is None:
                 raise bad_request(f"Unknown status {status!r}")
-            wanted.add(status.lower())
+            wanted.add(known)
     copy_assignee = opt_bool(body, "copy_tc_assignee")
     copy_tags = opt_bool(body, "copy_tags")
     copy_issues = bool(opt_bool(body, "copy_issues"))
@@ -82,7 +83,7 @@ def clone_run(req: Request) -> Reply:
     answer = run_summary(state, run)
     answer["configurations"] = run_configurations(source) if chosen else list(run.configurations)
     answer["test_case_summary"] = dict.fromkeys(state.statuses, 0) | {"untested": len(entries)}
-    return 200, {"success": True, "test_run": answer}
+    return 200, state.variants.run_answer("clone", answer)
 
 
 def list_run_cases(req: Request) -> Reply:

@@ -7,6 +7,8 @@ Choices where the reference leaves room:
 - Closed runs are left out of the list unless ``include_closed=true``, even when ``run_state``
   asks for ``closed``; ``run_state=new`` is read as ``new_run``.
 - Setting ``run_state`` to ``closed`` closes the run.
+- The run's key in answers, and whether details carry ``identifier``, follow
+  :mod:`~pytest_bstm.emulator.variants`.
 - An update that selects test cases (``test_cases``, ``folder_ids``, ``include_all``,
   ``filter_test_cases``) replaces the run's entries; entries that stay keep their latest status
   and results. A PATCH with only ``configurations`` / ``configuration_map`` re-pairs the run's
@@ -79,7 +81,7 @@ def create_run(req: Request) -> Reply:
     run = Run(state.new_run_id(), project.identifier, default_name, now, updated_at=now)
     apply_fields(state, project, run, fields, select=True)
     state.runs[run.identifier] = run
-    return 200, {"success": True, "testrun": run_summary(state, run)}
+    return 200, state.variants.run_answer("create", run_summary(state, run))
 
 
 def apply_fields(
@@ -122,7 +124,9 @@ def get_run(req: Request) -> Reply:
     run = req.state.run(req.project_id, req.run_id)
     minify = query_bool(req.query, "minify")
     shape = run_minified(req.state, run) if minify else run_details(req.state, run)
-    return 200, {"success": True, "test_run": shape}
+    if not req.state.variants.details_identifier:
+        del shape["identifier"]
+    return 200, req.state.variants.run_answer("details", shape)
 
 
 def patch_run(req: Request) -> Reply:
@@ -131,7 +135,7 @@ def patch_run(req: Request) -> Reply:
     run = state.run(req.project_id, req.run_id, write=True)
     fields = run_fields.parse(state, project, req.nested("test_run"))
     apply_fields(state, project, run, fields, select=False)
-    return 200, {"success": True, "testrun": run_summary(state, run)}
+    return 200, state.variants.run_answer("update", run_summary(state, run))
 
 
 def replace_run(req: Request) -> Reply:
@@ -145,13 +149,13 @@ def replace_run(req: Request) -> Reply:
         raise bad_request(f"Missing required field(s) in test_run: {', '.join(missing)}")
     fields = run_fields.parse(state, project, body)
     apply_fields(state, project, run, fields, select=True)
-    return 200, {"success": True, "testrun": run_summary(state, run)}
+    return 200, state.variants.run_answer("update", run_summary(state, run))
 
 
 def close_run(req: Request) -> Reply:
     run = req.state.run(req.project_id, req.run_id, write=True)
     run.close(now_iso())
-    return 200, {"success": True, "testrun": run_summary(req.state, run)}
+    return 200, req.state.variants.run_answer("close", run_summary(req.state, run))
 
 
 def delete_run(req: Request) -> Reply:

@@ -96,7 +96,11 @@ class Dispatcher:
         decision = self.faults.decide(method, path)
         if decision.latency:
             time.sleep(decision.latency)
-        if decision.drop and not decision.drop_after_processing:
+        faulty = decision.drop or decision.status is not None
+        outcome: Outcome | None = None
+        if not faulty or decision.after_processing:
+            outcome = self._answer(method, path, query, body, malformed=malformed, auth=auth)
+        if decision.drop:
             self.log.add(method, path, query, None, body)
             return Outcome(0, {}, drop=True)
         if decision.status is not None:
@@ -105,10 +109,7 @@ class Dispatcher:
                 headers["Retry-After"] = str(decision.retry_after)
             self.log.add(method, path, query, decision.status, body)
             return Outcome(decision.status, _fault_body(decision.status), headers)
-        outcome = self._answer(method, path, query, body, malformed=malformed, auth=auth)
-        if decision.drop:
-            self.log.add(method, path, query, None, body)
-            return Outcome(0, {}, drop=True)
+        assert outcome is not None
         self.log.add(method, path, query, outcome.status, body)
         return outcome
 

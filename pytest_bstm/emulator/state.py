@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import not_found, run_invalid
+from .variants import Variants
 
 SYSTEM_STATUSES = ("untested", "passed", "retest", "failed", "blocked", "skipped", "in_progress")
 RUN_STATES = ("new_run", "in_progress", "under_review", "rejected", "done", "closed")
@@ -152,6 +153,7 @@ class State:
         self.custom_statuses: list[str] = []
         self.runs: dict[str, Run] = {}
         self.async_events: list[dict[str, Any]] = []
+        self.variants = Variants()
         self._next_run = 1
         self._next_result = 1
         self._next_uuid = 1
@@ -217,6 +219,14 @@ class State:
     @property
     def statuses(self) -> tuple[str, ...]:
         return SYSTEM_STATUSES + tuple(self.custom_statuses)
+
+    def status(self, name: object) -> str | None:
+        """The status ``name`` stands for, matched case-insensitively (system and custom
+        statuses alike: the live service takes ``Passed`` and ``passed``); None if unknown."""
+        if not isinstance(name, str):
+            return None
+        lowered = name.strip().lower()
+        return lowered if lowered in self.statuses else None
 
     def project(self, project_id: str) -> Project:
         project = self.projects.get(project_id)

@@ -176,8 +176,10 @@ def run_case_item(
     }
 
 
-def result_item(result: Result) -> dict[str, Any]:
-    """One item of ``GET .../results`` (the ``test-results`` list)."""
+def result_item(result: Result, issue_type: str = "jira") -> dict[str, Any]:
+    """One item of ``GET .../results`` (the ``test-results`` list), in the doc's shapes:
+    ``issues`` as ``{issue_id, created_at, issue_type}`` objects and ``custom_fields`` as
+    ``{field_name, value}`` objects, although they are written as keys and an object."""
     return {
         "id": result.id,
         "test_case_id": result.test_case_id,
@@ -185,16 +187,29 @@ def result_item(result: Result) -> dict[str, Any]:
         "configuration_id": result.configuration_id,
         "description": result.description,
         "result_status": {"field_value": title_status(result.status)},
-        "issues": list(result.issues),
-        "custom_fields": dict(result.custom_fields),
+        "issues": [
+            {"issue_id": key, "created_at": result.created_at, "issue_type": issue_type}
+            for key in result.issues
+        ],
+        "custom_fields": [
+            {"field_name": name, "value": value} for name, value in result.custom_fields.items()
+        ],
+        "step_result": [],
         "duration_in_ms": result.duration_in_ms,
         "created_at": result.created_at,
         "created_by": result.created_by,
+        "updated_at": result.created_at,
     }
 
 
 def project_item(project: Project) -> dict[str, Any]:
-    return {"identifier": project.identifier, "id": project.numeric_id, "name": project.name}
+    """One item of ``GET /projects``; ``urls.self`` carries the numeric web ID."""
+    return {
+        "identifier": project.identifier,
+        "id": project.numeric_id,
+        "name": project.name,
+        "urls": {"self": f"{WEB_BASE}/projects/{project.numeric_id}"},
+    }
 
 
 def test_case_item(project: Project, case: TestCase) -> dict[str, Any]:

@@ -59,7 +59,8 @@ class Lifecycle:
                 f"{run.identifier} is closed, so it takes no results: join an open run, "
                 f"or clone it with --bstm-clone {run.identifier}"
             )
-        info = RunInfo(self.project, run.identifier, run.name, "join", run.web_url)
+        link = run.web_url or self.client.run_web_url(self.project, run.identifier)
+        info = RunInfo(self.project, run.identifier, run.name, "join", link)
         return info, run_pairs(self.client, self.project, run.identifier)
 
     def clone(self) -> tuple[RunInfo, set[Key]]:

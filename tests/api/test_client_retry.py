@@ -33,6 +33,38 @@ def test_retry_after_replaces_backoff() -> None:
     assert policy.delay(3, retry_after=-2.0) == 0.0
 
 
+def test_429_waits_for_the_rate_limit_window_not_a_fast_series() -> None:
+    fixed = RetryPolicy(jitter=False)
+    assert [fixed.delay(n, status=429) for n in range(1, 5)] == [60.0] * 4
+    scaled = RetryPolicy(rate_limit_window=2.0)
+    waits = [scaled.delay(1, status=429) for _ in range(200)]
+    assert all(0.0 <= w <= 2.0 for w in waits)
+    assert max(waits) > 1.5  # full jitter over the whole window, whatever the attempt
+    assert min(waits) < 0.5
+    assert scaled.delay(1, retry_after=7.0, status=429) == 7.0  # Retry-After wins
+
+
+def test_next_wait_bounded_by_attempts_and_deadline() -> None:
+    policy = RetryPolicy(attempts=3, backoff=1.0, deadline=10.0, jitter=False)
+    assert policy.next_wait(1, elapsed=0.0, now=0.0, status=503) == 1.0
+    assert policy.next_wait(2, elapsed=1.0, now=1.0, status=503) == 2.0
+    assert policy.next_wait(3, elapsed=3.0, now=3.0, status=503) is None  # attempts spent
+    assert policy.next_wait(1, elapsed=9.5, now=9.5, status=503) == 0.5  # shortened to fit
+    assert policy.next_wait(1, elapsed=10.0, now=10.0, status=503) is None
+    assert policy.next_wait(1, elapsed=0.0, now=0.0, retry_after=11.0) is None
+
+
+def test_until_replaces_attempts_and_deadline() -> None:
+    policy = RetryPolicy(attempts=1, deadline=0.0, jitter=False).retrying_until(1000.0)
+    assert policy.until == 1000.0
+    assert policy.next_wait(50, elapsed=500.0, now=500.0, status=429) == 60.0
+    assert policy.next_wait(99, elapsed=0.0, now=990.0, status=429) == 10.0  # ends on the bound
+    assert policy.next_wait(2, elapsed=0.0, now=1000.0, status=503) is None
+    assert policy.next_wait(2, elapsed=0.0, now=990.0, retry_after=30.0) is None
+    assert policy.next_wait(2, elapsed=0.0, now=900.0, retry_after=30.0) == 30.0
+    assert policy.retrying_until(None).next_wait(1, elapsed=0.0, now=0.0) is None
+
+
 def test_policy_is_frozen_and_validated() -> None:
     policy = RetryPolicy()
     assert (policy.attempts, policy.backoff, policy.backoff_max, policy.deadline) == (
@@ -41,12 +73,15 @@ def test_policy_is_frozen_and_validated() -> None:
         60.0,
         120.0,
     )
+    assert (policy.rate_limit_window, policy.until) == (60.0, None)
     with pytest.raises(AttributeError):
         policy.attempts = 9  # type: ignore[misc]
     with pytest.raises(ValueError, match="attempts"):
         RetryPolicy(attempts=0)
     with pytest.raises(ValueError, match="deadline"):
         RetryPolicy(deadline=-1)
+    with pytest.raises(ValueError, match="rate_limit_window"):
+        RetryPolicy(rate_limit_window=-1)
 
 
 @pytest.mark.parametrize(

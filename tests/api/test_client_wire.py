@@ -133,6 +133,32 @@ def test_patch_answer_without_identifier(scripted: Scripted, client: Client) -> 
     assert scripted.seen[0]["body"] == {"test_run": {"name": "renamed"}}
 
 
+def test_run_at_the_top_level_of_an_answer(scripted: Scripted, client: Client) -> None:
+    scripted.add({"success": True, "identifier": "TR-4", "name": "top", "message": "created"})
+    scripted.add({"success": True, "name": "renamed"})  # a PATCH answer: changed fields only
+    run = client.create_run("PR-1", _new_run())
+    assert (run.identifier, run.name) == ("TR-4", "top")
+    assert "message" not in run.model_dump()
+    assert client.update_run("PR-1", "TR-4", name="renamed").identifier == "TR-4"
+
+
+def test_case_changes_fall_back_on_405_and_keep_the_path(
+    scripted: Scripted, client: Client
+) -> None:
+    scripted.add({"success": False, "message": "Method not allowed"}, status=405)
+    scripted.add({"success": True, "async": True, "unique_id": "u-1"}, status=202)
+    scripted.add({"success": True, "async": True, "unique_id": "u-2"}, status=202)
+    add = [models.CaseSelection(test_case_ids=["TC-1"])]
+    assert client.update_test_cases("PR-1", "TR-1", add=add) == ["u-1"]
+    assert client.update_test_cases("PR-1", "TR-1", remove=add) == ["u-2"]
+    assert [seen["path"].rsplit("/", 1)[-1] for seen in scripted.seen] == [
+        "update-test-cases",
+        "test-cases",
+        "test-cases",
+    ]
+    assert scripted.seen[0]["body"] == scripted.seen[1]["body"]
+
+
 def test_success_false_in_2xx_is_an_error(scripted: Scripted, client: Client) -> None:
     scripted.add({"success": False, "error": "closed_run", "message": "Run is closed"})
     with pytest.raises(errors.ApiError) as info:

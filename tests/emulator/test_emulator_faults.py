@@ -81,6 +81,71 @@ def test_drop_after_processing_applies_the_write(
     assert [r["name"] for r in emulator.runs()] == ["ambiguous"]
 
 
+def test_fail_after_processing_applies_the_write_then_answers_the_failure(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    emulator.faults.fail(502, times=1, after_processing=True, methods=["POST"])
+    lost = emulator_api.post(RUNS, json={"test_run": {"name": "applied", "test_cases": ["TC-1"]}})
+    assert lost.status_code == 502
+    assert lost.json()["success"] is False
+    assert [r["name"] for r in emulator.runs()] == ["applied"]
+    assert [r["status"] for r in emulator.requests] == [502]
+    body = {"test_case_id": "TC-1", "test_result": {"status": "passed"}}
+    assert emulator_api.post(RUNS + "/TR-1/results", json=body).status_code == 200
+    assert len(emulator.results("TR-1")) == 1
+
+
+# ---------------------------------------------------------------- the rate limit
+
+
+def test_rate_limit_answers_429_without_retry_after_beyond_the_count(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    emulator.faults.rate_limit(3, window=0.4)
+    statuses = [emulator_api.get("/projects").status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    limited = emulator_api.get("/projects")
+    assert "Retry-After" not in limited.headers
+    assert limited.json()["error"] == "rate_limited"
+    time.sleep(0.45)  # the window slides past the three admitted requests
+    assert [emulator_api.get("/projects").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_rate_limit_is_shared_by_every_client(emulator: Emulator) -> None:
+    emulator.faults.rate_limit(4, window=30)
+    sessions = [requests.Session() for _ in range(2)]
+    try:
+        seen = []
+        for session in sessions * 3:
+            session.auth = (emulator.username, emulator.access_key)
+            seen.append(session.get(emulator.url + "/api/v2/projects", timeout=5).status_code)
+    finally:
+        for session in sessions:
+            session.close()
+    assert seen == [200, 200, 200, 200, 429, 429]
+    assert [r["status"] for r in emulator.requests] == seen
+
+
+def test_rate_limit_off_by_default_and_after_clear(
+    emulator: Emulator, emulator_api: requests.Session
+) -> None:
+    assert all(emulator_api.get("/projects").ok for _ in range(20))
+    emulator.faults.rate_limit(1, window=30)
+    assert emulator_api.get("/projects").ok
+    assert emulator_api.get("/projects").status_code == 429
+    emulator.faults.clear()
+    assert emulator_api.get("/projects").ok
+    emulator.faults.rate_limit(1, window=30)
+    emulator.faults.rate_limit(None)
+    assert all(emulator_api.get("/projects").ok for _ in range(3))
+
+
+@pytest.mark.parametrize(("count", "window"), [(0, 1.0), (5, 0.0)])
+def test_rate_limit_arguments_are_checked(emulator: Emulator, count: int, window: float) -> None:
+    with pytest.raises(ValueError, match="rate_limit"):
+        emulator.faults.rate_limit(count, window)
+
+
 def test_down_refuses_connections_then_serves_on_same_port(
     emulator: Emulator, emulator_api: requests.Session
 ) -> None:

@@ -47,9 +47,14 @@ def test_single_result_is_stored_and_listed(
     assert item["test_case_id"] == "TC-1"
     assert item["test_run_id"] == "TR-1"
     assert item["description"] == "ok"
-    assert item["custom_fields"] == {"build": "42"}
     assert item["created_at"].endswith("Z")
     assert item["created_by"] == emulator.username
+    # written as keys and an object keyed by name, listed in the doc's shapes
+    assert item["issues"] == [
+        {"issue_id": "BUG-1", "created_at": item["created_at"], "issue_type": "jira"}
+    ]
+    assert item["custom_fields"] == [{"field_name": "build", "value": "42"}]
+    assert {"step_result", "updated_at"} <= set(item)
 
 
 def test_results_drive_run_progress(
@@ -110,8 +115,8 @@ def test_configured_entries_need_their_configuration(
 @pytest.mark.parametrize(
     "body",
     [
-        result("TC-1", "Passed"),
         result("TC-1", "great"),
+        result("TC-1", "Passedd"),
         {"test_case_id": "TC-1"},
         {"test_result": {"status": "passed"}},
         result("TC-1", "passed", configuration_id="101"),

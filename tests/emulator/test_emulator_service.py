@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from bstm_helpers import Bstm
 
 from pytest_bstm.emulator import Emulator, serve
 
@@ -31,7 +35,12 @@ def test_every_endpoint_needs_basic_auth(emulator: Emulator) -> None:
 def test_projects_and_configurations(emulator_api: requests.Session) -> None:
     projects = emulator_api.get("/projects").json()
     assert projects["success"] is True
-    assert projects["projects"][0] == {"identifier": "PR-1", "id": 1, "name": "Demo project"}
+    assert projects["projects"][0] == {
+        "identifier": "PR-1",
+        "id": 1,
+        "name": "Demo project",
+        "urls": {"self": "https://test-management.browserstack.com/projects/1"},
+    }
     assert [p["identifier"] for p in projects["projects"]] == ["PR-1", "PR-2"]
     configs = emulator_api.get("/configurations", params={"page_size": 300}).json()
     assert [c["id"] for c in configs["configurations"]] == [101, 102, 103]
@@ -133,7 +142,12 @@ def test_add_project_keeps_existing_cases(
 ) -> None:
     emulator.add_project("PR-2", name="Other", numeric_id=2)
     projects = emulator_api.get("/projects").json()["projects"]
-    assert projects[1] == {"identifier": "PR-2", "id": 2, "name": "Other"}
+    assert projects[1] == {
+        "identifier": "PR-2",
+        "id": 2,
+        "name": "Other",
+        "urls": {"self": "https://test-management.browserstack.com/projects/2"},
+    }
     assert emulator_api.get("/projects/PR-2/test-cases").json()["info"]["count"] == 5
 
 
@@ -187,23 +201,21 @@ def test_invalid_seed_is_value_error(tmp_path: Path) -> None:
         Emulator(seed={"projects": [{"name": "no identifier"}]})
 
 
-def test_cli_serves_until_terminated() -> None:
+@contextlib.contextmanager
+def served(*args: str, **env: str) -> Iterator[str]:
+    """``python -m pytest_bstm.emulator --port 0 ARGS`` with only ``env`` of the BrowserStack
+    variables set; yields its first line of output."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("BROWSERSTACK_")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest_bstm.emulator", "--port", "0"],
+        [sys.executable, "-m", "pytest_bstm.emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**environ, **env},
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("pytest-bstm emulator serving on http://127.0.0.1:")
-        assert line.rstrip().endswith("(user: bstm-emulator)")
-        url = line.split()[4]
-        answer = requests.get(
-            url + "/api/v2/projects", auth=("bstm-emulator", "bstm-emulator-key"), timeout=5
-        )
-        assert answer.status_code == 200
+        yield process.stdout.readline()
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
@@ -211,6 +223,66 @@ def test_cli_serves_until_terminated() -> None:
             process.stdout.close()
         if process.stderr is not None:
             process.stderr.close()
+
+
+def test_cli_serves_until_terminated() -> None:
+    with served("--rate-limit", "2/30", "--variant", "run_key=top") as line:
+        assert line.startswith("pytest-bstm emulator serving on http://127.0.0.1:")
+        assert line.rstrip().endswith("(user: bstm-emulator)")
+        url = line.split()[4] + "/api/v2/projects"
+        auth = ("bstm-emulator", "bstm-emulator-key")
+        created = requests.post(
+            url + "/PR-1/test-runs", json={"test_run": {}}, auth=auth, timeout=5
+        )
+        assert created.json()["identifier"] == "TR-1"  # the run at the top level
+        assert requests.get(url, auth=auth, timeout=5).status_code == 200
+        assert requests.get(url, auth=auth, timeout=5).status_code == 429  # 2 per 30 s
+
+
+def test_cli_takes_credentials_from_the_environment() -> None:
+    secret = "s3cret-emulator-key-0123"
+    with served(BROWSERSTACK_USERNAME="alice", BROWSERSTACK_ACCESS_KEY=secret) as line:
+        assert line.rstrip().endswith("(user: alice)")
+        assert secret not in line
+        url = line.split()[4] + "/api/v2/projects"
+        assert requests.get(url, auth=("alice", secret), timeout=5).status_code == 200
+        default = ("bstm-emulator", "bstm-emulator-key")
+        assert requests.get(url, auth=default, timeout=5).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("options", "usage"),
+    [
+        ({"prog": "bstm emulator"}, "usage: bstm emulator "),
+        ({}, "usage: python -m pytest_bstm.emulator "),
+    ],
+)
+def test_help_names_the_command_and_the_built_in_account(
+    capsys: pytest.CaptureFixture[str], options: dict[str, str], usage: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        serve(["--help"], **options)
+    assert info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith(usage)
+    for fact in ("PR-1 (TC-1..TC-60", "TP-1", "STP-1", "PR-2 (TC-1001..TC-1005)", "'flaky'"):
+        assert fact in text
+    assert "BROWSERSTACK_USERNAME" in text
+
+
+def test_bstm_emulator_help_names_bstm(bstm: Bstm) -> None:
+    code, out, _ = bstm("emulator", "--help")
+    assert code == 0
+    assert out.startswith("usage: bstm emulator ")
+
+
+def test_cli_refuses_bad_switches(capsys: pytest.CaptureFixture[str]) -> None:
+    assert serve(["--port", "0", "--variant", "run_key=data"]) == 1
+    assert "cannot start: variant run_key" in capsys.readouterr().err
+    for bad in (["--rate-limit", "many"], ["--variant", "run_key"]):
+        with pytest.raises(SystemExit) as info:
+            serve(["--port", "0", *bad])
+        assert info.value.code == 2
 
 
 def test_serve_reports_a_bad_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,138 @@
+"""Turning failed answers into :mod:`pytest_bstm.api.errors`, with secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from . import errors
+from .retry import Delivery, classify_exception, parse_retry_after
+
+MAX_TEXT = 300
+
+
+class Redactor:
+    """Masks the access key (and the Basic auth token made from it) in any text."""
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = tuple(s for s in secrets if s)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def snippet(self, text: str) -> str:
+        """One masked line of at most 300 characters."""
+        return self(" ".join(text.split()))[:MAX_TEXT]
+
+    def describe(self, exc: BaseException) -> str:
+        """``ExceptionType: message``, masked."""
+        return f"{type(exc).__name__}: {self.snippet(str(exc))}"
+
+
+def api_error(
+    redact: Redactor,
+    method: str,
+    api_path: str,
+    response: requests.Response,
+    data: Any,
+    *,
+    attempts: int,
+) -> errors.ApiError:
+    """The :class:`~pytest_bstm.api.errors.ApiError` subclass for an error answer."""
+    status = response.status_code
+    code: str | None = None
+    message = ""
+    if isinstance(data, dict):
+        raw_code = data.get("error")
+        if isinstance(raw_code, str):
+            code = raw_code
+        raw_message = data.get("message", data.get("errors"))
+        if raw_message is not None:
+            message = raw_message if isinstance(raw_message, str) else str(raw_message)
+    elif response.text.strip():
+        message = redact.snippet(response.text)
+    if status == 429:
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        if wait is not None:
+            message = f"{message} (Retry-After: {wait:.0f}s)".strip()
+    cls = errors.api_error_for_status(status)
+    return cls(
+        status=status,
+        error=redact(code) if code else None,
+        message=redact(message)[:MAX_TEXT],
+        method=method,
+        path=api_path,
+        attempts=attempts,
+    )
+
+
+def invalid_response(
+    status: int, method: str, api_path: str, message: str, *, shape: bool
+) -> errors.ApiError:
+    """An answer that is not JSON (``shape`` False) or not of the shape expected."""
+    hint = (
+        "The service answered in an unexpected shape; report this to pytest-bstm."
+        if shape
+        else "The service answered in an unexpected format; try again later."
+    )
+    return errors.ApiError(
+        status=status,
+        error="invalid_response",
+        message=message,
+        method=method,
+        path=api_path,
+        hint=hint,
+    )
+
+
+def maybe_applied(
+    method: str, api_path: str, status: int, attempts: int
+) -> errors.AmbiguousRequestError:
+    """A write answered by a gateway failure: it may have been applied."""
+    return errors.AmbiguousRequestError(
+        f"{method} {api_path} was answered HTTP {status} by a gateway: the service may have "
+        "applied it; it was not retried, to avoid a duplicate. Check whether it took effect "
+        "before sending it again.",
+        method=method,
+        path=api_path,
+        attempts=attempts,
+    )
+
+
+def check_delivery(
+    redact: Redactor,
+    exc: requests.RequestException,
+    method: str,
+    api_path: str,
+    *,
+    attempt: int,
+    idempotent: bool,
+) -> None:
+    """Raise at once for a failure not worth retrying; return for a retryable one.
+
+    TLS failures and bad URLs raise :class:`~pytest_bstm.api.errors.TransportError`; a
+    failure after the request may have been sent raises
+    :class:`~pytest_bstm.api.errors.AmbiguousRequestError` for a non-idempotent call.
+    """
+    delivery = classify_exception(exc)
+    reason = redact.describe(exc)
+    if delivery is Delivery.FATAL:
+        raise errors.TransportError(
+            f"{method} {api_path} failed: {reason}. Check the base URL "
+            "and, for TLS errors, REQUESTS_CA_BUNDLE.",
+            method=method,
+            path=api_path,
+            attempts=attempt,
+        ) from exc
+    if delivery is Delivery.MAYBE_SENT and not idempotent:
+        raise errors.AmbiguousRequestError(
+            f"{method} {api_path} may have reached the service but no answer "
+            f"arrived ({reason}); it was not retried, to avoid a duplicate. "
+            "Check whether it took effect before sending it again.",
+            method=method,
+            path=api_path,
+            attempts=attempt,
+        ) from exc
