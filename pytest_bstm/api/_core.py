@@ -19,7 +19,15 @@ from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
 from ._envelopes import Page
-from ._failures import Redactor, api_error, check_delivery, invalid_response, maybe_applied
+from ._failures import (
+    Redactor,
+    api_error,
+    check_delivery,
+    invalid_response,
+    maybe_applied,
+    root_cause,
+    seconds,
+)
 from ._links import ProjectLinks
 from ._transport import (
     DEFAULT_BASE_URL,
@@ -206,7 +214,14 @@ class ClientCore:
                 )
             except requests.RequestException as exc:
                 check_delivery(
-                    self._redact, exc, method, api_path, attempt=attempt, idempotent=idempotent
+                    self._redact,
+                    exc,
+                    method,
+                    api_path,
+                    url=self.base_url,
+                    timeout=self.timeout,
+                    attempt=attempt,
+                    idempotent=idempotent,
                 )
                 failure: requests.Response | requests.RequestException = exc
             else:
@@ -227,10 +242,11 @@ class ClientCore:
             if delay is None:
                 if isinstance(failure, requests.Response):
                     return failure, attempt
+                cause = root_cause(self._redact, failure, self.base_url, self.timeout)
+                tries = "1 attempt" if attempt == 1 else f"{attempt} attempts over "
+                tries += "" if attempt == 1 else seconds(now - started)
                 raise errors.TransportError(
-                    f"{method} {api_path}: no answer from {self.base_url} after {attempt} "
-                    f"attempt(s) in {now - started:.1f}s ({self._redact.describe(failure)}). "
-                    "Check the network, proxy settings and the base URL, or try again later.",
+                    f"{cause} ({tries})",
                     method=method,
                     path=api_path,
                     attempts=attempt,

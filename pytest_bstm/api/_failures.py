@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 
 from . import errors
-from .retry import Delivery, classify_exception, parse_retry_after
+from .retry import Delivery, classify_exception, exception_chain, parse_retry_after
 
 MAX_TEXT = 300
+# urllib3 2 wraps a DNS failure in NameResolutionError; urllib3 1 chains socket.gaierror
+_NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(
+    kind
+    for kind in (getattr(urllib3.exceptions, "NameResolutionError", None),)
+    if isinstance(kind, type)
+)
 
 
 class Redactor:
@@ -30,6 +40,49 @@ class Redactor:
     def describe(self, exc: BaseException) -> str:
         """``ExceptionType: message``, masked."""
         return f"{type(exc).__name__}: {self.snippet(str(exc))}"
+
+
+def seconds(value: float) -> str:
+    """``0.4 s``, ``2.1 s``, ``10 s``: a duration for messages."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
+def root_cause(redact: Redactor, exc: BaseException, url: str, timeout: float) -> str:
+    """What went wrong on the wire, in one short clause: ``127.0.0.1:8799 refused the
+    connection``, ``nowhere.invalid could not be resolved (DNS)``; never urllib3's nested
+    text."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = parts.netloc.rpartition("@")[2] or host
+    chain = list(exception_chain(exc))
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
+
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        inner = chain[-1]
+        return f"the proxy failed on the way to {where} ({type(inner).__name__})"
+    if has(socket.gaierror, *_NAME_RESOLUTION):
+        return f"{host} could not be resolved (DNS)"
+    if has(ConnectionRefusedError):
+        return f"{where} refused the connection"
+    if has(requests.exceptions.SSLError, ssl.SSLError):
+        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+        verify = getattr(tls, "verify_message", None)
+        why = f"certificate: {verify}" if verify else getattr(tls, "reason", None) or "unknown"
+        return f"TLS with {where} failed ({redact.snippet(str(why))})"
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return f"{where} did not accept the connection within {seconds(timeout)}"
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return f"{where} did not answer within {seconds(timeout)}"
+    if has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError) or has(
+        urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError
+    ):
+        return f"{where} closed the connection without an answer"
+    if has(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+        return f"{url} is not a URL the client can use"
+    inner = chain[-1]
+    return f"{where}: {type(inner).__name__}: {redact.snippet(str(inner))[:120]}"
 
 
 def api_error(
@@ -108,6 +161,8 @@ def check_delivery(
     method: str,
     api_path: str,
     *,
+    url: str,
+    timeout: float,
     attempt: int,
     idempotent: bool,
 ) -> None:
@@ -118,11 +173,13 @@ def check_delivery(
     :class:`~pytest_bstm.api.errors.AmbiguousRequestError` for a non-idempotent call.
     """
     delivery = classify_exception(exc)
-    reason = redact.describe(exc)
+    reason = root_cause(redact, exc, url, timeout)
     if delivery is Delivery.FATAL:
+        hint = "check the URL"
+        if "certificate" in reason:
+            hint = "set REQUESTS_CA_BUNDLE to the CA bundle that signs the service's certificate"
         raise errors.TransportError(
-            f"{method} {api_path} failed: {reason}. Check the base URL "
-            "and, for TLS errors, REQUESTS_CA_BUNDLE.",
+            f"{reason}: {hint}",
             method=method,
             path=api_path,
             attempts=attempt,
@@ -130,8 +187,8 @@ def check_delivery(
     if delivery is Delivery.MAYBE_SENT and not idempotent:
         raise errors.AmbiguousRequestError(
             f"{method} {api_path} may have reached the service but no answer "
-            f"arrived ({reason}); it was not retried, to avoid a duplicate. "
-            "Check whether it took effect before sending it again.",
+            f"arrived ({reason}); it was not retried, to avoid a duplicate: "
+            "check whether it took effect before sending it again",
             method=method,
             path=api_path,
             attempts=attempt,

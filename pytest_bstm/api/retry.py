@@ -6,6 +6,7 @@ import dataclasses
 import enum
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -184,8 +185,9 @@ def classify_exception(exc: requests.RequestException) -> Delivery:
     return Delivery.MAYBE_SENT
 
 
-def _connection_not_established(exc: BaseException) -> bool:
-    """True if the cause chain shows the TCP connection was never made."""
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (urllib3's ``reason``, exceptions among the
+    arguments, ``__cause__``, ``__context__``), outermost first, each once."""
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
     while stack:
@@ -193,13 +195,19 @@ def _connection_not_established(exc: BaseException) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        inner: list[BaseException | None] = [getattr(current, "reason", None)]
+        inner.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        inner += [current.__cause__, current.__context__]
+        stack.extend(reversed([e for e in inner if isinstance(e, BaseException)]))
+
+
+def _connection_not_established(exc: BaseException) -> bool:
+    """True if the cause chain shows the TCP connection was never made."""
+    for current in exception_chain(exc):
         # NameResolutionError subclasses NewConnectionError in urllib3 2.
         if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
             return True
         if isinstance(current, urllib3.exceptions.ProtocolError):
             return False
-        stack.append(getattr(current, "reason", None))
-        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        stack.append(current.__cause__)
-        stack.append(current.__context__)
     return False

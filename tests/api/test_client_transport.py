@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -189,8 +190,27 @@ def test_service_down_raises_transport_error(emulator: Emulator, client: Client)
         emulator.faults.down(False)
     assert not isinstance(info.value, errors.AmbiguousRequestError)
     assert info.value.attempts == FAST.attempts
-    assert "no answer" in str(info.value)
+    host = emulator.url.removeprefix("http://")
+    assert re.fullmatch(
+        rf"{re.escape(host)} refused the connection \(4 attempts over \d+\.\d s\)",
+        str(info.value),
+    )
     assert emulator.runs(project_id="PR-1") == []
+
+
+def test_unresolvable_host_is_one_line_naming_dns() -> None:
+    policy = RetryPolicy(attempts=2, backoff=0.01, backoff_max=0.01, jitter=False)
+    with (
+        Client(
+            base_url="https://tm.example.invalid", username="u", access_key="k", retry=policy
+        ) as api,
+        pytest.raises(errors.TransportError) as info,
+    ):
+        list(api.iter_projects())
+    message = str(info.value)
+    assert message.startswith("tm.example.invalid could not be resolved (DNS) (2 attempts over ")
+    assert "HTTPSConnectionPool" not in message
+    assert "\n" not in message
 
 
 def test_refused_post_is_retried_once_service_is_back(emulator: Emulator) -> None:
