@@ -13,7 +13,8 @@ import pytest
 from pytest_bstm import hookspecs
 from pytest_bstm.collect import mapping
 from pytest_bstm.config.options import add_options
-from pytest_bstm.config.settings import is_enabled, resolve
+from pytest_bstm.config.settings import activation, is_enabled, resolve
+from pytest_bstm.session.notices import NOTICES_KEY, Notices
 
 if TYPE_CHECKING:
     from pytest_bstm.session.reporter import Reporter
@@ -31,11 +32,19 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", mapping.MARKER_HELP)
-    if not is_enabled(config):
+    worker = hasattr(config, "workerinput")
+    notices = None
+    if not worker:  # early lines and, with reporting off, the summary line saying why
+        notices = config.stash[NOTICES_KEY] = Notices(config)
+        config.pluginmanager.register(notices, "bstm-notices")
+    active = activation(config)
+    if not active.enabled:
+        if notices is not None and active.why_off:
+            notices.summary(active.why_off, label="reporting")
         return
     settings = resolve(config)
     config.pluginmanager.register(mapping, "bstm-mapping")
-    if hasattr(config, "workerinput"):
+    if worker:
         from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415
 
         config.pluginmanager.register(Worker(config, settings.select), "bstm-worker")
@@ -54,6 +63,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         reporter.shutdown()
         del config.stash[REPORTER_KEY]
         config.pluginmanager.unregister(reporter)
+    notices = config.stash.get(NOTICES_KEY, None)
+    if notices is not None:
+        del config.stash[NOTICES_KEY]
+        config.pluginmanager.unregister(notices)
 
 
 def current_run(config: pytest.Config) -> str | None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +81,19 @@ class Inner:
 
     def descriptions(self, run_id: str) -> dict[str, str]:
         return {r["test_case_id"]: r["description"] for r in self.emulator.results(run_id)}
+
+
+SUGGESTED = re.compile(r"(bstm (?:journal|runs) .+?)\s*$")
+
+
+def suggested(text: str) -> list[str]:
+    """Every ``bstm`` command suggested in ``text`` (each runs to the end of its line)."""
+    return [m.group(1) for line in text.splitlines() if (m := SUGGESTED.search(line))]
+
+
+def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` as a user would paste it into a POSIX shell (``bstm`` on PATH)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )

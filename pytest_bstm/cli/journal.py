@@ -19,9 +19,11 @@ from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.delivery import journal
 from pytest_bstm.delivery.records import from_record
+from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.cases import ChangeNotVisibleError
+from pytest_bstm.run.explain import remedy_of
 from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, RunPreparer
@@ -125,10 +127,10 @@ def _upload_one(args: argparse.Namespace, path: Path, state: journal.JournalStat
         c.out(f"nothing to upload from {path}" if len(args.paths) > 1 else "nothing to upload")
         return 0
     if run is None and plan is None:
-        raise c.UsageError(
-            f"{path} names no run: create one with `bstm runs create --project "
-            f"{project or 'PR-1'} --name NAME` and pass --run with its ID"
-        )
+        if not project:
+            raise c.UsageError(f"{path} names no project and no run: pass --project and --run")
+        command = new_run_command(path, args.url or _url(state), project)
+        raise c.UsageError(f"{path} names no run: send its results to a new run with: {command}")
     if args.dry_run:
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
@@ -175,7 +177,12 @@ def _deliver(
                     writer.closed(run)
                     outcome.closed = True
             except FAILURES as exc:
-                outcome.errors.append(str(exc))
+                message = str(exc)
+                if remedy_of(exc) == "new_run":
+                    # the journal's own run cannot take the results: a new one can
+                    command = new_run_command(path, url, project)
+                    message += f"; send the results to a new run with: {command}"
+                outcome.errors.append(message)
             if sender is not None:
                 outcome.sent, outcome.rejected = sender.sent, sender.rejected
     finally:

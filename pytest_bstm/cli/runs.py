@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from pytest_bstm.api import models
 from pytest_bstm.cli import common as c
-from pytest_bstm.config.settings import render_run_name
+from pytest_bstm.config.values import render_run_name
 
 # statuses in the progress line; custom ones come before "untested"
 PROGRESS_ORDER = ("passed", "failed", "blocked", "retest", "skipped", "in_progress", "untested")

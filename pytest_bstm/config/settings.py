@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,19 +11,18 @@ from typing import Literal
 
 import pytest
 
-from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, OPTIONS, Option
+from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_RUN_NAME, OPTIONS, Option
+from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     DEFAULT_STATUS_MAP,
     DEFAULT_URL,
-    EMAIL_RE,
-    OUTCOMES,
     PLAN_RE,
+    PROJECT_ENV,
     PROJECT_RE,
     RUN_RE,
     STATUS_RE,
     SUB_PLAN_RE,
-    SYSTEM_STATUSES,
     URL_ENV,
     USERNAME_ENV,
     check_url,
@@ -63,8 +61,20 @@ class Settings:
     journal: Path = Path(".bstm/journal.jsonl")
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     status_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
+    notices: tuple[str, ...] = ()  # to tell before the tests run (custom status names)
     username: str | None = field(default=None, repr=False)
     access_key: str | None = field(default=None, repr=False)
+
+
+def _ini(config: pytest.Config, opt: Option) -> str | bool | None:
+    """The ini value of ``opt``; a value pytest cannot read is a usage error naming the key."""
+    try:
+        return config.getini(opt.ini)  # type: ignore[no-any-return]
+    except (ValueError, pytest.UsageError) as exc:  # pytest >= 9 raises UsageError
+        where = f" in {config.inipath.name}" if config.inipath else ""
+        raise pytest.UsageError(
+            f"pytest-bstm configuration:\n  {opt.ini}{where}: {exc} (use true or false)"
+        ) from None
 
 
 def _raw(config: pytest.Config, opt: Option) -> str | bool | None:
@@ -73,81 +83,56 @@ def _raw(config: pytest.Config, opt: Option) -> str | bool | None:
         return value  # type: ignore[no-any-return]
     if opt.env and os.environ.get(opt.env):
         return os.environ[opt.env]
-    try:
-        ini = config.getini(opt.ini)
-    except ValueError:
-        ini = None
+    ini = _ini(config, opt)
     if ini not in (None, ""):
-        return ini  # type: ignore[no-any-return]
+        return ini
     return opt.default
 
 
-def _split(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+@dataclass(frozen=True)
+class Activation:
+    """Whether this session reports, and when reporting was asked for but is off, why."""
+
+    enabled: bool
+    why_off: str | None = None
 
 
-class _Collector:
-    """Gathers every configuration problem so that one error names them all."""
+def activation(config: pytest.Config) -> Activation:
+    """Enabled by a project (command line > ``BSTM_PROJECT`` > ini) or ``--bstm-emulator``.
 
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def check(self, ok: bool, problem: str) -> None:
-        if not ok:
-            self.problems.append(problem)
-
-    def ident(self, value: str | None, pattern: re.Pattern[str], flag: str, example: str) -> None:
-        if value is not None:
-            self.check(
-                pattern.fullmatch(value) is not None,
-                f"{flag} {value!r} is not an ID like {example}",
-            )
-
-    def email(self, value: str | None, flag: str) -> None:
-        if value is not None:
-            self.check(
-                EMAIL_RE.fullmatch(value) is not None,
-                f"{flag} {value!r} is not an email address (name@example.com)",
-            )
-
-
-def render_run_name(template: str, now: datetime, environ: Mapping[str, str]) -> str:
-    """Fill ``{date}``, ``{time}`` and ``{env:VAR}``; raise ValueError for anything else."""
-
-    def fill(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "date":
-            return now.strftime("%Y-%m-%d")
-        if key == "time":
-            return now.strftime("%H:%M:%S")
-        if key.startswith("env:") and key[4:]:
-            return environ.get(key[4:], "")
-        raise ValueError(f"unknown placeholder {{{key}}} (use {{date}}, {{time}} or {{env:VAR}})")
-
-    return re.sub(r"\{([^{}]*)\}", fill, template)
-
-
-def _parse_status_map(lines: list[str], c: _Collector) -> dict[str, str]:
-    mapping = dict(DEFAULT_STATUS_MAP)
-    for line in lines:
-        outcome, sep, status = (part.strip() for part in line.partition("="))
-        if status.lower() in SYSTEM_STATUSES:
-            status = status.lower()  # system statuses in lower case, custom ones as configured
-        if not sep or outcome not in OUTCOMES or not STATUS_RE.fullmatch(status):
-            c.problems.append(
-                f"bstm_status_map line {line!r} must read 'outcome = status' with outcome one of "
-                f"{', '.join(OUTCOMES)}"
-            )
-            continue
-        mapping[outcome] = status
-    return mapping
+    An empty ``--bstm-project=`` or ``BSTM_PROJECT=`` turns reporting off for the session.
+    Enabled only by the ini file and without credentials (a developer's machine), reporting
+    is off and ``why_off`` says why; with ``--bstm-strict`` (or enabled on the command line
+    or by the environment) missing credentials stay a usage error, raised by :func:`resolve`.
+    """
+    opts = {o.flag: o for o in OPTIONS}
+    opt = opts["--bstm-project"]
+    emulator = bool(_raw(config, opts["--bstm-emulator"]))
+    cli = config.getoption(opt.dest, default=None)
+    if cli is not None:
+        project, source = str(cli), "cli"
+    elif PROJECT_ENV in os.environ:
+        project, source = os.environ[PROJECT_ENV], "env"
+    else:
+        project, source = str(_ini(config, opt) or ""), "ini"
+    if emulator:
+        return Activation(True)
+    if not project.strip():
+        return Activation(False)
+    asked = bool(_raw(config, opts["--bstm-strict"]) or _raw(config, opts["--bstm-dry-run"]))
+    missing = missing_credentials(os.environ)
+    if source == "ini" and missing and not asked:
+        where = config.inipath.name if config.inipath else "the ini file"
+        return Activation(
+            False,
+            f"off: {' and '.join(missing)} not set (bstm_project = {project.strip()} in "
+            f"{where}); set both to report, or try it with --bstm-emulator",
+        )
+    return Activation(True)
 
 
 def is_enabled(config: pytest.Config) -> bool:
-    opts = {o.flag: o for o in OPTIONS}
-    return bool(_raw(config, opts["--bstm-project"]) or _raw(config, opts["--bstm-emulator"]))
+    return activation(config).enabled
 
 
 def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
@@ -161,7 +146,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     def flag(name: str) -> bool:
         return bool(_raw(config, opts[name]))
 
-    c = _Collector()
+    c = Problems()
     now = now or datetime.now()
     emulator = flag("--bstm-emulator")
     project = text("--bstm-project") or ("PR-1" if emulator else "")
@@ -170,7 +155,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     c.ident(run_id, RUN_RE, "--bstm-run", "TR-5")
     c.ident(clone_id, RUN_RE, "--bstm-clone", "TR-5")
     c.check(not (run_id and clone_id), "--bstm-run and --bstm-clone exclude each other: pick one")
-    statuses = tuple(s.lower() for s in _split(text("--bstm-clone-statuses")))
+    statuses = tuple(s.lower() for s in split(text("--bstm-clone-statuses")))
     c.check(not statuses or bool(clone_id), "--bstm-clone-statuses needs --bstm-clone TR-N")
     for status in statuses:
         c.check(
@@ -187,7 +172,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     c.email(assignee, "--bstm-assignee")
     c.email(case_assignee, "--bstm-case-assignee")
     configurations: list[int] = []
-    for part in _split(text("--bstm-configurations")):
+    for part in split(text("--bstm-configurations")):
         c.check(
             part.isdigit(), f"--bstm-configurations: {part!r} is not a numeric configuration ID"
         )
@@ -211,10 +196,11 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     c.check(drain > 0, "--bstm-drain-timeout must be a positive number of seconds")
     try:
         run_name = render_run_name(text("--bstm-run-name") or "", now, os.environ)
+        run_name = run_name or render_run_name(DEFAULT_RUN_NAME, now, os.environ)
     except ValueError as exc:
         run_name = ""
         c.problems.append(f"--bstm-run-name: {exc}")
-    status_map = _parse_status_map(list(config.getini("bstm_status_map")), c)
+    status_map, notices = parse_status_map(list(config.getini("bstm_status_map")), c)
     dry_run = flag("--bstm-dry-run")
     username, access_key = os.environ.get(USERNAME_ENV), os.environ.get(ACCESS_KEY_ENV)
     missing = missing_credentials(os.environ)
@@ -241,8 +227,8 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         run_name=run_name,
         run_description=text("--bstm-run-description"),
         assignee=assignee,
-        tags=_split(text("--bstm-tags")),
-        issues=_split(text("--bstm-issues")),
+        tags=split(text("--bstm-tags")),
+        issues=split(text("--bstm-issues")),
         test_plan=test_plan,
         sub_test_plan=sub_plan,
         configurations=tuple(configurations),
@@ -256,6 +242,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         journal=journal_path,
         drain_timeout=drain,
         status_map=status_map,
+        notices=tuple(notices),
         username=None if emulator else username,
         access_key=None if emulator else access_key,
     )

@@ -238,8 +238,5 @@ class Sender:
         self.rejected.extend((r, message) for r in results)
 
     def _gone(self, why: str) -> RunClosedError:
-        return RunClosedError(
-            f"run {self.run_id} {why}, so it takes no results: create a new run with "
-            f"`bstm runs create --project {self.project} --name NAME` and upload into it "
-            "with `bstm journal upload PATH --run <its ID>`"
-        )
+        # the caller says how to send the results to a new run (delivery.remedies)
+        return RunClosedError(f"run {self.run_id} {why}, so it takes no results")

@@ -20,8 +20,10 @@ from dataclasses import dataclass, replace
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
+from pytest_bstm.delivery.remedies import Remedy
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
+from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
@@ -44,11 +46,8 @@ class Event:
 
 
 def describe(exc: BaseException) -> str:
-    """The error's message, with what to check when the service did not find something."""
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, errors.NotFoundError):
-        text += " (check the project and run IDs, and --bstm-url for the project's region)"
-    return text
+    """The error's message (each error says what to check, once)."""
+    return str(exc) or type(exc).__name__
 
 
 def preparing(plan: RunPlan) -> str:
@@ -78,6 +77,7 @@ class Uploader:
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.sender: Sender | None = None
         self.stopped: str | None = None
+        self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
         self.errors: list[str] = []
         self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
@@ -221,7 +221,9 @@ class Uploader:
         except UploadStopped:
             raise
         except Exception as exc:  # a permanent failure: results stay journaled
-            self._stop(f"could not {preparing(self._preparer.plan)}: {describe(exc)}")
+            failure = explain(exc, self._preparer.plan, self._client)
+            self.remedy = failure.remedy
+            self._stop(f"could not {preparing(self._preparer.plan)}: {failure.message}")
             return True
         self.journal.run(prepared.run.run_id, prepared.run.web_url)
         self.sender = Sender(
@@ -270,6 +272,7 @@ class Uploader:
             self._note(describe(exc))
             return False
         except errors.BstmError as exc:  # closed run, 401, 403, a refusal: stop for good
+            self.remedy = remedy_of(exc)
             self._stop(describe(exc))
             return False
         except Exception as exc:  # the upload thread must never die silently

@@ -32,6 +32,8 @@ from pytest_bstm.run import plan as plans
 from pytest_bstm.run.lifecycle import RunInfo
 from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session import service
+from pytest_bstm.session.hints import advise
+from pytest_bstm.session.notices import NOTICES_KEY, Notices
 from pytest_bstm.session.summary import Summary, account, render
 
 if TYPE_CHECKING:
@@ -65,6 +67,9 @@ class Reporter:
         self.aborted = False
         self.result_hook = True
         self.session: pytest.Session | None = None
+        self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
+        self.notices.reporter = self
+        self.finishing = False  # from the session end on, problems go to the summary only
         opt = config.option
         # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
         self.executes = not any(
@@ -79,6 +84,8 @@ class Reporter:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
+        for notice in self.settings.notices:
+            self.notices.tell(notice)
         self.service.start()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
@@ -198,6 +205,8 @@ class Reporter:
             s.notes.append(event.message)
         else:
             s.error(event.message)
+            if not self.finishing:  # tell it now: the suite may run for a long time yet
+                self.notices.tell(f"{event.message} (tests go on; results are journaled)", red=True)
             if self.xdist_dir is not None and self.run is None:
                 xdist.write_run(self.xdist_dir, None)
 
@@ -239,6 +248,8 @@ class Reporter:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.aborted:
             return
+        self.finishing = True
+        self.summary.notes.extend(text for _, text in self.notices.lines)
         for finished in self.tracker.unfinished():
             self._finished(finished.nodeid, finished.outcome)
         for key, outcomes in self.agg.drain():
@@ -247,6 +258,7 @@ class Reporter:
             self.uploader.finish(self.settings.drain_timeout, self._progress())
             self._drain()
         account(self.summary, self.uploader, self.plan, self.settings)
+        advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
         self.service.finish(self.summary)
         if not self.summary.pending and not self.summary.keep_journal and not self.journal_named:
             self.journal.discard()

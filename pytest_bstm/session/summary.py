@@ -49,6 +49,7 @@ class Summary:
     submitted: set[Key] = field(default_factory=set)
     retried: str | None = None
     keep_journal: bool = False
+    hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -81,7 +82,7 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
     if s.pending:
-        for err in uploader.errors[-3:]:
+        for err in uploader.errors[-1:]:  # the latest cause, once
             s.error(f"upload failed: {err}")
         if not uploader.errors and uploader.stopped is None and s.run is not None:
             s.error(
@@ -92,7 +93,8 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
         s.keep_journal = plan.close and run is not None and not s.closed
-        if run is not None and s.keep_journal and s.pending:
+        resumable = uploader.remedy in ("retry", "credentials")
+        if run is not None and s.keep_journal and s.pending and resumable:
             s.notes.append(
                 f"run {run.run_id} left open because results are waiting: the upload below "
                 "sends them and closes it"
@@ -160,7 +162,8 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             f"{summary.journal}",
             yellow=True,
         )
-        line(f"  upload them with: bstm journal upload {summary.journal}")
+    for what, command in summary.hints:
+        line(f"  {what}: {command}")
     for view in summary.emulator_view:
         line(f"emulator:   {view}")
     if run is not None and run.web_url:

@@ -74,7 +74,10 @@ def test_join_unknown_run_says_so_and_keeps_exit_code(inner: Inner) -> None:
     result = inner.run("--bstm-run", "TR-999")
     result.assert_outcomes(passed=1, failed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["error:*could not join run*TR-999*check the project and run IDs*"])
+    result.stdout.fnmatch_lines(
+        ["error:*could not join run TR-999: it is not in PR-1 (HTTP 404*): check --bstm-run"]
+    )
+    assert result.stdout.str().count("404") == 1  # the 404 is told once
 
 
 def test_clone_failures_and_select_reruns_only_them(inner: Inner, client: Client) -> None:

@@ -19,9 +19,19 @@ def test_one():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--bstm-test-plan", "TP-99"], "error:*could not create the run*TP-99*"),
-        (["--bstm-configurations", "999"], "error:*could not create the run*"),
-        (["--bstm-clone", "TR-404"], "error:*could not clone run*TR-404*--bstm-url*region*"),
+        (
+            ["--bstm-test-plan", "TP-99"],
+            "error:*could not create the run: the service refused it*TP-99*: "
+            "check --bstm-test-plan",
+        ),
+        (
+            ["--bstm-configurations", "999"],
+            "error:*could not create the run: *999*: check --bstm-configurations*",
+        ),
+        (
+            ["--bstm-clone", "TR-404"],
+            "error:*could not clone run TR-404: it is not in PR-1 (HTTP 404*: check --bstm-clone",
+        ),
     ],
 )
 def test_references_the_service_refuses_are_reported(
@@ -38,7 +48,14 @@ def test_unknown_project_hints_at_the_region(inner: Inner) -> None:
     inner.pytester.makepyfile(ONE)
     result = inner.run(project="PR-999")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["error:*PR-999*--bstm-url for the project's region*"])
+    result.stdout.fnmatch_lines(
+        [
+            "error:*could not create the run: project PR-999 not found (HTTP 404*; these "
+            "credentials see PR-1, PR-2): check --bstm-project, and --bstm-url for the "
+            "project's region"
+        ]
+    )
+    assert "404" not in result.stdout.str().split("error:")[1].split("region")[1]
 
 
 def test_permission_denied_says_so(inner: Inner) -> None:
@@ -46,7 +63,7 @@ def test_permission_denied_says_so(inner: Inner) -> None:
     inner.emulator.faults.fail(status=403, times=1)
     result = inner.run()
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["error:*403*"])
+    result.stdout.fnmatch_lines(["error:*may not write to PR-1 (HTTP 403)*"])
 
 
 def test_run_hooks_fire_in_order_and_can_edit_the_payload(inner: Inner) -> None:

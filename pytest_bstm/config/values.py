@@ -1,0 +1,95 @@
+"""Reading single option values: comma lists, the run name template, the status map, and
+the collector that lets one usage error name every problem."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from pytest_bstm.vocabulary import (
+    DEFAULT_STATUS_MAP,
+    EMAIL_RE,
+    OUTCOMES,
+    STATUS_RE,
+    SYSTEM_STATUSES,
+)
+
+
+def split(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+class Problems:
+    """Gathers every configuration problem so that one error names them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def check(self, ok: bool, problem: str) -> None:
+        if not ok:
+            self.problems.append(problem)
+
+    def ident(self, value: str | None, pattern: re.Pattern[str], flag: str, example: str) -> None:
+        if value is not None:
+            self.check(
+                pattern.fullmatch(value) is not None,
+                f"{flag} {value!r} is not an ID like {example}",
+            )
+
+    def email(self, value: str | None, flag: str) -> None:
+        if value is not None:
+            self.check(
+                EMAIL_RE.fullmatch(value) is not None,
+                f"{flag} {value!r} is not an email address (name@example.com)",
+            )
+
+
+def render_run_name(template: str, now: datetime, environ: Mapping[str, str]) -> str:
+    """Fill ``{date}``, ``{time}`` and ``{env:VAR}``; raise ValueError for anything else."""
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "date":
+            return now.strftime("%Y-%m-%d")
+        if key == "time":
+            return now.strftime("%H:%M:%S")
+        if key.startswith("env:") and key[4:]:
+            return environ.get(key[4:], "")
+        raise ValueError(f"unknown placeholder {{{key}}} (use {{date}}, {{time}} or {{env:VAR}})")
+
+    # an unset {env:VAR} leaves no double space: "CI {env:BRANCH} {date}" -> "CI 2026-11-30"
+    return " ".join(re.sub(r"\{([^{}]*)\}", fill, template).split())
+
+
+def parse_status_map(lines: list[str], c: Problems) -> tuple[dict[str, str], list[str]]:
+    """The status map from ``bstm_status_map`` lines, and a notice per custom status.
+
+    System statuses are checked here and written in lower case; a custom status can only be
+    checked by the service, so each one gets a notice to show before the tests run (naming
+    the system status it resembles, if any)."""
+    mapping = dict(DEFAULT_STATUS_MAP)
+    notices: list[str] = []
+    for line in lines:
+        outcome, sep, status = (part.strip() for part in line.partition("="))
+        if status.lower() in SYSTEM_STATUSES:
+            status = status.lower()  # system statuses in lower case, custom ones as configured
+        if not sep or outcome not in OUTCOMES or not STATUS_RE.fullmatch(status):
+            close = difflib.get_close_matches(outcome, OUTCOMES, n=1)
+            c.problems.append(
+                f"bstm_status_map line {line!r} must read 'outcome = status' with outcome one of "
+                f"{', '.join(OUTCOMES)}" + (f" (did you mean {close[0]}?)" if close else "")
+            )
+            continue
+        mapping[outcome] = status
+        if status not in SYSTEM_STATUSES:
+            near = difflib.get_close_matches(status.lower(), SYSTEM_STATUSES, n=1, cutoff=0.75)
+            guess = f"did you mean {near[0]!r}? " if near else ""
+            notices.append(
+                f"bstm_status_map: {status!r} (for {outcome}) is not a system status: {guess}"
+                "the service refuses those results unless the account has it as a custom status"
+            )
+    return mapping, notices

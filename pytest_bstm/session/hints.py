@@ -1,0 +1,33 @@
+"""What the summary tells the user to run when reporting did not finish: commands that work as
+printed (:mod:`pytest_bstm.delivery.remedies`), and only those that can succeed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pytest_bstm.delivery.remedies import close_command, remedy_for
+
+if TYPE_CHECKING:
+    from pytest_bstm.config.settings import Settings
+    from pytest_bstm.delivery.uploader import Uploader
+    from pytest_bstm.run.plan import RunPlan
+    from pytest_bstm.session.summary import Summary
+
+
+def advise(
+    s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Settings, url: str
+) -> None:
+    """Add the commands that finish what the session left (called after :func:`account`)."""
+    if settings.emulator or settings.dry_run:
+        return  # the in-process service is gone with the session: nothing to finish there
+    if s.pending:
+        name = str((plan.payload if plan else {}).get("name") or settings.run_name)
+        hint = remedy_for(uploader.remedy, s.journal, url, settings.project, name)
+        if hint is not None:
+            s.hints.append(hint)
+        return
+    run = s.run
+    if s.keep_journal and run is not None:  # every result delivered, the close did not happen
+        why = f": {uploader.errors[-1]}" if uploader.errors else ""
+        s.error(f"run {run.run_id} was not closed{why}")
+        s.hints.append(("close it with", close_command(url, settings.project, run.run_id)))
