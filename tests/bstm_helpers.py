@@ -94,6 +94,13 @@ def suggested(text: str) -> list[str]:
 def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``command`` as a user would paste it into a POSIX shell (``bstm`` on PATH)."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    return subprocess.run(  # noqa: S602 - the point is to run it as a shell would
+        command,
+        check=False,
+        shell=True,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )

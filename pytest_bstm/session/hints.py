@@ -28,6 +28,7 @@ def advise(
         return
     run = s.run
     if s.keep_journal and run is not None:  # every result delivered, the close did not happen
-        why = f": {uploader.errors[-1]}" if uploader.errors else ""
-        s.error(f"run {run.run_id} was not closed{why}")
+        closing = [e for e in uploader.errors if e.startswith("could not close")]
+        why = closing[-1].split(": ", 1)[-1] if closing else "the session ended first"
+        s.error(f"run {run.run_id} was not closed: {why}")
         s.hints.append(("close it with", close_command(url, settings.project, run.run_id)))

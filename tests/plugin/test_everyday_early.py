@@ -1,0 +1,164 @@
+"""Run-level problems are told on the terminal as soon as the plugin knows, once, while the
+tests go on; service trouble is one root-cause line."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+from bstm_helpers import Inner
+
+from pytest_bstm.api import Client, models
+
+# the second test outlasts the run's preparation, so the third test's report comes after it
+SLOW = """
+import time
+import pytest
+
+@pytest.mark.tc("TC-1")
+def test_one():
+    pass
+
+@pytest.mark.tc("TC-2")
+def test_two():
+    time.sleep(1.0)
+
+@pytest.mark.tc("TC-3")
+def test_three():
+    pass
+"""
+
+
+def told_between(result: pytest.RunResult, first: str, then: str) -> list[str]:
+    """The ``bstm:`` lines printed after the line holding ``first`` and before ``then``."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if first in line)
+    end = next(i for i, line in enumerate(lines) if then in line)
+    return [line for line in lines[start:end] if line.startswith("bstm: ")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--bstm-run", "TR-999"],
+            "could not join run TR-999: it is not in PR-1 (HTTP 404 *): check --bstm-run",
+        ),
+        (
+            ["--bstm-test-plan", "TP-99"],
+            "could not create the run: the service refused it (HTTP 400 "
+            "invalid_test_plan_id: Test plan TP-99 not found): check --bstm-test-plan",
+        ),
+        (
+            ["--bstm-configurations", "999"],
+            "could not create the run: *999*: check --bstm-configurations*",
+        ),
+        (
+            ["--bstm-clone", "TR-1", "--bstm-clone-statuses", "bogus"],
+            "could not clone run TR-1: *bogus*: check --bstm-clone-statuses",
+        ),
+    ],
+)
+def test_a_run_that_cannot_be_prepared_is_told_while_the_tests_run(
+    inner: Inner, args: list[str], message: str
+) -> None:
+    with Client(
+        base_url=inner.emulator.url,
+        username=inner.emulator.username,
+        access_key=inner.emulator.access_key,
+    ) as client:
+        client.create_run("PR-1", models.NewTestRun(name="source", test_cases=["TC-1"]))
+    inner.pytester.makepyfile(SLOW)
+    result = inner.run("-v", "-W", "error", *args)
+    result.assert_outcomes(passed=3)
+    assert result.ret == pytest.ExitCode.OK
+    [line] = told_between(result, "::test_one PASSED", "::test_three PASSED")
+    assert fnmatch.fnmatch(line, f"bstm: {message} (tests go on; results are journaled)"), line
+    result.stdout.fnmatch_lines([f"error:      {message}"])
+
+
+def test_wrong_credentials_are_told_early(inner: Inner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", "not-the-key")
+    inner.pytester.makepyfile(SLOW)
+    result = inner.run("-v")
+    assert told_between(result, "::test_one PASSED", "::test_three PASSED") == [
+        "bstm: could not create the run: the service refused the credentials (HTTP 401): check "
+        "BROWSERSTACK_USERNAME and BROWSERSTACK_ACCESS_KEY (tests go on; results are journaled)"
+    ]
+    assert "not-the-key" not in result.stdout.str()
+
+
+def test_a_closed_run_is_named_without_a_generic_not_found_hint(inner: Inner) -> None:
+    with Client(
+        base_url=inner.emulator.url,
+        username=inner.emulator.username,
+        access_key=inner.emulator.access_key,
+    ) as client:
+        run = client.create_run("PR-1", models.NewTestRun(name="old", test_cases=["TC-1"]))
+        client.close_run("PR-1", run.identifier)
+    inner.pytester.makepyfile(SLOW)
+    result = inner.run("-v", "--bstm-run", run.identifier)
+    result.stdout.fnmatch_lines(
+        [
+            f"bstm: could not join run {run.identifier}: {run.identifier} is closed, so it takes "
+            f"no results: join an open run, or clone it with --bstm-clone {run.identifier} *",
+            f"error:      could not join run {run.identifier}: {run.identifier} is closed*",
+        ]
+    )
+    assert "HTTP 404" not in result.stdout.str()
+    assert "Not found:" not in result.stdout.str()
+
+
+def test_a_refused_connection_is_one_line_once(inner: Inner) -> None:
+    inner.pytester.makepyfile(SLOW)
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("--bstm-drain-timeout", "2", "-W", "error")
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=3)
+    out = result.stdout.str()
+    host = inner.emulator.url.removeprefix("http://")
+    result.stdout.re_match_lines(
+        [
+            rf"error:      could not create the run: {host} refused the connection "
+            r"\(\d+ attempts over \d+(\.\d)? s\)$"
+        ]
+    )
+    assert out.count("refused the connection") == 1
+    assert "HTTPConnectionPool" not in out
+    assert "Traceback" not in out
+
+
+def test_refused_uploads_after_the_run_was_made_are_one_line(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def outage(request):
+            from bstm_helpers import CURRENT
+            from pytest_bstm.plugin import current_run
+            assert current_run(request.config)  # the run exists: now the service goes down
+            CURRENT.faults.down(True)
+
+        @pytest.mark.tc("TC-1")
+        def test_one(outage):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two():
+            pass
+        """
+    )
+    import bstm_helpers
+
+    bstm_helpers.CURRENT = inner.emulator
+    try:
+        result = inner.run("--bstm-drain-timeout", "3")
+    finally:
+        inner.emulator.faults.down(False)
+        bstm_helpers.CURRENT = None
+    out = result.stdout.str()
+    assert out.count("refused the connection") == 1, out
+    result.stdout.fnmatch_lines(["error:      upload failed: * refused the connection (*)"])
