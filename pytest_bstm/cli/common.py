@@ -124,8 +124,11 @@ def base_url(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def common_options(*, project_required: bool, project_env: bool = True) -> argparse.ArgumentParser:
-    """A parent parser with ``--url`` and ``--project`` (defaults from the environment)."""
+def common_options(*, project_env: bool = True) -> argparse.ArgumentParser:
+    """A parent parser with ``--url`` and ``--project`` (defaults from the environment).
+
+    ``--project`` is never required by argparse (the usage would show it as mandatory,
+    though ``BSTM_PROJECT`` or a journal may name the project): :func:`project` checks it."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--url",
@@ -140,10 +143,16 @@ def common_options(*, project_required: bool, project_env: bool = True) -> argpa
         type=project_id,
         metavar="PR-1",
         default=env_project,  # argparse checks a string default with the type
-        required=project_required and env_project is None,
         help=f"project ID, e.g. PR-1 (env {PROJECT_ENV})",
     )
     return parent
+
+
+def project(args: argparse.Namespace) -> str:
+    """The project of a command that needs one."""
+    if not args.project:
+        raise UsageError(f"no project: pass --project PR-N or set {PROJECT_ENV}")
+    return str(args.project)
 
 
 # -- client and output ---------------------------------------------------------------------

@@ -43,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser = actions.add_parser(
         "upload",
-        parents=[c.common_options(project_required=False, project_env=False)],
+        parents=[c.common_options(project_env=False)],
         help="finish a session's reporting from its journal",
         description=text,
     )

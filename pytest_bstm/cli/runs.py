@@ -22,7 +22,7 @@ PROGRESS_ORDER = ("passed", "failed", "blocked", "retest", "skipped", "in_progre
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     runs = commands.add_parser("runs", help="list, show, create, clone, close or delete runs")
     actions = runs.add_subparsers(dest="action", required=True, metavar="ACTION")
-    common = c.common_options(project_required=True)
+    common = c.common_options()
 
     def action(name: str, handler: c.Handler, text: str) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, parents=[common], help=text, description=text)
@@ -98,6 +98,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def list_runs(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     with c.make_client(args.url) as client:
         runs = list(
             client.list_runs(
@@ -109,7 +110,7 @@ def list_runs(args: argparse.Namespace) -> int:
                 closed_after=args.closed_after,
                 closed_before=args.closed_before,
                 test_plan_id=args.test_plan,
-                include_closed=True if args.include_closed else None,
+                include_closed=True if _closed_too(args) else None,
             )
         )
     if args.json:
@@ -119,6 +120,12 @@ def list_runs(args: argparse.Namespace) -> int:
     else:
         c.out(table(runs))
     return 0
+
+
+def _closed_too(args: argparse.Namespace) -> bool:
+    """Closed runs are listed when asked for, by name, state or closing date."""
+    by_state = bool(args.state) and "closed" in args.state
+    return bool(args.include_closed or by_state or args.closed_after or args.closed_before)
 
 
 def state_of(run: models.TestRun) -> str:
@@ -144,6 +151,7 @@ def table(runs: list[models.TestRun]) -> str:
 
 
 def show_run(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     with c.make_client(args.url) as client:
         run = client.get_run(args.project, args.run)
     count = run.test_cases_count if run.test_cases_count is not None else len(run.test_cases)
@@ -221,6 +229,7 @@ def _print_new(run: models.TestRun, as_json: bool) -> None:
 
 
 def create_run(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     body = _new_run(args)
     with c.make_client(args.url) as client:
         run = client.create_run(args.project, body)
@@ -229,6 +238,7 @@ def create_run(args: argparse.Namespace) -> int:
 
 
 def clone_run(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     name = None if args.name is None else _name(args.name)
     with c.make_client(args.url) as client:
         run = client.clone_run(
@@ -243,6 +253,7 @@ def clone_run(args: argparse.Namespace) -> int:
 
 
 def close_run(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     with c.make_client(args.url) as client:
         run = client.close_run(args.project, args.run)
     c.out(f"closed {run.identifier or args.run}")
@@ -261,6 +272,7 @@ def _confirmed(args: argparse.Namespace) -> bool:
 
 
 def delete_run(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
     c.credentials(os.environ)  # before asking anything
     if not _confirmed(args):
         c.err(f"{args.run} not deleted")

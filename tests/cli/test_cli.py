@@ -103,10 +103,20 @@ def test_create_usage_errors_exit_2_without_a_request(
     assert env.requests == []
 
 
-def test_project_is_required(env: Emulator, bstm: Bstm) -> None:
-    code, _, err = bstm("runs", "list")
-    assert code == 2
-    assert "--project" in err
+def test_project_is_needed_but_not_shown_as_required(
+    env: Emulator, bstm: Bstm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BSTM_PROJECT", raising=False)
+    code, out, err = bstm("runs", "close", "TR-9")
+    assert (code, out) == (2, "")
+    assert err == "bstm: error: no project: pass --project PR-N or set BSTM_PROJECT\n"
+    assert env.requests == []
+    code, out, _ = bstm("runs", "close", "--help")
+    assert code == 0
+    assert out.startswith("usage: bstm runs close [-h] [--url URL] [--project PR-1] RUN")
+    new_run(env, "Closed by BSTM_PROJECT")
+    monkeypatch.setenv("BSTM_PROJECT", "PR-1")
+    assert bstm("runs", "close", "TR-1") == (0, "closed TR-1\n", "")
 
 
 # -- list and show ---------------------------------------------------------------------------
@@ -133,6 +143,19 @@ def test_list_shows_open_runs_and_filters(env: Emulator, bstm: Bstm) -> None:
     assert "Second" in out
     assert env.requests[-1]["query"]["run_state"] == "new,in_progress"
     assert env.requests[-1]["query"]["created_after"] == today
+
+
+def test_a_closed_state_or_closing_date_lists_closed_runs(env: Emulator, bstm: Bstm) -> None:
+    first, second = new_run(env, "First"), new_run(env, "Second")
+    with client_for(env) as client:
+        client.close_run("PR-1", first)
+    today = dt.date.today().isoformat()
+    for extra in (["--state", "closed"], ["--closed-after", today]):
+        code, out, _ = bstm("runs", "list", "--project", "PR-1", *extra, "--json")
+        assert code == 0
+        assert [r["identifier"] for r in json.loads(out)] == [first], extra
+    _, out, _ = bstm("runs", "list", "--project", "PR-1", "--state", "closed,new", "--json")
+    assert sorted(r["identifier"] for r in json.loads(out)) == [first, second]
 
 
 def test_list_rejects_bad_dates_and_states(env: Emulator, bstm: Bstm) -> None:
@@ -376,6 +399,24 @@ def test_emulator_subcommand_serves_until_terminated() -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
     assert line.startswith("pytest-bstm emulator serving on http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("command", "prog"),
+    [
+        (["bstm", "emulator", "--help"], "usage: bstm emulator "),
+        (
+            [sys.executable, "-m", "pytest_bstm.emulator", "--help"],
+            "usage: python -m pytest_bstm.emulator ",
+        ),
+    ],
+)
+def test_emulator_help_names_the_command_that_was_run(command: list[str], prog: str) -> None:
+    if command[0] == "bstm":
+        command[0] = str(Path(sys.executable).with_name("bstm"))
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0
+    assert done.stdout.startswith(prog)
 
 
 def test_error_lines_are_single_lines_with_the_key_masked(

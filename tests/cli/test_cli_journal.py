@@ -221,6 +221,18 @@ def test_missing_journal_is_a_usage_error(env: Emulator, bstm: Bstm, tmp_path: P
     assert err.startswith("bstm: error: cannot read journal")
 
 
+@pytest.mark.parametrize("text", ["[pytest]\nbstm_project = PR-1\n", "", '{"a": 1}\n'])
+def test_a_file_that_is_not_a_journal_is_a_usage_error(
+    env: Emulator, bstm: Bstm, tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "pytest.ini"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, out) == (2, "")
+    assert err == f"bstm: error: {path} is not a pytest-bstm journal (no plan, no results)\n"
+    assert env.requests == []
+
+
 # -- rejected results and lost answers -------------------------------------------------------
 
 
