@@ -20,6 +20,7 @@ __all__ = [
     "RUN_KEYS",
     "SYSTEM_STATUSES",
     "normalize_status",
+    "on_host",
     "pick_run",
     "project_web_url",
     "read_custom_fields",
@@ -139,6 +140,19 @@ def project_web_url(urls: Mapping[str, Any] | None) -> str | None:
         return None
     match = _WEB_PROJECT.match(link.strip())
     return match.group("base") if match else None
+
+
+def on_host(page: str, base_url: str) -> str:
+    """A web page the service named (``https://host/projects/<n>...``), on the host the client
+    talks to: the web UI is served where the API is (the doc's examples use one host for
+    both; the regional hosts alike), so a link from a regional host, a gateway or the emulator
+    points there, not at the public site. Other shapes are kept as they are (our choice)."""
+    match = _WEB_PROJECT.match(page.strip())
+    if match is None:
+        return page
+    base = match.group("base")
+    path = base[base.rindex("/projects/") :]
+    return base_url.rstrip("/") + path + page.strip()[len(base) :]
 
 
 def run_web_url(project_url: str, run_id: str) -> str:

@@ -94,7 +94,7 @@ class ClientCore:
         # of the retry deadline.
         self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
-        self._links = ProjectLinks()
+        self._links = ProjectLinks(self.base_url)
         # The add/remove test cases path found to work (see _choices.CASE_CHANGE_PATHS).
         self._case_changes_path: str | None = None
         self._stats_lock = threading.Lock()

@@ -5,26 +5,30 @@ from __future__ import annotations
 import threading
 from typing import TypeVar
 
-from ._choices import project_web_url, run_web_url
+from ._choices import on_host, project_web_url, run_web_url
 from .models import TestRun
 
 RunT = TypeVar("RunT", bound=TestRun)
 
 
 class ProjectLinks:
-    """The project pages (``https://host/projects/<numeric web ID>``) one client has seen.
+    """The project pages (``https://host/projects/<numeric web ID>``) one client has seen,
+    each on the host the client talks to (:func:`~pytest_bstm.api._choices.on_host`).
 
     A page is learnt from a project listing's ``urls.self`` or from any run answer carrying
     its own ``urls.self`` (the doc's close answer does); a run answer without a link then
     gets one built from its project's page. Safe to share between threads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         self._lock = threading.Lock()
         self._pages: dict[str, str | None] = {}
 
     def learn(self, project_id: str, page: str | None) -> None:
-        """Remember ``page`` for ``project_id`` (None: looked up, and not known)."""
+        """Remember ``page`` (on the client's host) for ``project_id`` (None: looked up, and
+        not known)."""
+        page = None if page is None else on_host(page, self.base_url)
         with self._lock:
             if page is not None or project_id not in self._pages:
                 self._pages[project_id] = page
@@ -43,7 +47,8 @@ class ProjectLinks:
         own = project_web_url(run.urls)
         if own is not None:
             self.learn(project_id, own)
-            return run
+            moved = on_host(str(run.urls["self"]), self.base_url)
+            return run.model_copy(update={"urls": {**run.urls, "self": moved}})
         page = self.page(project_id)
         if page is None or run.urls.get("self"):
             return run

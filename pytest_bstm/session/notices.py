@@ -28,6 +28,14 @@ _UNKNOWN_INI = re.compile(r"Unknown config option: (\S+)")
 INI_KEYS = tuple(o.ini for o in OPTIONS) + tuple(name for name, _ in INI_ONLY)
 
 
+def fresh_line(config: pytest.Config, tr: pytest.TerminalReporter) -> None:
+    """Start a new line unless at the start of one (pytest's progress, ``-q`` dots included,
+    may have left the line open)."""
+    tr.ensure_newline()
+    if config.get_terminal_writer().width_of_current_line:
+        tr.write("\n")
+
+
 def closest_ini_key(key: str) -> str | None:
     """The pytest-bstm ini key ``key`` most likely misspells, or None."""
     if key in INI_KEYS:
@@ -57,7 +65,7 @@ class Notices:
             return
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None:
-            # write_line starts a new line when a test's progress is half-written
+            fresh_line(self.config, tr)
             tr.write_line(f"bstm: {message}", red=red, yellow=not red)
 
     def summary(self, message: str, label: str = "note") -> None:

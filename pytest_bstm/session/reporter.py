@@ -34,6 +34,7 @@ from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session import service
 from pytest_bstm.session.hints import advise
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
+from pytest_bstm.session.progress import Progress
 from pytest_bstm.session.summary import Summary, account, render
 
 if TYPE_CHECKING:
@@ -255,7 +256,11 @@ class Reporter:
         for key, outcomes in self.agg.drain():
             self._submit(key, outcomes)
         if self.uploader.started:
-            self.uploader.finish(self.settings.drain_timeout, self._progress())
+            started = time.monotonic()
+            progress = Progress(self.config)
+            self.uploader.finish(self.settings.drain_timeout, progress)
+            progress.done()
+            self.summary.upload_seconds = time.monotonic() - started
             self._drain()
         account(self.summary, self.uploader, self.plan, self.settings)
         advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
@@ -271,17 +276,6 @@ class Reporter:
     @property
     def journal_named(self) -> bool:
         return bool(self.config.getoption("bstm_journal") or self.config.getini("bstm_journal"))
-
-    def _progress(self) -> Any:
-        tr = self.config.pluginmanager.get_plugin("terminalreporter")
-        shown = [0.0]
-
-        def progress(pending: int, elapsed: float) -> None:
-            if tr is not None and time.monotonic() - shown[0] >= 2.0:
-                shown[0] = time.monotonic()
-                tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s)")
-
-        return progress
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.aborted:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_bstm.api import Client, RetryPolicy, errors
@@ -121,7 +120,6 @@ class Service:
             return
         if emu is None or run is None:
             return
-        summary.run = replace(run, web_url=None)  # the emulator has no web pages
         state = emu.run(run.run_id)
         cases = emu.run_cases(run.run_id)
         results = emu.results(run.run_id)

@@ -50,6 +50,7 @@ class Summary:
     retried: str | None = None
     keep_journal: bool = False
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
+    upload_seconds: float | None = None  # how long the session end waited for the upload
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -168,3 +169,13 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line(f"emulator:   {view}")
     if run is not None and run.web_url:
         line(f"link:       {run.web_url}")
+    if run is not None and summary.upload_seconds is not None:
+        line(closing_line(summary, run.run_id, summary.upload_seconds))
+
+
+def closing_line(summary: Summary, run_id: str, seconds: float) -> str:
+    """``12 results uploaded to TR-41 in 0.4 s`` (the session end's wait)."""
+    sent = sum(summary.uploaded.values())
+    total = _plural(sent + summary.pending, "result")
+    count = f"{sent} of {total}" if summary.pending else total
+    return f"{count} uploaded to {run_id} in {seconds:.1f} s"

@@ -67,7 +67,7 @@ def test_every_run_call_reads_the_run_under_any_key(
     assert clone.test_case_summary["untested"] == 1
     closed = client.close_run("PR-1", "TR-1")
     assert (closed.identifier, closed.active_state) == ("TR-1", "closed")
-    assert closed.web_url == f"{WEB}/projects/1/test-runs/TR-1"
+    assert closed.web_url == f"{emulator.url}/projects/1/test-runs/TR-1"  # on the host used
     assert [r.identifier for r in client.list_runs("PR-1")] == ["TR-2"]
 
 
@@ -262,7 +262,7 @@ def test_project_listing_gives_the_numeric_web_id(emulator: Emulator, client: Cl
     assert projects["PR-5"].web_url == f"{WEB}/projects/9005"
     assert projects["PR-5"].urls == {"self": f"{WEB}/projects/9005"}
     before = len(emulator.requests)
-    assert client.project_web_url("PR-5") == f"{WEB}/projects/9005"  # known: no request
+    assert client.project_web_url("PR-5") == f"{emulator.url}/projects/9005"  # no request
     assert len(emulator.requests) == before
 
 
@@ -273,10 +273,10 @@ def test_run_link_from_the_project_listing(emulator: Emulator, client: Client) -
         other.create_run("PR-5", new_run())
     joined = client.get_run_minified("PR-5", "TR-1")  # minified details carry no link
     assert joined.web_url is None
-    assert client.run_web_url("PR-5", "TR-1") == f"{WEB}/projects/9005/test-runs/TR-1"
+    assert client.run_web_url("PR-5", "TR-1") == f"{emulator.url}/projects/9005/test-runs/TR-1"
     assert [r["path"] for r in emulator.requests][-1] == "/api/v2/projects"
     again = client.get_run_minified("PR-5", "TR-1")  # the project's page is known now
-    assert again.web_url == f"{WEB}/projects/9005/test-runs/TR-1"
+    assert again.web_url == f"{emulator.url}/projects/9005/test-runs/TR-1"
     assert client.run_web_url("PR-404", "TR-1") is None
     lookups = [r for r in emulator.requests if r["path"] == "/api/v2/projects"]
     assert client.run_web_url("PR-404", "TR-2") is None  # an unknown project is looked up once
@@ -285,7 +285,7 @@ def test_run_link_from_the_project_listing(emulator: Emulator, client: Client) -
 
 def test_run_link_learnt_from_any_run_answer(emulator: Emulator, client: Client) -> None:
     client.create_run("PR-1", new_run())  # the emulator's create answer has urls.self
-    assert client.run_web_url("PR-1", "TR-7") == f"{WEB}/projects/1/test-runs/TR-7"
+    assert client.run_web_url("PR-1", "TR-7") == f"{emulator.url}/projects/1/test-runs/TR-7"
     assert all(r["path"] != "/api/v2/projects" for r in emulator.requests)
 
 
@@ -293,4 +293,4 @@ def test_failed_link_lookup_is_none_after_one_try(emulator: Emulator, client: Cl
     emulator.faults.fail(503, times=1, path_contains="/api/v2/projects")
     assert client.run_web_url("PR-1", "TR-1") is None
     assert [r["status"] for r in emulator.requests] == [503]  # one try, no waiting
-    assert client.run_web_url("PR-1", "TR-1") == f"{WEB}/projects/1/test-runs/TR-1"
+    assert client.run_web_url("PR-1", "TR-1") == f"{emulator.url}/projects/1/test-runs/TR-1"
