@@ -11,7 +11,6 @@ from bstm_helpers import Inner
 from pytest_bstm.api import Client, models
 from pytest_bstm.emulator import Emulator
 
-
 TWO = """
 import pytest
 
