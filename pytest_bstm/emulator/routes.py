@@ -1,4 +1,4 @@
-"""The URL map of the emulated API (every path is under ``/api/v2``)."""
+"""The URL map of the emulated API (under ``/api/v2``) and of the run pages links point at."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", _R + r"/delete", runs.delete_run),
     ("GET", _R + r"/results", results.list_results),
     ("POST", _R + r"/results", results.add_results),
+    # where web links point (not under /api/v2): the run's details, for a browser
+    ("GET", r"/projects/(?P<project>\d+)/test-runs/(?P<run>[^/]+)", runs.web_page),
 ]
 _COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler in ROUTES]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import run_fields
 from .context import Reply, Request
-from .errors import bad_request
+from .errors import bad_request, not_found
 from .state import RUN_STATES, Project, Run, State, now_iso
 from .validation import csv, date_of, parse_date, query_bool, unique
 from .views import paginate, run_details, run_minified, run_summary
@@ -127,6 +127,16 @@ def get_run(req: Request) -> Reply:
     if not req.state.variants.details_identifier:
         del shape["identifier"]
     return 200, req.state.variants.run_answer("details", shape)
+
+
+def web_page(req: Request) -> Reply:
+    """``GET /projects/{numeric web ID}/test-runs/{id}``: the run's web page, where links
+    point. The emulator has no web UI: it answers the run's details as JSON."""
+    numeric = int(req.project_id)
+    project = next((p for p in req.state.projects.values() if p.numeric_id == numeric), None)
+    if project is None:
+        raise not_found(f"No project with web ID {numeric}")
+    return 200, run_details(req.state, req.state.run(project.identifier, req.run_id))
 
 
 def patch_run(req: Request) -> Reply:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 from bstm_helpers import Inner
 
 from pytest_bstm.api import Client, models
@@ -39,7 +40,10 @@ def test_a_joined_run_gets_a_link_on_the_host_used_and_a_closing_line(inner: Inn
     inner.pytester.makepyfile(TWO)
     result = inner.run("--bstm-run", rid)
     lines = section(result)
-    assert f"link:       {emu.url}/projects/1/test-runs/{rid}" in lines
+    link = f"{emu.url}/projects/1/test-runs/{rid}"
+    assert f"link:       {link}" in lines
+    page = requests.get(link, auth=(emu.username, emu.access_key), timeout=10)  # it opens
+    assert (page.status_code, page.json()["identifier"]) == (200, rid)
     assert lines[-1].startswith(f"2 results uploaded to {rid} in ")
     assert lines[-1].endswith(" s")
 
