@@ -91,7 +91,7 @@ class Sender:
         self.rejected: list[tuple[Result, str]] = []
         self.unknown_cases: set[str] = set()
         self.unknown_configurations: set[int | None] = set()
-        self.added = 0
+        self.added: set[Key] = set()  # the pairs this sender added to the run
         self.done: set[str] = set()
 
     def check_open(self) -> None:
@@ -172,7 +172,7 @@ class Sender:
         except errors.NotFoundError as exc:
             raise self._gone(f"was closed or deleted ({exc.message})") from None
         self.pairs = wait_for_pairs(self.client, self.project, self.run_id, missing)
-        self.added += len(missing)
+        self.added |= missing
 
     # -- results -------------------------------------------------------------------------------
     def _send(self, batch: list[Result]) -> None:

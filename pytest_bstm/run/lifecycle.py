@@ -100,13 +100,13 @@ class Lifecycle:
 
     def apply_delta(
         self, run: RunInfo, current: set[Key], plan: RunPlan
-    ) -> tuple[set[Key], int, int]:
+    ) -> tuple[set[Key], set[Key], set[Key]]:
         """Add the planned pairs the run lacks; with ``prune`` remove what nothing covers.
-        Returns (the run's pairs, added, removed)."""
+        Returns (the run's pairs, the pairs added, the pairs removed)."""
         add = plan.pair_set - current
         remove = current - plan.pair_set if plan.prune else set()
         if not add and not remove:
-            return current, 0, 0
+            return current, set(), set()
         self.client.update_test_cases(
             self.project,
             run.run_id,
@@ -115,10 +115,10 @@ class Lifecycle:
             preserve_existing_results=True,
         )
         pairs = wait_for_pairs(self.client, self.project, run.run_id, add, remove)
-        return pairs, len(add), len(remove)
+        return pairs, add, remove
 
-    def assign(self, run: RunInfo, plan: RunPlan, pairs: set[Key]) -> int:
-        """Assign the planned pairs the run holds; returns how many pairs have an assignee."""
+    def assign(self, run: RunInfo, plan: RunPlan, pairs: set[Key]) -> set[Key]:
+        """Assign the planned pairs the run holds; returns the pairs that have an assignee."""
         created = run.mode == "create"
         wanted = {
             (case, cfg): who
@@ -132,7 +132,7 @@ class Lifecycle:
         for start in range(0, len(items), ASSIGN_CHUNK):
             self.client.assign(self.project, run.run_id, items[start : start + ASSIGN_CHUNK])
         by_default = pairs & plan.pair_set if created and plan.case_assignee else set()
-        return len(by_default | set(wanted))
+        return by_default | set(wanted)
 
     def close(self, run: RunInfo) -> RunInfo:
         closed = self.client.close_run(self.project, run.run_id)

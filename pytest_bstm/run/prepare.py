@@ -15,14 +15,15 @@ from pytest_bstm.run.plan import RunPlan
 @dataclass(frozen=True)
 class Prepared:
     """The run, ready for results: its pairs, the project's cases when they were listed
-    (None: not needed), counts for the summary, and the planned cases the project lacks."""
+    (None: not needed), the pairs added, removed and assigned (for the summary), and the
+    planned cases the project lacks."""
 
     run: RunInfo
     pairs: set[Key]
     project_cases: set[str] | None
-    added: int = 0
-    removed: int = 0
-    assigned: int = 0
+    added: frozenset[Key] = frozenset()
+    removed: frozenset[Key] = frozenset()
+    assigned: frozenset[Key] = frozenset()
     unknown: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -39,7 +40,7 @@ class RunPreparer:
         self.lifecycle.maybe_created = look_first  # a replay: the session may have created it
         self.known: set[str] | None = None
         self.unknown: set[str] = set()
-        self._run: tuple[RunInfo, set[Key], int, int] | None = None
+        self._run: tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]] | None = None
         self._existing: tuple[RunInfo, set[Key]] | None = None
 
     def step(self) -> Prepared:
@@ -60,21 +61,22 @@ class RunPreparer:
             if create and took is not None and took != len(self.plan.cases):
                 self._look_up_cases()  # the service took fewer cases than sent: say which
         run, pairs, added, removed = self._run
-        assigned = self.lifecycle.assign(run, self.plan, pairs)
-        return Prepared(run, pairs, self.known, added, removed, assigned, frozenset(self.unknown))
+        assigned = frozenset(self.lifecycle.assign(run, self.plan, pairs))
+        unknown = frozenset(self.unknown)
+        return Prepared(run, pairs, self.known, added, removed, assigned, unknown)
 
-    def _bring_in_line(self) -> tuple[RunInfo, set[Key], int, int]:
+    def _bring_in_line(self) -> tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]]:
         lc, plan = self.lifecycle, self.plan
         if plan.mode == "create":
             if not plan.pairs:
                 raise NothingToReport("every mapped case is unknown: no run was created")
             run = lc.create(plan)
-            return run, plan.pair_set, len(plan.pairs), 0
+            return run, plan.pair_set, frozenset(plan.pair_set), frozenset()
         if self._existing is None:
             self._existing = lc.join() if plan.mode == "join" else lc.clone()
         run, current = self._existing
         pairs, added, removed = lc.apply_delta(run, current, plan)
-        return run, pairs, added, removed
+        return run, pairs, frozenset(added), frozenset(removed)
 
     def _look_up_cases(self) -> None:
         """List the project's cases; drop (and report) planned IDs it does not have."""
@@ -85,7 +87,8 @@ class RunPreparer:
         if self._run is not None:
             run, pairs, added, removed = self._run
             kept = {k for k in pairs if k[0] not in self.unknown}
-            self._run = (run, kept, added - (len(pairs) - len(kept)), removed)
+            added = frozenset(k for k in added if k[0] not in self.unknown)
+            self._run = (run, kept, added, removed)
         self.known = known
 
     def joined(self, run: RunInfo, pairs: set[Key]) -> None:

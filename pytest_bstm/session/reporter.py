@@ -131,6 +131,7 @@ class Reporter:
         if found is None:
             return
         self._expect(*found)
+        self.summary.deselected = xdist.worker_deselected(self.xdist_dir, node.gateway.id)
         if ids and self.executes and not self._collection_failed():
             self._start()  # workers learn the run ID from their first test on
 
@@ -192,7 +193,7 @@ class Reporter:
         if event.kind == "ready" and event.prepared is not None:
             p = event.prepared
             self.run = s.run = p.run
-            s.added, s.removed, s.assigned = p.added, p.removed, p.assigned
+            s.added, s.removed, s.assigned = set(p.added), set(p.removed), set(p.assigned)
             s.unknown.update({c: s.nodeids_of(c) for c in p.unknown})
             if self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, p.run.run_id)

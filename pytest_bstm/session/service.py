@@ -116,7 +116,7 @@ class Service:
                 tally = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
                 summary.dry_run_calls.append(f"results that would be uploaded: {tally}")
             summary.run, summary.closed, summary.uploaded = None, False, Counter()
-            summary.added = summary.removed = summary.assigned = 0
+            summary.added, summary.removed, summary.assigned = set(), set(), set()
             return
         if emu is None or run is None:
             return

@@ -29,9 +29,9 @@ class Summary:
     project: str
     journal: Path
     run: RunInfo | None = None
-    added: int = 0
-    removed: int = 0
-    assigned: int = 0
+    added: set[Key] = field(default_factory=set)  # (case, configuration) pairs
+    removed: set[Key] = field(default_factory=set)
+    assigned: set[Key] = field(default_factory=set)
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
@@ -70,7 +70,7 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
     sender = uploader.sender
     if sender is not None:
         s.uploaded.update(sender.sent)
-        s.added += sender.added
+        s.added |= sender.added
         for result, message in sender.rejected:
             if UNKNOWN_CASE in message:
                 s.unknown.setdefault(result.case_id, result.nodeids)
@@ -102,6 +102,13 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
             )
 
 
+def _cases(pairs: set[Key], done: str) -> str:
+    """``14 added``, or ``14 added (27 with configurations)`` when pairs outnumber cases."""
+    cases = len({case for case, _ in pairs})
+    extra = "" if cases == len(pairs) else f" ({len(pairs)} with configurations)"
+    return f"{cases} {done}{extra}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -117,13 +124,8 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
     if run is not None:
         state = " (closed)" if summary.closed else ""
         line(f"run:        {run.run_id} {run.name or ''}{state}".rstrip())
-    cases = []
-    if summary.added:
-        cases.append(f"{summary.added} added")
-    if summary.removed:
-        cases.append(f"{summary.removed} removed")
-    if summary.assigned:
-        cases.append(f"{summary.assigned} assigned")
+    counts = {"added": summary.added, "removed": summary.removed, "assigned": summary.assigned}
+    cases = [_cases(pairs, done) for done, pairs in counts.items() if pairs]
     if cases:
         line(f"cases:      {', '.join(cases)}")
     total = sum(summary.uploaded.values())

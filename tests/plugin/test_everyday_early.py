@@ -113,7 +113,8 @@ def test_a_refused_connection_is_one_line_once(inner: Inner) -> None:
     inner.pytester.makepyfile(SLOW)
     inner.emulator.faults.down(True)
     try:
-        result = inner.run("--bstm-drain-timeout", "2", "-W", "error")
+        # long enough for one preparation to exhaust its attempts (backoff 0.5 s, doubling)
+        result = inner.run("--bstm-drain-timeout", "6", "-W", "error")
     finally:
         inner.emulator.faults.down(False)
     result.assert_outcomes(passed=3)
