@@ -23,7 +23,7 @@ from pytest_bstm.collect import xdist
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.delivery.uploader import Event, Uploader
+from pytest_bstm.delivery.uploader import Event, Uploader, preparing
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, make_result
 from pytest_bstm.results.model import Key, TestOutcome
@@ -58,7 +58,9 @@ class Reporter:
         self.build_url = ci.build_url(os.environ)
         self.journal = Journal(settings.journal)
         self.uploader = Uploader(self.journal)
-        self.service = service.Service(settings, self.uploader.wait)
+        self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
+        self.notices.reporter = self
+        self.service = service.Service(settings, self.uploader.wait, self.notices.tell)
         self.plan: plans.RunPlan | None = None
         self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
@@ -68,8 +70,6 @@ class Reporter:
         self.aborted = False
         self.result_hook = True
         self.session: pytest.Session | None = None
-        self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
-        self.notices.reporter = self
         self.finishing = False  # from the session end on, problems go to the summary only
         opt = config.option
         # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
@@ -202,6 +202,9 @@ class Reporter:
             self.run = s.run = event.prepared.run
             s.closed = True
         elif event.kind == "retrying":
+            if s.retried is None and not self.finishing and self.plan is not None:
+                what = f"could not {preparing(self.plan)} yet: {event.message}"
+                self.notices.tell(f"{what}; retrying in the background (tests go on)")
             s.retried = event.message
         elif event.kind == "note":
             s.notes.append(event.message)

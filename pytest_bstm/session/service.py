@@ -25,9 +25,15 @@ TIMEOUT = 30.0
 class Service:
     """Builds the clients of the session; owns the in-process emulator when there is one."""
 
-    def __init__(self, settings: Settings, wait: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        wait: Callable[[float], None],
+        tell: Callable[[str], None] = lambda message: None,
+    ) -> None:
         self.settings = settings
         self.wait = wait
+        self.tell = tell  # one line on the terminal now (Notices.tell)
         self.emulator: Emulator | None = None
         self.recorder = Recorder() if settings.dry_run else None
         self.url = settings.url
@@ -102,7 +108,12 @@ class Service:
                     if not wanted or (c.latest_status or "").lower() in wanted
                 }
         except errors.BstmError as exc:  # no warning (-W error): the summary says it
-            self.select_error = f"--bstm-select: could not read {run_id}: {exc}"
+            why = f"HTTP {exc.status}" if isinstance(exc, errors.ApiError) else str(exc)
+            self.select_error = (
+                f"--bstm-select: could not read the cases of {run_id} ({why}): "
+                "no test was deselected"
+            )
+            self.tell(self.select_error)
             return None
 
     def finish(self, summary: Summary) -> None:

@@ -126,9 +126,27 @@ def test_a_refused_connection_is_one_line_once(inner: Inner) -> None:
             r"\(\d+ attempts over \d+(\.\d)? s\)$"
         ]
     )
-    assert out.count("refused the connection") == 1
+    assert out.split("- bstm -")[1].count("refused the connection") == 1
     assert "HTTPConnectionPool" not in out
     assert "Traceback" not in out
+
+
+def test_a_service_that_does_not_answer_is_told_once_while_the_tests_run(inner: Inner) -> None:
+    # the client gives up a round after 4 attempts (backoff 0.5 s doubling, at most 3.5 s)
+    inner.pytester.makepyfile(SLOW.replace("time.sleep(1.0)", "time.sleep(4.5)"))
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("-v", "--bstm-drain-timeout", "1")
+    finally:
+        inner.emulator.faults.down(False)
+    told = told_between(result, "::test_one PASSED", "::test_three PASSED")
+    host = inner.emulator.url.removeprefix("http://")
+    assert len(told) == 1
+    assert fnmatch.fnmatch(
+        told[0],
+        f"bstm: could not create the run yet: {host} refused the connection (4 attempts over *)"
+        "; retrying in the background (tests go on)",
+    ), told
 
 
 def test_refused_uploads_after_the_run_was_made_are_one_line(inner: Inner) -> None:
@@ -163,3 +181,14 @@ def test_refused_uploads_after_the_run_was_made_are_one_line(inner: Inner) -> No
     out = result.stdout.str()
     assert out.count("refused the connection") == 1, out
     result.stdout.fnmatch_lines(["error:      upload failed: * refused the connection (*)"])
+
+
+def test_a_run_select_cannot_read_is_told_before_the_tests(inner: Inner) -> None:
+    inner.pytester.makepyfile(SLOW)
+    result = inner.run("-v", "--bstm-run", "TR-999", "--bstm-select")
+    result.assert_outcomes(passed=3)
+    line = "--bstm-select: could not read the cases of TR-999 (HTTP 404): no test was deselected"
+    lines = result.stdout.lines
+    early = lines.index(f"bstm: {line}")
+    assert early < next(i for i, text in enumerate(lines) if "::test_one PASSED" in text)
+    assert f"error:      {line}" in lines
