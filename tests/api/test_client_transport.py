@@ -322,3 +322,30 @@ def test_secret_never_leaks(
             chain = chain.__cause__ or chain.__context__
     assert secret not in caplog.text
     assert token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ("tls", r"TLS with {host} failed \(.+\): check the URL"),
+        ("slow", r"{host} did not answer within 0\.3 s \(2 attempts over .+ s\)"),
+        ("drop", r"{host} closed the connection without an answer \(2 attempts over .+ s\)"),
+    ],
+)
+def test_failures_without_an_answer_are_one_root_cause_line(
+    emulator: Emulator, fault: str, expected: str
+) -> None:
+    host = emulator.url.removeprefix("http://")
+    url = emulator.url
+    if fault == "tls":
+        url = url.replace("http://", "https://")  # the emulator speaks plain HTTP
+    elif fault == "slow":
+        emulator.faults.latency(1.0, times=2)
+    else:
+        emulator.faults.drop(times=2)
+    retry = RetryPolicy(attempts=2, backoff=0.01, backoff_max=0.01, jitter=False)
+    client = make_client(emulator, base_url=url, timeout=0.3, retry=retry)
+    with client as api, pytest.raises(errors.TransportError) as info:
+        list(api.iter_projects())
+    assert re.fullmatch(expected.format(host=re.escape(host)), str(info.value)), info.value
+    emulator.wait_idle()
