@@ -107,6 +107,10 @@ class Uploader:
         self._thread.start()
 
     @property
+    def client(self) -> Client | None:
+        return self._client
+
+    @property
     def started(self) -> bool:
         return self._thread is not None
 
@@ -129,6 +133,8 @@ class Uploader:
         self._draining.set()
         self._wake.set()
         started = time.monotonic()
+        if self._client is not None:  # preparation and uploads share the session's deadline
+            self._client.retry = self._client.retry.retrying_until(started + timeout)
         thread = self._thread
         while thread is not None and thread.is_alive():
             elapsed = time.monotonic() - started

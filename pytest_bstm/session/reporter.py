@@ -264,10 +264,15 @@ class Reporter:
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         shown = [0.0]
 
+        client = self.uploader.client
+
         def progress(pending: int, elapsed: float) -> None:
-            if tr is not None and time.monotonic() - shown[0] >= 2.0:
-                shown[0] = time.monotonic()
-                tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s)")
+            if tr is None or time.monotonic() - shown[0] < 2.0:
+                return
+            shown[0] = time.monotonic()
+            waiting = client.waiting if client is not None else None
+            why = f", {waiting.reason}: waiting {waiting.seconds_left():.0f} s" if waiting else ""
+            tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s){why}")
 
         return progress
 

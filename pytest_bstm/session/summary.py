@@ -46,6 +46,8 @@ class Summary:
     dry_run_calls: list[str] = field(default_factory=list)
     emulator_view: list[str] = field(default_factory=list)
     not_run: int = 0
+    requests: int = 0
+    rate_limited: int = 0
     submitted: set[Key] = field(default_factory=set)
     retried: str | None = None
     keep_journal: bool = False
@@ -75,6 +77,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
             else:
                 s.rejected.append((result.case_id, result.nodeids, message))
     s.pending = len(uploader.pending)
+    client = uploader.client
+    if client is not None:
+        s.requests, s.rate_limited = client.requests_sent, client.rate_limited
     if uploader.started and s.run is None and uploader.stopped is None and plan is not None:
         why = s.retried or "the service did not answer before the session ended"
         s.error(f"could not {preparing(plan)}: {why}")
@@ -138,6 +143,9 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line("mapping:")
         for nodeid, ids in summary.mapped.items():
             line(f"  {nodeid} -> {', '.join(ids)}")
+    if verbose > 0 and summary.requests:
+        limited = f" ({summary.rate_limited} answered 429)" if summary.rate_limited else ""
+        line(f"requests:   {summary.requests} to the service{limited}")
     if summary.not_run:
         untested = _plural(summary.not_run, "case")
         line(f"not run:    {untested} of the run got no result (their tests did not run)")
