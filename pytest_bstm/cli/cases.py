@@ -149,7 +149,8 @@ def _write_markers(
         verb = "would add" if dry_run else "added"
         ordered = sorted(insertions, key=lambda insertion: insertion.line)
         for index, insertion in enumerate(ordered):  # line numbers of the new file
-            c.out(f"{verb}  {shown}:{insertion.line + index}  {insertion.text.strip()}")
+            if insertion.text:
+                c.out(f"{verb}  {shown}:{insertion.line + index}  {insertion.text.strip()}")
         markers += len(cands)
         files += 1
     return markers, files, failed

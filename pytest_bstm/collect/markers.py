@@ -4,8 +4,9 @@ Standard library only: :mod:`ast` gives the locations, the text is spliced as by
 byte of the file outside the inserted lines stays as it was (comments, formatting, other
 decorators, line endings, encoding). A marker goes on its own line above the function's first
 decorator (or its ``def``), with that line's indentation; ``import pytest`` is added after the
-module's leading imports (else after its docstring, else before its first statement) when the
-module does not bind ``pytest`` before the first marker. Our choices, all of them.
+module's leading imports (else after its docstring, else before its first statement, followed
+by a blank line) when the module does not bind ``pytest`` above the first marker. Our
+choices, all of them.
 """
 
 from __future__ import annotations
@@ -88,7 +89,10 @@ class SourceFile:
         out: list[Insertion] = []
         if name is None:
             name = "pytest"
-            out.append(Insertion(_import_line(self.tree), "import pytest"))
+            line, before_code = _import_line(self.tree)
+            out.append(Insertion(line, "import pytest"))
+            if before_code:  # a blank line between the new import and the module's code
+                out.append(Insertion(line, ""))
         for line, case_id in targets:
             indent = _INDENT.match(lines[line - 1].removeprefix(BOM))
             spaces = indent.group().decode("ascii") if indent else ""
@@ -185,8 +189,11 @@ def _pytest_name(tree: ast.Module, *, before: int) -> str | None:
     return None
 
 
-def _import_line(tree: ast.Module) -> int:
-    """Where ``import pytest`` goes: after the leading imports or docstring, else line 1."""
+def _import_line(tree: ast.Module) -> tuple[int, bool]:
+    """Where ``import pytest`` goes, and whether that is right above the first statement.
+
+    After the leading imports, else after the docstring, else before the first statement.
+    """
     body = tree.body
     end: int | None = None
     start = 0
@@ -197,5 +204,5 @@ def _import_line(tree: ast.Module) -> int:
             break
         end = stmt.end_lineno
     if end is not None:
-        return end + 1
-    return _first_line(body[0]) if body else 1
+        return end + 1, False
+    return (_first_line(body[0]), True) if body else (1, False)
