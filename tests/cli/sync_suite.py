@@ -58,6 +58,54 @@ def test_recorded(record_property):
 """,
 }
 
+#: The two test modules after `bstm cases sync --write-markers` on a fresh emulator.
+USERS_AFTER = """\
+# Users API
+import pytest
+
+@pytest.mark.tc("TC-1006")
+def test_list_users():
+    pass
+
+
+def test_recorded(record_property):
+    record_property("id", "TC-2")
+"""
+
+LOGIN_AFTER = '''\
+import pytest
+
+
+@pytest.mark.tc("TC-1007")
+def test_user_can_log_in():
+    """User logs in with a valid password.
+
+    Uses the demo account."""
+
+
+@pytest.mark.tc("TC-1")
+def test_mapped():
+    pass
+
+
+@pytest.mark.tc("TC-1008")
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_many(n):
+    assert n
+
+
+class TestSession:
+    # the session expires after an hour
+    @pytest.mark.tc("TC-1009")
+    @pytest.mark.parametrize("minutes", [61])
+    def test_expires(self, minutes):
+        assert minutes > 60
+
+
+def test_tc_3_by_name():
+    pass
+'''
+
 
 def write_files(root: Path, files: dict[str, str] | dict[str, bytes]) -> None:
     for name, text in files.items():

@@ -9,56 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bstm_helpers import Bstm, Inner
-from sync_suite import SUITE, Files, write_files
+from sync_suite import LOGIN_AFTER, SUITE, USERS_AFTER, Files, write_files
 
 from pytest_bstm.emulator import Emulator
-
-USERS_AFTER = """\
-# Users API
-import pytest
-
-@pytest.mark.tc("TC-1006")
-def test_list_users():
-    pass
-
-
-def test_recorded(record_property):
-    record_property("id", "TC-2")
-"""
-
-LOGIN_AFTER = '''\
-import pytest
-
-
-@pytest.mark.tc("TC-1007")
-def test_user_can_log_in():
-    """User logs in with a valid password.
-
-    Uses the demo account."""
-
-
-@pytest.mark.tc("TC-1")
-def test_mapped():
-    pass
-
-
-@pytest.mark.tc("TC-1008")
-@pytest.mark.parametrize("n", [1, 2, 3])
-def test_many(n):
-    assert n
-
-
-class TestSession:
-    # the session expires after an hour
-    @pytest.mark.tc("TC-1009")
-    @pytest.mark.parametrize("minutes", [61])
-    def test_expires(self, minutes):
-        assert minutes > 60
-
-
-def test_tc_3_by_name():
-    pass
-'''
 
 CASE_LINES = [
     "[1/4] TC-1006  tests/api/v1/test_users.py::test_list_users  (created)",
@@ -151,8 +104,6 @@ def test_without_markers_a_second_run_finds_the_cases_by_node_id(
     assert out.splitlines()[-1] == "created 4 cases in 3 folders, wrote 0 markers in 0 files"
     assert files(suite) == before
 
-    emulator.reset()  # seed again, then recreate what the first run made
-    code, out, _ = sync()
     start = len(emulator.requests)
     code, out, err = sync()
     assert (code, err) == (0, "")
