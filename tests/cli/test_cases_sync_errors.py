@@ -201,3 +201,36 @@ def test_usage_problems_stop_before_any_request(
     assert code == 2
     assert "credentials missing" in err
     assert emulator.requests == []
+
+
+def test_functions_it_cannot_mark_are_left_as_they_are(
+    suite: Path, sync: Bstm, emulator: Emulator, files: Callable[[Path], Files]
+) -> None:
+    write_files(
+        suite,
+        {
+            "tests/base_cases.py": "class BaseCases:\n    def test_inherited(self): pass\n",
+            "tests/test_more.py": (
+                "import pytest\n"
+                "from base_cases import BaseCases\n\n\n"
+                "class TestChild(BaseCases):\n    pass\n\n\n"
+                '@pytest.mark.parametrize("n", [1, pytest.param(2, marks=pytest.mark.tc("TC-4"))])'
+                "\n"
+                "def test_partly(n):\n    pass\n"
+            ),
+        },
+    )
+    before = files(suite)["tests/test_more.py"]
+    code, out, err = sync("--write-markers")
+    assert code == 0
+    assert err.splitlines() == [
+        "bstm: note: tests/test_more.py::TestChild::test_inherited is not defined in its module "
+        "(inherited or generated): map it by hand",
+        "bstm: note: tests/test_more.py::test_partly: 1 of 2 parameter sets are mapped; map the "
+        "others with pytest.param(..., marks=pytest.mark.tc(...))",
+    ]
+    assert out.splitlines()[0] == (
+        "9 test functions: 3 mapped, 4 without a case, 2 left as they are (see above)"
+    )
+    assert out.splitlines()[-1] == "created 4 cases in 3 folders, wrote 4 markers in 2 files"
+    assert files(suite)["tests/test_more.py"] == before
