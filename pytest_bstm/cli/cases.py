@@ -62,7 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--dry-run",
         action="store_true",
-        help="print what would be created or written; write nothing",
+        help="read the project and print what would be created or written; change nothing",
     )
     p.set_defaults(handler=sync)
 

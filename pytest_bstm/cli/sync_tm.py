@@ -21,7 +21,7 @@ TAG = "pytest"
 AUTOMATED = "automated"
 
 
-@dataclass
+@dataclass(frozen=True)
 class FolderNode:
     """A folder on a needed path: found, created, or (dry run) to be created (``id`` None)."""
 

@@ -56,6 +56,7 @@ def test_unknown_project_or_no_permission(
     assert out.splitlines()[-1] == "created 0 cases in 0 folders, wrote 0 markers in 0 files"
     assert files(Path.cwd()) == before
     assert posts(emulator) == []
+    assert emulator.access_key not in out + err
 
 
 def test_refused_midway_keeps_what_was_made_and_a_second_run_finishes(
