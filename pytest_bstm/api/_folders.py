@@ -15,7 +15,9 @@ from .models import ProjectTestCase
 
 
 class FoldersPage(Page[Folder]):
-    items_keys = ("folders", "sub_folders")
+    """Top-level and sub-folder lists alike hold ``folders`` (vendor code)."""
+
+    items_keys = ("folders",)
 
 
 class FolderEnvelope(Envelope):

@@ -127,7 +127,7 @@ def test_service_errors_map_to_the_error_tree(emulator: Emulator, client: Client
 def test_rate_limits_are_waited_out_and_lost_answers_not_repeated(
     emulator: Emulator, client: Client
 ) -> None:
-    emulator.faults.fail(status=429, times=2, methods="POST")
+    emulator.faults.fail(status=429, times=2, methods="POST", retry_after=0)
     case = client.create_test_case("PR-1", 1, NewTestCase(name="after 429"))
     assert case.identifier == "TC-1006"
     emulator.faults.drop(times=1, after_processing=True, path_contains="/folders")
