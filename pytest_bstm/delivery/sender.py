@@ -171,7 +171,9 @@ class Sender:
             )
         except errors.NotFoundError as exc:
             raise self._gone(f"was closed or deleted ({exc.message})") from None
-        self.pairs = wait_for_pairs(self.client, self.project, self.run_id, missing)
+        self.pairs = wait_for_pairs(
+            self.client, self.project, self.run_id, missing, current=self.pairs
+        )
         self.added += len(missing)
 
     # -- results -------------------------------------------------------------------------------
