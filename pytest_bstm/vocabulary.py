@@ -27,6 +27,7 @@ ACCESS_KEY_ENV = "BROWSERSTACK_ACCESS_KEY"
 PROJECT_ENV = "BSTM_PROJECT"
 URL_ENV = "BSTM_URL"
 RUN_ENV = "BSTM_RUN"
+RATE_LIMIT_WINDOW_ENV = "BSTM_RATE_LIMIT_WINDOW"  # seconds; the doc's window is 60
 
 DEFAULT_URL = "https://test-management.browserstack.com"
 API_PREFIX = "/api/v2"

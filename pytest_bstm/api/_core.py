@@ -26,7 +26,6 @@ from ._failures import (
     invalid_response,
     maybe_applied,
     root_cause,
-    seconds,
 )
 from ._links import ProjectLinks
 from ._transport import (
@@ -239,19 +238,18 @@ class ClientCore:
             delay = policy.next_wait(
                 attempt, elapsed=now - started, now=now, status=status, retry_after=retry_after
             )
+            reason = (
+                wait_reason(status)
+                if isinstance(failure, requests.Response)
+                else root_cause(self._redact, failure, self.base_url, self.timeout)
+            )
+            waiting = Waiting(reason, now + (delay or 0.0), attempt, method, api_path, started)
             if delay is None:
                 if isinstance(failure, requests.Response):
                     return failure, attempt
-                cause = root_cause(self._redact, failure, self.base_url, self.timeout)
-                tries = "1 attempt" if attempt == 1 else f"{attempt} attempts over "
-                tries += "" if attempt == 1 else seconds(now - started)
                 raise errors.TransportError(
-                    f"{cause} ({tries})",
-                    method=method,
-                    path=api_path,
-                    attempts=attempt,
+                    waiting.told(now), method=method, path=api_path, attempts=attempt
                 ) from failure
-            reason = wait_reason(status, failure if isinstance(failure, Exception) else None)
             logger.info(
                 "%s %s: %s, retrying in %.2fs (attempt %d)",
                 method,
@@ -260,7 +258,7 @@ class ClientCore:
                 delay,
                 attempt + 1,
             )
-            self._waiting = Waiting(reason, now + delay, attempt, method, api_path)
+            self._waiting = waiting
             try:
                 self._sleep(delay)
             finally:

@@ -11,7 +11,7 @@ import requests
 import urllib3.exceptions
 
 from . import errors
-from .retry import Delivery, classify_exception, exception_chain, parse_retry_after
+from .retry import Delivery, classify_exception, exception_chain, parse_retry_after, seconds
 
 MAX_TEXT = 300
 # urllib3 2 wraps a DNS failure in NameResolutionError; urllib3 1 chains socket.gaierror
@@ -40,11 +40,6 @@ class Redactor:
     def describe(self, exc: BaseException) -> str:
         """``ExceptionType: message``, masked."""
         return f"{type(exc).__name__}: {self.snippet(str(exc))}"
-
-
-def seconds(value: float) -> str:
-    """``0.4 s``, ``2.1 s``, ``10 s``: a duration for messages."""
-    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
 
 
 def root_cause(redact: Redactor, exc: BaseException, url: str, timeout: float) -> str:

@@ -11,9 +11,9 @@ request was sent are retried, bounded by the policy's attempts and deadline, or 
 answer has one; after a 429 without it, the rate limit's 60-second window with full
 jitter; otherwise exponential backoff with full jitter. A failure after the request may
 have been sent (read timeout, connection dropped, a gateway's 502 or 504) is retried only
-for idempotent calls; creating or cloning a run and posting results raise
-:class:`~pytest_bstm.api.errors.AmbiguousRequestError` instead, so the caller can check
-what happened before trying again.
+for idempotent calls; creating or cloning a run, posting results and creating folders or
+test cases raise :class:`~pytest_bstm.api.errors.AmbiguousRequestError` instead, so the
+caller can check what happened before trying again.
 
 How answers that the documentation leaves open are read (the run's key, result shapes,
 the add/remove test cases path, status names): :mod:`pytest_bstm.api._choices`.
@@ -21,6 +21,7 @@ the add/remove test cases path, status names): :mod:`pytest_bstm.api._choices`.
 
 from __future__ import annotations
 
+from ._folders import FoldersMixin
 from ._results import ProjectDataMixin, ResultsMixin
 from ._run_cases import RunCasesMixin
 from ._runs import RunsMixin
@@ -29,7 +30,7 @@ from ._transport import DEFAULT_BASE_URL
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 
-class Client(RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin):
+class Client(RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin, FoldersMixin):
     """BrowserStack Test Management API client.
 
     ``Client(*, base_url=DEFAULT_BASE_URL, username=None, access_key=None, timeout=30.0,

@@ -127,6 +127,7 @@ class ProjectTestCase(_Response):
 
     identifier: str
     title: str | None = None
+    description: str | None = None
     status: str | None = None
     priority: str | None = None
     case_type: str | None = None

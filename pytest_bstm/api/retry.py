@@ -122,7 +122,7 @@ class Waiting:
 
     ``reason`` reads like "rate limited by the service" or "HTTP 503 from the service";
     ``until`` is a :func:`time.monotonic` instant; ``attempt`` tries of ``method path``
-    failed so far.
+    failed so far, the first at ``since``.
     """
 
     reason: str
@@ -130,10 +130,23 @@ class Waiting:
     attempt: int
     method: str
     path: str
+    since: float | None = None
 
     def seconds_left(self, now: float | None = None) -> float:
         """Seconds until the next try (0 once due)."""
         return max(0.0, self.until - (time.monotonic() if now is None else now))
+
+    def told(self, now: float | None = None) -> str:
+        """``127.0.0.1:8799 refused the connection (3 attempts over 4.2 s)``."""
+        if self.attempt == 1 or self.since is None:
+            return f"{self.reason} ({self.attempt} attempt{'s' if self.attempt > 1 else ''})"
+        spent = (time.monotonic() if now is None else now) - self.since
+        return f"{self.reason} ({self.attempt} attempts over {seconds(spent)})"
+
+
+def seconds(value: float) -> str:
+    """``0.4 s``, ``2.1 s``, ``10 s``: a duration for messages."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
 
 
 def wait_reason(status: int | None, exc: BaseException | None = None) -> str:

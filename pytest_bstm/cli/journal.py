@@ -171,6 +171,8 @@ def _deliver(
                     assert run is not None
                     sender = Sender(client, writer, project, run)
                     sender.check_open()
+                    # a killed session may have sent some: read the run's results back once
+                    sender.unconfirmed = {r.key for r in results}
                 sender.send(results)
                 if close and plan is not None and not sender.rejected:
                     Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))

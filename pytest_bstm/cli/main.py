@@ -1,9 +1,9 @@
 """The ``bstm`` command: manage Test Management runs, upload journals, serve the emulator.
 
-``bstm runs list|show|create|clone|close|delete``, ``bstm journal upload PATH`` and
-``bstm emulator``. Credentials come only from ``BROWSERSTACK_USERNAME`` and
-``BROWSERSTACK_ACCESS_KEY``. Every service error is one ``bstm: error: ...`` line on
-stderr with exit status 1; usage errors exit with 2.
+``bstm runs list|show|create|clone|close|delete``, ``bstm cases sync [PATH ...]``,
+``bstm journal upload PATH`` and ``bstm emulator``. Credentials come only from
+``BROWSERSTACK_USERNAME`` and ``BROWSERSTACK_ACCESS_KEY``. Every service error is one
+``bstm: error: ...`` line on stderr with exit status 1; usage errors exit with 2.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 
 from pytest_bstm import __version__
 from pytest_bstm.api import errors
+from pytest_bstm.cli import cases as cli_cases
 from pytest_bstm.cli import common as c
 from pytest_bstm.cli import journal as cli_journal
 from pytest_bstm.cli import runs as cli_runs
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bstm {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_runs.add_parser(commands)
+    cli_cases.add_parser(commands)
     cli_journal.add_parser(commands)
     commands.add_parser(
         "emulator",

@@ -20,6 +20,7 @@ from pytest_bstm.vocabulary import (
     PLAN_RE,
     PROJECT_ENV,
     PROJECT_RE,
+    RATE_LIMIT_WINDOW_ENV,
     RUN_RE,
     STATUS_RE,
     SUB_PLAN_RE,
@@ -60,6 +61,7 @@ class Settings:
     strict: bool = False
     journal: Path = Path(".bstm/journal.jsonl")
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
+    rate_limit_window: float = 60.0
     status_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
     notices: tuple[str, ...] = ()  # to tell before the tests run (custom status names)
     username: str | None = field(default=None, repr=False)
@@ -195,6 +197,11 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         drain = -1.0
     c.check(drain > 0, "--bstm-drain-timeout must be a positive number of seconds")
     try:
+        window = float(os.environ.get(RATE_LIMIT_WINDOW_ENV) or 60.0)
+    except ValueError:
+        window = -1.0
+    c.check(window > 0, f"{RATE_LIMIT_WINDOW_ENV} must be a positive number of seconds")
+    try:
         run_name = render_run_name(text("--bstm-run-name") or "", now, os.environ)
         run_name = run_name or render_run_name(DEFAULT_RUN_NAME, now, os.environ)
     except ValueError as exc:
@@ -241,6 +248,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         strict=flag("--bstm-strict"),
         journal=journal_path,
         drain_timeout=drain,
+        rate_limit_window=window,
         status_map=status_map,
         notices=tuple(notices),
         username=None if emulator else username,

@@ -93,6 +93,9 @@ class Sender:
         self.unknown_configurations: set[int | None] = set()
         self.added: set[Key] = set()  # the pairs this sender added to the run
         self.done: set[str] = set()
+        # results that may be in the run already: a post whose answer never came, or (for a
+        # replay) every result of a journal, which a killed session may have sent
+        self.unconfirmed: set[str] = set()
 
     def check_open(self) -> None:
         """Raise RunClosedError when the run is closed or gone."""
@@ -106,6 +109,9 @@ class Sender:
     def send(self, results: list[Result]) -> None:
         """Deliver every result of ``results`` not yet done; see the module doc for errors."""
         todo = [r for r in results if r.key not in self.done]
+        if any(r.key in self.unconfirmed for r in todo):
+            self._reconcile([r for r in todo if r.key in self.unconfirmed])
+            todo = [r for r in todo if r.key not in self.done]
         if not todo:
             return
         todo = self._ensure_pairs(self._drop_unknown(todo))
@@ -171,7 +177,9 @@ class Sender:
             )
         except errors.NotFoundError as exc:
             raise self._gone(f"was closed or deleted ({exc.message})") from None
-        self.pairs = wait_for_pairs(self.client, self.project, self.run_id, missing)
+        self.pairs = wait_for_pairs(
+            self.client, self.project, self.run_id, missing, current=self.pairs
+        )
         self.added |= missing
 
     # -- results -------------------------------------------------------------------------------
@@ -196,6 +204,7 @@ class Sender:
                 return
             except errors.AmbiguousRequestError as exc:
                 ambiguous = exc
+                self.unconfirmed.update(r.key for r in batch if r.key not in self.done)
                 self._reconcile(batch)
         if ambiguous is not None and any(r.key not in self.done for r in batch):
             raise ambiguous
@@ -219,13 +228,18 @@ class Sender:
         self._mark_sent(pending)
 
     def _reconcile(self, batch: list[Result]) -> None:
-        """Mark sent the results of ``batch`` that the run holds after all."""
-        found = {
-            match.group(1)
-            for result in self.client.iter_results(self.project, self.run_id)
-            for match in KEY_RE.finditer(result.description or "")
-        }
+        """Mark sent the results of ``batch`` that the run holds after all; the others are
+        confirmed absent (a failure to read raises, and they stay unconfirmed)."""
+        try:
+            found = {
+                match.group(1)
+                for result in self.client.iter_results(self.project, self.run_id)
+                for match in KEY_RE.finditer(result.description or "")
+            }
+        except errors.NotFoundError as exc:
+            raise self._gone(f"was closed or deleted ({exc.message})") from None
         self._mark_sent([r for r in batch if r.key in found and r.key not in self.done])
+        self.unconfirmed.difference_update(r.key for r in batch)
 
     def _mark_sent(self, results: list[Result]) -> None:
         self.journal.sent([r.key for r in results])

@@ -15,48 +15,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
+from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.remedies import Remedy
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.explain import explain, remedy_of
-from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
 TICK = 0.25
 MAX_PAUSE = 30.0
-
-
-class UploadStopped(Exception):
-    """The session stopped waiting while the thread waited to retry; nothing more is sent."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something the main thread must hear: ``ready`` (``prepared`` set), ``failed`` (the run
-    could not be prepared, or uploads stopped for good), ``retrying`` and ``note``."""
-
-    kind: str
-    message: str = ""
-    prepared: Prepared | None = None
-
-
-def describe(exc: BaseException) -> str:
-    """The error's message (each error says what to check, once)."""
-    return str(exc) or type(exc).__name__
-
-
-def preparing(plan: RunPlan) -> str:
-    """What preparing ``plan`` does, for messages: ``join run TR-5``."""
-    if plan.mode == "join":
-        return f"join run {plan.run_id}"
-    if plan.mode == "clone":
-        return f"clone run {plan.source}"
-    return "create the run"
 
 
 class Uploader:
@@ -79,6 +51,7 @@ class Uploader:
         self.stopped: str | None = None
         self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
         self.errors: list[str] = []
+        self.waited: str | None = None
         self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
@@ -96,6 +69,11 @@ class Uploader:
     def wait(self, seconds: float) -> None:
         """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
         when the session stops waiting, so that nothing is written after it ended."""
+        waiting = self._client.waiting if self._client is not None else None
+        if waiting is not None:
+            self.waited = waiting.told()  # the latest cause of a retry, for the summary
+            if self.sender is None:  # still preparing: the main thread tells it at once
+                self.events.put(Event("retrying", self.waited))
         if self._abort.wait(seconds):
             raise UploadStopped
 
@@ -105,6 +83,10 @@ class Uploader:
         self._client, self._preparer, self._close = client, preparer, close
         self._thread = threading.Thread(target=self._loop, name="pytest-bstm-upload", daemon=True)
         self._thread.start()
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
 
     @property
     def started(self) -> bool:
@@ -129,6 +111,8 @@ class Uploader:
         self._draining.set()
         self._wake.set()
         started = time.monotonic()
+        if self._client is not None:  # preparation and uploads share the session's deadline
+            self._client.retry = self._client.retry.retrying_until(started + timeout)
         thread = self._thread
         while thread is not None and thread.is_alive():
             elapsed = time.monotonic() - started

@@ -13,7 +13,7 @@ from typing import Any
 from .faults import Faults
 from .seed import load_seed, make_case, make_project, populate
 from .server import Dispatcher, EmulatorHTTPServer, RequestLog
-from .snapshots import case_record, result_record, run_record
+from .snapshots import case_record, folder_record, result_record, run_record, test_case_record
 from .state import State
 from .variants import Variants
 
@@ -160,6 +160,7 @@ class Emulator:
             existing = state.projects.get(identifier)
             if existing is not None:
                 project.test_cases, project.test_plans = existing.test_cases, existing.test_plans
+                project.folders = existing.folders
             state.projects[identifier] = project
 
     def add_test_cases(self, project_id: str, cases: list[str] | list[dict[str, Any]]) -> None:
@@ -213,6 +214,17 @@ class Emulator:
     def results(self, run_id: str) -> list[dict[str, Any]]:
         with self._state.session() as state:
             return [result_record(r) for r in state.runs[run_id].results]
+
+    def folders(self, project_id: str) -> list[dict[str, Any]]:
+        """A project's folders (every level), by ID: id, name, description, parent_id."""
+        with self._state.session() as state:
+            folders = state.project(project_id).folders
+            return [folder_record(folders[i]) for i in sorted(folders)]
+
+    def test_cases(self, project_id: str) -> list[dict[str, Any]]:
+        """A project's test cases, in creation order (seeded ones first)."""
+        with self._state.session() as state:
+            return [test_case_record(c) for c in state.project(project_id).test_cases.values()]
 
     def async_events(self) -> list[dict[str, Any]]:
         """Completed update-test-cases operations: unique_id, operation, affected_mapping_count."""

@@ -5,18 +5,24 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from . import case_changes, project_data, results, run_cases, runs
+from . import case_changes, folders, project_data, results, run_cases, runs
 from .context import Handler
 from .errors import ApiError
 
 _P = r"/api/v2/projects/(?P<project>[^/]+)"
 _R = _P + r"/test-runs/(?P<run>[^/]+)"
+_F = _P + r"/folders/(?P<folder>[^/]+)"
 
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", r"/api/v2/projects", project_data.list_projects),
     ("GET", r"/api/v2/configurations", project_data.list_configurations),
     ("GET", _P + r"/test-cases", project_data.list_test_cases),
     ("GET", _P + r"/test-plans", project_data.list_test_plans),
+    ("GET", _P + r"/folders", folders.list_folders),
+    ("POST", _P + r"/folders", folders.create_folder),
+    ("GET", _F, folders.get_folder),
+    ("GET", _F + r"/sub-folders", folders.list_sub_folders),
+    ("POST", _F + r"/test-cases", folders.create_test_case),
     ("GET", _P + r"/test-runs", runs.list_runs),
     ("POST", _P + r"/test-runs", runs.create_run),
     ("GET", _R, runs.get_run),
@@ -38,7 +44,7 @@ _COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler
 
 
 def resolve(method: str, path: str) -> tuple[Handler, str, str]:
-    """The handler for ``method path`` and the project and run IDs in the path."""
+    """The handler for ``method path``, the project ID and the run (or folder) ID in the path."""
     path = path.rstrip("/") or "/"
     allowed = False
     for route_method, pattern, handler in _COMPILED:
@@ -47,7 +53,8 @@ def resolve(method: str, path: str) -> tuple[Handler, str, str]:
             continue
         if route_method == method:
             groups = match.groupdict()
-            return handler, unquote(groups.get("project") or ""), unquote(groups.get("run") or "")
+            item = groups.get("run") or groups.get("folder") or ""
+            return handler, unquote(groups.get("project") or ""), unquote(item)
         allowed = True
     if allowed:
         raise ApiError(405, "method_not_allowed", f"{method} is not supported on {path}")

@@ -11,7 +11,8 @@ Seed shape (every key optional except ``projects``)::
                                  "case_type": "Smoke & Sanity", "folder_id": 1, "tags": [],
                                  "owner": "a@example.com", "steps": [...], "created_at": "..."}],
          "test_plans": [{"identifier": "TP-1", "name": "...",
-                         "sub_test_plans": [{"identifier": "STP-1", "name": "..."}]}]}
+                         "sub_test_plans": [{"identifier": "STP-1", "name": "..."}]}],
+         "folders": [{"id": 1, "name": "Login", "description": "", "parent_id": null}]}
       ],
       "runs": [{"project_id": "PR-1", "name": "Nightly", "test_cases": ["TC-1"],
                 "configurations": [101], "automated": false, "closed": false}]
@@ -28,7 +29,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .state import Project, Run, RunCase, State, TestCase, TestPlan
+from .state import Folder, Project, Run, RunCase, State, TestCase, TestPlan
 
 _PRIORITIES = ("Low", "Medium", "High", "Critical")
 _CASE_TYPES = ("Functional", "Regression", "Smoke & Sanity", "Acceptance")
@@ -53,7 +54,7 @@ def _demo_case(number: int) -> dict[str, Any]:
 
 
 def default_seed() -> dict[str, Any]:
-    """The built-in account: PR-1 (TC-1..TC-60, TP-1/STP-1), PR-2 (TC-1001..TC-1005)."""
+    """The built-in account: PR-1 (TC-1..TC-60 in folders 1-3, TP-1/STP-1), PR-2 (TC-1001..1005)."""
     return {
         "custom_statuses": ["flaky"],
         "configurations": [
@@ -67,6 +68,7 @@ def default_seed() -> dict[str, Any]:
                 "id": 1,
                 "name": "Demo project",
                 "test_cases": [_demo_case(n) for n in range(1, 61)],
+                "folders": [{"id": n, "name": f"Demo folder {n}"} for n in (1, 2, 3)],
                 "test_plans": [
                     {
                         "identifier": "TP-1",
@@ -153,6 +155,14 @@ def make_project(entry: dict[str, Any]) -> Project:
         }
         tp = TestPlan(str(plan["identifier"]), str(plan.get("name", plan["identifier"])), subs)
         project.test_plans[tp.identifier] = tp
+    for folder in entry.get("folders", []):
+        parent = folder.get("parent_id")
+        project.folders[int(folder["id"])] = Folder(
+            int(folder["id"]),
+            str(folder.get("name", f"Folder {folder['id']}")),
+            str(folder.get("description") or ""),
+            None if parent is None else int(parent),
+        )
     return project
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .state import Result, Run, RunCase
+from .state import Folder, Result, Run, RunCase, TestCase
 from .views import run_configurations
 
 
@@ -49,4 +49,29 @@ def result_record(result: Result) -> dict[str, Any]:
         "custom_fields": dict(result.custom_fields),
         "duration_in_ms": result.duration_in_ms,
         "created_at": result.created_at,
+    }
+
+
+def folder_record(folder: Folder) -> dict[str, Any]:
+    return {
+        "id": folder.id,
+        "name": folder.name,
+        "description": folder.description,
+        "parent_id": folder.parent_id,
+    }
+
+
+def test_case_record(case: TestCase) -> dict[str, Any]:
+    return {
+        "identifier": case.identifier,
+        "title": case.title,
+        "description": case.description,
+        "folder_id": case.folder_id,
+        "tags": list(case.tags),
+        "automation_status": case.automation_status,
+        "priority": case.priority,
+        "case_type": case.case_type,
+        "owner": case.owner,
+        "steps": [dict(step) for step in case.steps],
+        "custom_fields": dict(case.custom_fields),
     }

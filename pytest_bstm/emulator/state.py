@@ -47,6 +47,16 @@ class TestCase:
 
 
 @dataclass
+class Folder:
+    """A test case folder; ``parent_id`` None is the project's top level."""
+
+    id: int
+    name: str
+    description: str = ""
+    parent_id: int | None = None
+
+
+@dataclass
 class TestPlan:
     identifier: str
     name: str
@@ -60,6 +70,7 @@ class Project:
     name: str
     test_cases: dict[str, TestCase] = field(default_factory=dict)
     test_plans: dict[str, TestPlan] = field(default_factory=dict)
+    folders: dict[int, Folder] = field(default_factory=dict)
 
     def sub_plan_parent(self, sub_id: str) -> TestPlan | None:
         for plan in self.test_plans.values():
@@ -209,6 +220,21 @@ class State:
         result_id = self._next_result
         self._next_result += 1
         return result_id
+
+    def new_folder_id(self) -> int:
+        """Folder IDs are account-wide: one above any folder or case folder_id seen."""
+        used = [0]
+        for project in self.projects.values():
+            used += list(project.folders)
+            used += [c.folder_id for c in project.test_cases.values() if c.folder_id is not None]
+        return max(used) + 1
+
+    def new_case_id(self) -> str:
+        """Case identifiers are account-wide: ``TC-`` one above the highest in any project."""
+        numbers = [0]
+        for project in self.projects.values():
+            numbers += [int(i[3:]) for i in project.test_cases if i[3:].isdigit()]
+        return f"TC-{max(numbers) + 1}"
 
     def new_uuid(self) -> str:
         value = uuid.UUID(int=(0xB5713 << 100) | self._next_uuid, version=4)

@@ -8,6 +8,7 @@ from pytest_bstm.api import Client
 from pytest_bstm.results.model import Key
 
 ASYNC_TIMEOUT = 30.0
+PAGE = 300  # run entries per page read
 
 
 class ChangeNotVisibleError(TimeoutError):
@@ -17,7 +18,7 @@ class ChangeNotVisibleError(TimeoutError):
 def run_pairs(client: Client, project: str, run_id: str) -> set[Key]:
     return {
         (case.identifier, case.configuration_id)
-        for case in client.iter_run_test_cases(project, run_id, page_size=300, minify=False)
+        for case in client.iter_run_test_cases(project, run_id, page_size=PAGE, minify=False)
     }
 
 
@@ -30,14 +31,24 @@ def wait_for_pairs(
     *,
     timeout: float = ASYNC_TIMEOUT,
     at_least: int = 0,
+    current: set[Key] | None = None,
 ) -> set[Key]:
     """Poll the run (with backoff) until it holds ``present``, none of ``absent``, and at least
-    ``at_least`` pairs; return its pairs. Raise :class:`ChangeNotVisibleError` after ``timeout``."""
+    ``at_least`` pairs; return its pairs. Raise :class:`ChangeNotVisibleError` after ``timeout``.
+
+    With ``current`` (the run's pairs before an addition) and a run of more than one page,
+    each poll first asks only for the count (one request) and reads every page only once the
+    count can hold ``present``: the account's request budget is shared (our choice)."""
     absent = absent or set()
     deadline = time.monotonic() + timeout
     pause = 0.05
+    probe = current is not None and not absent and len(current | present) > PAGE
+    target = len(current | present) if current is not None else 0
     while True:
-        pairs = run_pairs(client, project, run_id)
+        if probe and (client.count_run_test_cases(project, run_id) or target) < target:
+            pairs = set()
+        else:
+            pairs = run_pairs(client, project, run_id)
         if present <= pairs and not (absent & pairs) and len(pairs) >= at_least:
             return pairs
         if time.monotonic() + pause > deadline:

@@ -114,7 +114,7 @@ class Lifecycle:
             remove=selections(remove),
             preserve_existing_results=True,
         )
-        pairs = wait_for_pairs(self.client, self.project, run.run_id, add, remove)
+        pairs = wait_for_pairs(self.client, self.project, run.run_id, add, remove, current=current)
         return pairs, add, remove
 
     def assign(self, run: RunInfo, plan: RunPlan, pairs: set[Key]) -> set[Key]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_bstm.session.notices import fresh_line
+
+if TYPE_CHECKING:
+    from pytest_bstm.api import Client
 
 PLAIN_EVERY = 5.0  # seconds between plain lines when the output is not a terminal
 
@@ -14,8 +18,9 @@ PLAIN_EVERY = 5.0  # seconds between plain lines when the output is not a termin
 class Progress:
     """Called by the uploader while the session end waits (from its first second on)."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, client: Client | None = None) -> None:
         self.config = config
+        self.client = client  # says what a retry waits for (a rate limit, a failing service)
         tr = config.pluginmanager.get_plugin("terminalreporter")
         self.tr: pytest.TerminalReporter | None = tr
         self.tty = tr is not None and bool(getattr(tr, "isatty", False))
@@ -27,7 +32,9 @@ class Progress:
         if tr is None:
             return
         what = "1 result" if pending == 1 else f"{pending} results"
-        text = f"bstm: uploading, {what} left ({elapsed:.0f} s)"
+        waiting = self.client.waiting if self.client is not None else None
+        why = f", {waiting.reason}: waiting {waiting.seconds_left():.0f} s" if waiting else ""
+        text = f"bstm: uploading, {what} left ({elapsed:.0f} s){why}"
         if self.tty:
             if not self.shown:
                 fresh_line(self.config, tr)

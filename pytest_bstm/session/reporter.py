@@ -4,8 +4,9 @@ Registered only in pytest's main process or the xdist controller; workers never 
 It runs on pytest's main thread, owns the summary and calls every user hook; the upload thread
 (:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events that are drained here.
 
-Nothing is written until a test phase executes (the truth rule): the run is prepared at the
-first report of an executing session, never at collection.
+Nothing is written until a test executed (the truth rule): the run is prepared when the first
+result is ready (or a test asks for the run with ``current_run``); under xdist, when the
+controller knows that workers will run tests, so that workers can learn the run ID.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pytest
 from pytest_bstm.collect import xdist
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
 from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery.events import Event, preparing
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.delivery.uploader import Event, Uploader, preparing
+from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, make_result
 from pytest_bstm.results.model import Key, TestOutcome
@@ -90,7 +92,7 @@ class Reporter:
         self.service.start()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
-            if self.settings.select:
+            if self.settings.select and self.executes:
                 self.run_cases = self.service.cases_to_select()
 
     @pytest.hookimpl(optionalhook=True)
@@ -109,7 +111,7 @@ class Reporter:
         except pytest.UsageError:
             self.aborted = True
             raise
-        if self.settings.select:
+        if self.settings.select and self.executes:
             self.run_cases = self.service.cases_to_select()
             if self.run_cases is not None:
                 self.summary.deselected = xdist.deselect(
@@ -159,10 +161,7 @@ class Reporter:
         if extra:
             plan = plans.with_pairs(plan, extra)
         if not plan.pairs and plan.mode == "create":
-            if not self.recording:
-                self.started = True
-                self.summary.notes.append("no collected test has a tc marker: no run was created")
-            return  # a test may still record a case with record_property: start with it
+            return  # no case yet: a test may still record one with record_property
         self.started = True
         if plan.payload:
             self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
@@ -217,7 +216,9 @@ class Reporter:
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not self.started and self.executes:
+        if not self.executes:
+            return  # --setup-only/--setup-plan: reports, but no test executes
+        if not self.started and self.is_xdist_controller:
             self._start()
         elif self.uploader.started and not self.uploader.events.empty():
             self._drain()
@@ -261,11 +262,13 @@ class Reporter:
             self._submit(key, outcomes)
         if self.uploader.started:
             started = time.monotonic()
-            progress = Progress(self.config)
+            progress = Progress(self.config, self.uploader.client)
             self.uploader.finish(self.settings.drain_timeout, progress)
             progress.done()
             self.summary.upload_seconds = time.monotonic() - started
             self._drain()
+        elif self.executes and self.expected and self.mapping and not self.summary.mapped:
+            self.summary.notes.append("no collected test has a tc marker: no run was created")
         account(self.summary, self.uploader, self.plan, self.settings)
         advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
         self.service.finish(self.summary)

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_bstm.api import Client, RetryPolicy, errors
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
     from pytest_bstm.session.summary import Summary
 
-RETRY = RetryPolicy(attempts=4, backoff=0.5, backoff_max=10.0, deadline=30.0)
+# Transient failures are retried until the session's end (then until its drain deadline):
+# never given up early (issue: many shards under the account's rate limit).
+RETRY = RetryPolicy(backoff=0.5, backoff_max=10.0).retrying_until(math.inf)
 TIMEOUT = 30.0
 
 
@@ -38,6 +42,7 @@ class Service:
         self.recorder = Recorder() if settings.dry_run else None
         self.url = settings.url
         self.select_error: str | None = None
+        self.retry = replace(RETRY, rate_limit_window=settings.rate_limit_window)
 
     def start(self) -> None:
         """Start the emulator when the session reports to one (no I/O otherwise)."""
@@ -67,7 +72,7 @@ class Service:
                 base_url=self.url,
                 username=self.settings.username,
                 access_key=self.settings.access_key,
-                retry=RETRY,
+                retry=self.retry,
                 timeout=TIMEOUT,
                 sleep=self.wait,
             )
@@ -79,7 +84,7 @@ class Service:
             base_url=emu.url,
             username=emu.username,
             access_key=emu.access_key,
-            retry=RETRY,
+            retry=self.retry,
             timeout=TIMEOUT,
             sleep=self.wait,
             transport=self.recorder,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_bstm.delivery.uploader import preparing
+from pytest_bstm.delivery.events import preparing
 
 if TYPE_CHECKING:
     import pytest
@@ -46,6 +46,8 @@ class Summary:
     dry_run_calls: list[str] = field(default_factory=list)
     emulator_view: list[str] = field(default_factory=list)
     not_run: int = 0
+    requests: int = 0
+    rate_limited: int = 0
     submitted: set[Key] = field(default_factory=set)
     retried: str | None = None
     keep_journal: bool = False
@@ -77,6 +79,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
             else:
                 s.rejected.append((result.case_id, result.nodeids, message))
     s.pending = len(uploader.pending)
+    client = uploader.client
+    if client is not None:
+        s.requests, s.rate_limited = client.requests_sent, client.rate_limited
     if uploader.started and s.run is None and uploader.stopped is None and plan is not None:
         why = s.retried or "the service did not answer before the session ended"
         s.error(f"could not {preparing(plan)}: {why}")
@@ -86,10 +91,11 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
         for err in uploader.errors[-1:]:  # the latest cause, once
             s.error(f"upload failed: {err}")
         if not uploader.errors and uploader.stopped is None and s.run is not None:
-            s.error(
-                f"uploads did not finish within the drain timeout "
-                f"({settings.drain_timeout:g}s; raise --bstm-drain-timeout)"
-            )
+            limit = f"the drain timeout ({settings.drain_timeout:g} s; raise --bstm-drain-timeout)"
+            if uploader.waited:
+                s.error(f"upload failed: {uploader.waited}; retried until {limit}")
+            else:
+                s.error(f"uploads did not finish within {limit}")
     if plan is not None:
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
@@ -143,6 +149,9 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line("mapping:")
         for nodeid, ids in summary.mapped.items():
             line(f"  {nodeid} -> {', '.join(ids)}")
+    if verbose > 0 and summary.requests:
+        limited = f" ({summary.rate_limited} answered 429)" if summary.rate_limited else ""
+        line(f"requests:   {summary.requests} to the service{limited}")
     if summary.not_run:
         untested = _plural(summary.not_run, "case")
         line(f"not run:    {untested} of the run got no result (their tests did not run)")

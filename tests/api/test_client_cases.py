@@ -65,6 +65,15 @@ def test_iter_run_test_cases_follows_pages(emulator: Emulator, client: Client) -
     assert len(small_pages) == 650
 
 
+def test_count_run_test_cases_is_one_small_request(emulator: Emulator, client: Client) -> None:
+    emulator.add_test_cases("PR-1", MANY)
+    run_id = make_run(client, MANY)
+    before = len(emulator.requests)
+    assert client.count_run_test_cases("PR-1", run_id) == 650
+    (probe,) = emulator.requests[before:]
+    assert (probe["query"]["p"], probe["query"]["page_size"]) == ("1", "30")
+
+
 def test_fetch_steps_is_one_request(emulator: Emulator, client: Client) -> None:
     emulator.add_test_cases("PR-1", MANY[:40])
     run_id = make_run(client, MANY[:40])

@@ -150,4 +150,6 @@ def test_waiting_names_a_missing_connection(emulator: Emulator) -> None:
         emulator.faults.down(False)
     [waiting] = seen
     assert waiting is not None
-    assert waiting.reason == "no answer from the service (ConnectionError)"
+    host = emulator.url.removeprefix("http://")
+    assert waiting.reason == f"{host} refused the connection"  # the root cause, in one line
+    assert waiting.told().startswith(f"{host} refused the connection (1 attempt)")

@@ -11,7 +11,7 @@ from bstm_helpers import Bstm, shell, suggested
 
 from pytest_bstm.api import Client, models
 from pytest_bstm.delivery import journal
-from pytest_bstm.delivery.records import journal_record
+from pytest_bstm.delivery.records import journal_record, to_wire
 from pytest_bstm.emulator import Emulator
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.plan import RunPlan
@@ -273,7 +273,7 @@ def test_lost_answer_is_reconciled_without_duplicates(
     new_run(env, ["TC-1", "TC-2", "TC-3"])
     results = [result(1, "TC-1"), result(2, "TC-2"), result(3, "TC-3", "failed")]
     path = write_journal(tmp_path / "j.jsonl", env, results)
-    env.faults.drop(times=1, after_processing=True, path_contains="/results")
+    env.faults.drop(times=1, after_processing=True, methods="POST", path_contains="/results")
     code, out, err = bstm("journal", "upload", str(path))
     assert (code, err) == (0, "")
     assert out.startswith("uploaded 3 results to TR-1 (2 passed, 1 failed); 0 left")
@@ -305,7 +305,7 @@ def test_unmarked_result_is_not_resent_after_a_lost_answer(
     plain = result(1, "TC-1")
     plain.description = "edited by a hook, no marker"
     path = write_journal(tmp_path / "j.jsonl", env, [plain])
-    env.faults.drop(times=1, after_processing=True, path_contains="/results")
+    env.faults.drop(times=1, after_processing=True, methods="POST", path_contains="/results")
     code, out, err = bstm("journal", "upload", str(path))
     assert code == 1
     assert "may have reached TR-1" in err
@@ -433,3 +433,20 @@ def test_a_lost_create_is_found_by_the_session_token_not_repeated(
     assert [r["identifier"] for r in env.runs("PR-1")] == ["TR-1"]
     assert stored(env) == [("TC-1", None, "passed")]
     assert env.run("TR-1")["active_state"] == "closed"
+
+
+def test_results_a_killed_session_sent_are_not_sent_again(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """``kill -9`` while a results post was in flight: the service stored them, the journal
+    never heard. The upload reads the run's results back before posting anything."""
+    new_run(env, ["TC-1", "TC-2"])
+    results = [result(1, "TC-1"), result(2, "TC-2", "failed")]
+    with client_for(env) as client:
+        client.add_results("PR-1", "TR-1", [to_wire(results[0])])
+    path = write_journal(tmp_path / "j.jsonl", env, results)
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, "")
+    assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
+    assert len(posts(env)) == 2  # the one above, and TC-2's
+    assert out.startswith("uploaded 2 results to TR-1 (1 passed, 1 failed)")

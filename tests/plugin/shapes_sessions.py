@@ -25,6 +25,28 @@ def test_bad(resource):
 """
 )
 
+_MARKED_SKIPS = """
+import pytest
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("fixture fails")
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.skip(reason="not now")
+def test_skipped():
+    pass
+
+@pytest.mark.tc("TC-2")
+@pytest.mark.xfail(run=False, reason="never")
+def test_not_run():
+    pass
+
+@pytest.mark.tc("TC-3")
+def test_fixture_fails(broken):
+    pass
+"""
+
 NO_TEST_RUNS = [
     Row(f"no-run-{args[0].lstrip('-')}", TWO, args=args, expect_run=False)
     for args in (
@@ -71,6 +93,33 @@ NO_TEST_RUNS = [
         summary=("unmapped:*1 test without a tc marker",),
     ),
     Row("no-run-k-deselects-all", TWO, args=("-k", "nothing_matches"), expect_run=False),
+    Row(
+        # skip marks and xfail(run=False) are evaluated in setup: still no test executes
+        "no-run-setup-plan-with-skips-and-failing-fixture",
+        {**TWO, **one(_MARKED_SKIPS)},
+        args=("--setup-plan",),
+        expect_run=False,
+    ),
+    Row(
+        "no-run-setup-only-with-skips-and-failing-fixture",
+        one(_MARKED_SKIPS),
+        args=("--setup-only",),
+        expect_run=False,
+    ),
+    Row(
+        "no-run-collect-only-select",
+        TWO,
+        args=("--collect-only",),
+        bstm=("--bstm-run", "{run}", "--bstm-select"),
+        join=("TC-1",),
+        expect_run=False,
+    ),
+    Row(
+        # the only test ends the session before any result: no run, not even a create
+        "no-run-pytest-exit-in-first-test",
+        one('import pytest\n\n@pytest.mark.tc("TC-1")\ndef test_1():\n    pytest.exit("no")\n'),
+        expect_run=False,
+    ),
 ]
 
 _IMPORT_ERROR = {

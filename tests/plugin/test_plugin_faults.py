@@ -144,6 +144,23 @@ def test_lost_results_answer_makes_no_duplicate(inner: Inner) -> None:
     assert read(journal_of(inner)).unsent == []
 
 
+def test_lost_results_answer_and_a_failing_read_back_make_no_duplicate(inner: Inner) -> None:
+    """The results post is applied but its answer lost, and reading the run's results back
+    fails for a while: nothing is posted again before the read-back says what arrived."""
+    inner.pytester.makepyfile(THREE)
+    faults = inner.emulator.faults
+    faults.fail(502, times=1, methods="POST", path_contains="/results", after_processing=True)
+    faults.fail(503, times=6, methods="GET", path_contains="/results")
+    inner.run("--bstm-journal", "j.jsonl").assert_outcomes(passed=2, failed=1)
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 3  # raises on a duplicate
+    posts = [
+        r for r in inner.emulator.requests if r["method"] == "POST" and "/results" in r["path"]
+    ]
+    assert len(posts) == 1
+    assert read(journal_of(inner)).unsent == []
+
+
 def test_run_closed_mid_session_stops_sending_and_keeps_journaling(
     inner: Inner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

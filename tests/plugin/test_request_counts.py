@@ -59,3 +59,39 @@ def test_unknown_ids_cost_one_lookup_of_the_project(inner: Inner) -> None:
         ("POST", f"{API}/{rid}/results"),
         ("POST", f"{API}/{rid}/close"),
     ]
+
+
+def test_joining_a_large_run_polls_the_count_not_every_page(inner: Inner) -> None:
+    """A shard joins a run of 400 entries with 2 new cases: it reads the run's pages once,
+    adds its cases, waits by asking for the count, reads the pages once more, and posts."""
+    from pytest_bstm.api import Client, models
+
+    emu = inner.emulator
+    held = [f"TC-{i}" for i in range(2001, 2401)]
+    emu.add_test_cases("PR-1", [*held, "TC-3001", "TC-3002"])
+    with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as client:
+        rid = client.create_run("PR-1", models.NewTestRun(name="big", test_cases=held)).identifier
+    start = len(emu.requests)
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-3001", "TC-3002")
+        def test_new():
+            pass
+        """
+    )
+    inner.run("-q", "--bstm-run", rid).assert_outcomes(passed=1)
+    calls = [(r["method"], r["path"], dict(r["query"])) for r in emu.requests[start:]]
+    cases = f"{API}/{rid}/test-cases"
+    pages = [c for c in calls if c[1] == cases and c[2].get("page_size") == "300"]
+    probes = [c for c in calls if c[1] == cases and c[2].get("page_size") == "30"]
+    assert len(pages) == 4, "\n".join(
+        map(str, calls)
+    )  # two pages before the addition, two after it applied
+    assert 1 <= len(probes) <= 4, calls
+    assert [c[:2] for c in calls if c[0] != "GET"] == [
+        ("PATCH", f"{API}/{rid}/update-test-cases"),
+        ("POST", f"{API}/{rid}/results"),
+    ]
+    assert sorted(inner.statuses(rid)) == [("TC-3001", None), ("TC-3002", None)]

@@ -1,0 +1,196 @@
+"""``bstm cases sync``: a TM test case for every unmapped test function, in one command.
+
+Collects the suite with pytest's own collection and the plugin's mapping rules, creates one
+case per unmapped test function in a folder tree that mirrors the test files (see
+:mod:`pytest_bstm.cli.sync_plan` for the rules, :mod:`pytest_bstm.cli.sync_tm` for the
+requests), and with ``--write-markers`` adds ``@pytest.mark.tc("TC-n")`` above each of those
+functions, leaving every other byte of the file as it was. Running it again creates nothing
+and changes nothing: folders are found by name, cases by the node ID in their description.
+``--dry-run`` reads from the service and writes nothing, neither requests nor files.
+
+Output: one line per folder and per case as it is found or created (``[3/40] TC-7 node``),
+one per marker written, and a last line ``created 5 cases in 3 folders, wrote 5 markers in
+2 files``. Problems go to stderr, one line each; any problem makes the exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_bstm.api import errors
+from pytest_bstm.cli import common as c
+from pytest_bstm.cli.sync_plan import Candidate, Plan, make_plan
+from pytest_bstm.cli.sync_tm import CaseSync
+from pytest_bstm.collect.inventory import CollectionFailed, collect
+from pytest_bstm.collect.markers import SourceChangedError
+
+DEFAULT_FOLDER = "pytest"
+UNKNOWN_ID = "TC-?"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cases = commands.add_parser("cases", help="create TM test cases for the suite's tests")
+    actions = cases.add_subparsers(dest="action", required=True, metavar="ACTION")
+    text = (
+        "Create a TM test case for every test function without one, in a folder tree that "
+        "mirrors the test files, and optionally write the tc markers into the source."
+    )
+    p = actions.add_parser("sync", parents=[c.common_options()], help=text, description=text)
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="test files or directories, as for pytest (default: pytest's own choice)",
+    )
+    p.add_argument(
+        "--folder",
+        type=_folder_name,
+        default=DEFAULT_FOLDER,
+        metavar="NAME",
+        help=f"top-level TM folder of the tree (default: {DEFAULT_FOLDER})",
+    )
+    p.add_argument(
+        "--write-markers",
+        action="store_true",
+        help='add @pytest.mark.tc("TC-n") to each function in the source',
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the project and print what would be created or written; change nothing",
+    )
+    p.set_defaults(handler=sync)
+
+
+def _folder_name(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the folder name must not be blank")
+    return value.strip()
+
+
+def sync(args: argparse.Namespace) -> int:
+    args.project = c.project(args)
+    c.credentials(os.environ)  # before the collection, which takes a while on a large suite
+    try:
+        inventory = collect(args.paths)
+    except CollectionFailed as exc:
+        raise c.UsageError(str(exc)) from None
+    plan = make_plan(inventory, args.folder)
+    for line in plan.problems:
+        c.err(line)
+    for line in plan.notes:
+        c.err(f"note: {line}")
+    c.out(_inventory_line(len(inventory.functions), plan))
+    failure: errors.BstmError | None = None
+    if plan.candidates:
+        with c.make_client(args.url) as client:
+            tm = CaseSync(client, args.project, dry_run=args.dry_run, say=c.out)
+            try:
+                _find_or_create(tm, plan.candidates)
+            except errors.BstmError as exc:  # keep what was done: report it, write its markers
+                failure = exc
+    ready = [cand for cand in plan.candidates if cand.case_id is not None]
+    markers, files, write_failed = 0, 0, False
+    if args.write_markers:
+        markers, files, write_failed = _write_markers(ready, inventory.rootdir, args.dry_run)
+    elif ready and not args.dry_run:
+        c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...)")
+    c.out(_summary(plan, markers, files, dry_run=args.dry_run))
+    if failure is not None:
+        c.err(f"error: {failure}")
+        _remind(plan)
+    return 1 if plan.problems or failure is not None or write_failed else 0
+
+
+def _find_or_create(tm: CaseSync, candidates: Sequence[Candidate]) -> None:
+    for number, cand in enumerate(candidates, start=1):
+        node = tm.folder(cand.folder)
+        found = tm.existing_case(node, cand.node_id)
+        if found is not None:
+            cand.case_id, what = found, "found"
+        elif tm.dry_run:
+            cand.case_id, what = UNKNOWN_ID, f"would be created in {node.label}"
+        else:
+            cand.case_id, cand.created = tm.create_case(node, cand), True
+            what = "created"
+        c.out(f"[{number}/{len(candidates)}] {cand.case_id}  {cand.node_id}  ({what})")
+
+
+def _write_markers(
+    ready: Sequence[Candidate], rootdir: Path, dry_run: bool
+) -> tuple[int, int, bool]:
+    """Write (or, dry, show) the markers file by file: (markers, files, whether any failed)."""
+    by_file: dict[Path, list[Candidate]] = {}
+    for cand in ready:
+        by_file.setdefault(cand.source.path, []).append(cand)
+    markers = files = 0
+    failed = False
+    for path, cands in by_file.items():
+        source = cands[0].source
+        wanted = {cand.definition.qualname: str(cand.case_id) for cand in cands}
+        insertions = source.plan(wanted)
+        shown = _relative(path, rootdir)
+        if not dry_run:
+            try:
+                source.write(insertions)
+            except (OSError, SourceChangedError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                listed = ", ".join(f"{cand.case_id} {cand.node_id}" for cand in cands)
+                c.err(
+                    f"error: cannot write {shown} ({reason}); its cases exist: {listed}; "
+                    "run the command again to write their markers"
+                )
+                failed = True
+                continue
+        verb = "would add" if dry_run else "added"
+        ordered = sorted(insertions, key=lambda insertion: insertion.line)
+        for index, insertion in enumerate(ordered):  # line numbers of the new file
+            if insertion.text:
+                c.out(f"{verb}  {shown}:{insertion.line + index}  {insertion.text.strip()}")
+        markers += len(cands)
+        files += 1
+    return markers, files, failed
+
+
+def _relative(path: Path, rootdir: Path) -> str:
+    try:
+        return path.relative_to(rootdir).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _summary(plan: Plan, markers: int, files: int, *, dry_run: bool) -> str:
+    if dry_run:
+        todo = [cand for cand in plan.candidates if cand.case_id == UNKNOWN_ID]
+        folders = len({cand.folder for cand in todo})
+        return (
+            f"dry run: would create {_count(len(todo), 'case')} in {_count(folders, 'folder')}, "
+            f"would write {_count(markers, 'marker')} in {_count(files, 'file')}"
+        )
+    made = [cand for cand in plan.candidates if cand.created]
+    folders = len({cand.folder for cand in made})
+    return (
+        f"created {_count(len(made), 'case')} in {_count(folders, 'folder')}, "
+        f"wrote {_count(markers, 'marker')} in {_count(files, 'file')}"
+    )
+
+
+def _inventory_line(functions: int, plan: Plan) -> str:
+    line = f"{_count(functions, 'test function')}: {plan.mapped} mapped, "
+    line += f"{len(plan.candidates)} without a case"
+    left = functions - plan.mapped - len(plan.candidates)
+    return line + (f", {left} left as they are (see above)" if left else "")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _remind(plan: Plan) -> None:
+    made = [cand for cand in plan.candidates if cand.created]
+    if made:
+        listed = ", ".join(f"{cand.case_id} {cand.node_id}" for cand in made)
+        c.err(f"cases created before the error: {listed}; a second run finds them")
