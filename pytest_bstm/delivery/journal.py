@@ -32,7 +32,9 @@ class Journal:
     """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        # absolute now: a late write (after the session restored another working directory)
+        # must reach the same file
+        self.path = path.absolute()
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
         self._closed = False

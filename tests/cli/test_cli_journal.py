@@ -450,3 +450,20 @@ def test_results_a_killed_session_sent_are_not_sent_again(
     assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
     assert len(posts(env)) == 2  # the one above, and TC-2's
     assert out.startswith("uploaded 2 results to TR-1 (1 passed, 1 failed)")
+
+
+def test_a_late_write_reaches_the_journal_the_session_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender thread outliving the session writes after pytest restored another working
+    directory: a relative --bstm-journal still means the session's file."""
+    (tmp_path / "session").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "session")
+    writer = journal.Journal(Path("j.jsonl"))
+    writer.sent(["a" * 16])
+    writer.close()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    writer.sent(["b" * 16])  # late
+    assert journal.read(tmp_path / "session" / "j.jsonl").sent == {"a" * 16, "b" * 16}
+    assert list((tmp_path / "elsewhere").iterdir()) == []
