@@ -192,6 +192,7 @@ class Uploader:
 
     def _prepare(self) -> bool:
         """One attempt at preparing the run; False when it should be tried again later."""
+        self._check_running()
         assert self._preparer is not None
         assert self._client is not None
         try:
@@ -225,6 +226,7 @@ class Uploader:
 
     def _close_run(self) -> bool:
         """At the end, everything delivered: close the run if asked; False to try again."""
+        self._check_running()
         prepared, preparer = self._prepared, self._preparer
         if not self._close or prepared is None or preparer is None:
             return True
@@ -240,6 +242,11 @@ class Uploader:
         self.events.put(Event("closed", prepared=replace(prepared, run=run)))
         return True
 
+    def _check_running(self) -> None:
+        """No new call once the session stopped waiting (the thread may wake after that)."""
+        if self._abort.is_set():
+            raise UploadStopped
+
     def _stop(self, message: str, kind: str = "failed") -> None:
         self.stopped = message
         self.events.put(Event(kind, message))
@@ -247,6 +254,7 @@ class Uploader:
 
     def _send(self, batch: list[Result]) -> bool:
         """Deliver one batch; True when nothing of it needs another try."""
+        self._check_running()
         assert self.sender is not None
         try:
             self.sender.send(batch)
