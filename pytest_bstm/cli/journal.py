@@ -182,6 +182,8 @@ def _deliver(
                 outcome.sent, outcome.rejected = sender.sent, sender.rejected
     finally:
         writer.close()
+    if writer.failure:
+        outcome.errors.append(f"could not mark the journal: {writer.failure}")
     return outcome
 
 

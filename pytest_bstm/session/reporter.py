@@ -38,6 +38,8 @@ from pytest_bstm.session.summary import Summary, account, render
 if TYPE_CHECKING:
     from pytest_bstm.api import Client
 
+# the exit codes after which pytest itself calls pytest_terminal_summary (terminal.py)
+SUMMARY_EXIT_CODES = {0, 1, 2, 4, 5, 6}
 START_WAIT = 10.0  # seconds the xdist controller (or current_run) waits for the run at start
 
 
@@ -66,6 +68,8 @@ class Reporter:
         self.aborted = False
         self.result_hook = True
         self.session: pytest.Session | None = None
+        self.rendered = False
+        self.gave_up = False  # a wait for the run timed out: later calls do not wait again
         opt = config.option
         # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
         self.executes = not any(
@@ -160,15 +164,17 @@ class Reporter:
         self.journal.plan(self.service.url, plan.to_json())
         self.uploader.start(client, RunPreparer(client, plan), close=plan.close)
         if self.is_xdist_controller:
-            self.uploader.prepared.wait(START_WAIT)
+            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
             self._drain()
+            if self.run is None and self.xdist_dir is not None:
+                xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
         """The run's ID, waiting (bounded) for it when a test asks before it is ready."""
         if not self.started and self.executes and self.expected:
             self._start()
-        if self.run is None and self.uploader.started:
-            self.uploader.prepared.wait(START_WAIT)
+        if self.run is None and self.uploader.started and not self.gave_up:
+            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
             self._drain()
         return self.run.run_id if self.run is not None else None
 
@@ -249,6 +255,8 @@ class Reporter:
         elif self.executes and self.expected and self.mapping and not self.summary.mapped:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
         account(self.summary, self.uploader, self.plan, self.settings)
+        if self.journal.failure:
+            self.summary.error(f"the journal could not be written: {self.journal.failure}")
         self.service.finish(self.summary)
         if not self.summary.pending and not self.summary.keep_journal and not self.journal_named:
             self.journal.discard()
@@ -257,6 +265,15 @@ class Reporter:
         )
         if self.settings.strict and self.summary.failed and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None and session.exitstatus not in SUMMARY_EXIT_CODES:
+            self.pytest_terminal_summary(tr)  # pytest writes no summary for this exit code
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.aborted or self.rendered:
+            return
+        self.rendered = True
+        render(self.summary, terminalreporter, self.config.get_verbosity())
 
     @property
     def journal_named(self) -> bool:
@@ -277,11 +294,6 @@ class Reporter:
             tr.write_line(f"bstm: uploading, {pending} results left ({elapsed:.0f}s){why}")
 
         return progress
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.aborted:
-            return
-        render(self.summary, terminalreporter, self.config.get_verbosity())
 
     def shutdown(self) -> None:
         self.uploader.stop()

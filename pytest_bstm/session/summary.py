@@ -85,7 +85,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
         s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
-    if s.pending:
+    if s.pending and uploader.interrupted:
+        s.error("interrupted (Ctrl-C) while uploading at the session end")
+    elif s.pending:
         for err in uploader.errors[-3:]:
             s.error(f"upload failed: {err}")
         if not uploader.errors and uploader.stopped is None and s.run is not None:
