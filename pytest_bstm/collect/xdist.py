@@ -41,6 +41,7 @@ class Worker:
         self.workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
         self.select = select
         self.found: dict[str, list[CaseRef]] = {}
+        self.deselected = 0
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -49,7 +50,7 @@ class Worker:
         self.found = map_items(config, items)
         run_cases = self.workerinput.get(RUN_CASES)
         if self.select and run_cases is not None:
-            deselect(config, items, self.found, set(run_cases))
+            self.deselected = deselect(config, items, self.found, set(run_cases))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -62,6 +63,7 @@ class Worker:
                 i.nodeid: [r.to_json() for r in found.get(i.nodeid, [])] for i in session.items
             },
             "recording": [i.nodeid for i in session.items if may_record(i)],
+            "deselected": self.deselected,
         }
         _atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
 
@@ -81,14 +83,17 @@ def deselect(
     return len(dropped)
 
 
-def read_worker(folder: str, worker_id: str) -> tuple[dict[str, list[CaseRef]], set[str]] | None:
-    """Controller: a worker's mapping and recording tests, or None when it wrote none."""
+def read_worker(
+    folder: str, worker_id: str
+) -> tuple[dict[str, list[CaseRef]], set[str], int] | None:
+    """Controller: a worker's mapping, its tests that may record a case at run time, and how
+    many tests ``--bstm-select`` deselected; None when it wrote none."""
     try:
         data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
-    return mapping, set(data["recording"])
+    return mapping, set(data["recording"]), int(data.get("deselected", 0))
 
 
 def write_run(folder: str, run_id: str | None) -> None:

@@ -22,6 +22,7 @@ from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
+from pytest_bstm.run.lifecycle import RunClosedError
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
@@ -80,6 +81,7 @@ class Uploader:
         self.stopped: str | None = None
         self.errors: list[str] = []
         self.interrupted = False  # Ctrl-C ended the wait at the session end
+        self.run_gone = False  # the run was closed or deleted during the session
         self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
@@ -281,6 +283,7 @@ class Uploader:
             self._note(describe(exc))
             return False
         except errors.BstmError as exc:  # closed run, 401, 403, a refusal: stop for good
+            self.run_gone = isinstance(exc, RunClosedError)
             self._stop(describe(exc))
             return False
         except Exception as exc:  # the upload thread must never die silently

@@ -127,7 +127,8 @@ class Reporter:
         found = xdist.read_worker(self.xdist_dir, node.gateway.id)
         if found is None:
             return
-        self._expect(*found)
+        mapping, recording, self.summary.deselected = found
+        self._expect(mapping, recording)
         if ids and self.executes and not self._collection_failed():
             self._start()  # workers learn the run ID from their first test on
 
@@ -230,13 +231,13 @@ class Reporter:
             if self.plan is None:
                 return
         result = make_result(key, outcomes, self.agg, self.token, self.build_url)
+        self.summary.submitted.add(key)
         keep = self.result_hook and self.config.hook.pytest_bstm_result(
             config=self.config, result=result
         )
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        self.summary.submitted.add(key)
         if self.plan is not None and key not in self.plan.pairs:
             self.service.knows(key[0])
         self.uploader.submit(result)

@@ -51,6 +51,7 @@ class Summary:
     submitted: set[Key] = field(default_factory=set)
     retried: str | None = None
     keep_journal: bool = False
+    upload_hint: str | None = None  # when the plain journal upload would not do
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -98,11 +99,23 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
     if plan is not None:
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
-        s.keep_journal = plan.close and run is not None and not s.closed
-        if run is not None and s.keep_journal and s.pending:
+        s.keep_journal = bool(s.rejected) or (plan.close and run is not None and not s.closed)
+        if uploader.run_gone and run is not None:
+            s.upload_hint = (
+                f"{run.run_id} takes no more results: make a new run with `bstm runs create "
+                f"--project {s.project} --name NAME`, then `bstm journal upload {s.journal} "
+                "--run <its ID>`"
+            )
+        elif run is not None and plan.close and not s.closed and s.pending:
             s.notes.append(
                 f"run {run.run_id} left open because results are waiting: the upload below "
                 "sends them and closes it"
+            )
+        elif run is not None and plan.close and not s.closed and not uploader.stopped:
+            why = uploader.errors[-1] if uploader.errors else "no answer before the deadline"
+            s.error(
+                f"could not close run {run.run_id}: {why}; close it with "
+                f"`bstm journal upload {s.journal}`"
             )
 
 
@@ -111,8 +124,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
-    tr.write_sep("-", "bstm")
-    line = tr.write_line
+    """The ``bstm`` section; none at all when there is nothing to say."""
+    started: list[bool] = []
+
+    def line(text: str, **markup: bool) -> None:
+        if not started:
+            started.append(True)
+            tr.write_sep("-", "bstm")
+        tr.write_line(text, **markup)
+
     if summary.dry_run_calls:
         line("dry run: these calls would be made (nothing was written):")
         for call in summary.dry_run_calls:
@@ -170,7 +190,9 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             f"{summary.journal}",
             yellow=True,
         )
-        line(f"  upload them with: bstm journal upload {summary.journal}")
+        line(
+            f"  {summary.upload_hint or f'upload them with: bstm journal upload {summary.journal}'}"
+        )
     for view in summary.emulator_view:
         line(f"emulator:   {view}")
     if run is not None and run.web_url:

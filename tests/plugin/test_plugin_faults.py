@@ -197,8 +197,47 @@ def test_run_closed_mid_session_stops_sending_and_keeps_journaling(
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.OK
     assert inner.emulator.results(rid) == []
-    result.stdout.fnmatch_lines([f"error:*run {rid} was closed or deleted*", "waiting:*2 results*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"error:*run {rid} was closed or deleted*",
+            "waiting:*2 results*",
+            f"  {rid} takes no more results: make a new run with `bstm runs create*--run <its ID>`",
+        ]
+    )
+    assert "left open" not in result.stdout.str()
     assert len(read(journal_of(inner)).unsent) == 2
+
+
+def test_a_close_that_keeps_failing_is_reported_and_the_journal_kept(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.fail(503, times=None, path_contains="/close")
+    result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "2")
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 3
+    result.stdout.fnmatch_lines([f"error:*could not close run {rid}*bstm journal upload j.jsonl*"])
+    inner.emulator.faults.clear()
+    assert read(journal_of(inner)).unsent == []
+    assert (inner.pytester.path / "j.jsonl").exists()
+
+
+def test_a_dropped_result_is_not_counted_as_not_run(inner: Inner) -> None:
+    inner.pytester.makeconftest(
+        """
+        def pytest_bstm_result(config, result):
+            return result.case_id != "TC-2" or False
+        """
+    )
+    inner.pytester.makepyfile(THREE)
+    result = inner.run()
+    result.stdout.fnmatch_lines(["dropped:    1 result by pytest_bstm_result"])
+    assert "not run:" not in result.stdout.str()
+
+
+def test_nothing_to_say_prints_no_bstm_section(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    result = inner.run("-k", "nothing_matches")
+    assert "- bstm -" not in result.stdout.str()
+    assert inner.emulator.requests == []
 
 
 def test_the_access_key_never_appears_anywhere(
