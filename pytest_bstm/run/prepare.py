@@ -24,6 +24,8 @@ class Prepared:
     removed: int = 0
     assigned: int = 0
     unknown: frozenset[str] = field(default_factory=frozenset)
+    note: str | None = None
+    note: str | None = None
 
 
 class NothingToReport(Exception):
@@ -60,8 +62,14 @@ class RunPreparer:
             if create and took is not None and took != len(self.plan.cases):
                 self._look_up_cases()  # the service took fewer cases than sent: say which
         run, pairs, added, removed = self._run
-        assigned = self.lifecycle.assign(run, self.plan, pairs)
-        return Prepared(run, pairs, self.known, added, removed, assigned, frozenset(self.unknown))
+        assigned, note = 0, None
+        try:
+            assigned = self.lifecycle.assign(run, self.plan, pairs)
+        except errors.BadRequestError as exc:  # the run is fine; only the assignees are not
+            note = f"could not assign the cases of {run.run_id}: {exc}"
+        return Prepared(
+            run, pairs, self.known, added, removed, assigned, frozenset(self.unknown), note
+        )
 
     def _bring_in_line(self) -> tuple[RunInfo, set[Key], int, int]:
         lc, plan = self.lifecycle, self.plan

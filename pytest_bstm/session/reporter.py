@@ -191,6 +191,8 @@ class Reporter:
             self.run = s.run = p.run
             s.added, s.removed, s.assigned = p.added, p.removed, p.assigned
             s.unknown.update({c: s.nodeids_of(c) for c in p.unknown})
+            if p.note:
+                s.notes.append(p.note)
             if self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, p.run.run_id)
             self.config.hook.pytest_bstm_run_ready(config=self.config, run=p.run)

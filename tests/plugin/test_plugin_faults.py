@@ -262,3 +262,44 @@ def test_the_access_key_never_appears_anywhere(
             if path.is_file():
                 assert secret not in path.read_text(errors="replace"), path
         assert secret not in json.dumps(emu.requests)
+
+
+def test_assignments_the_service_refuses_do_not_cost_the_run(inner: Inner) -> None:
+    """One case under a configuration, another with an assignee: the run is made and gets
+    every result even when the service refuses the assignment."""
+    inner.emulator.add_configurations([{"id": 101, "name": "Chrome"}])
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1", configurations=[101])
+        def test_a():
+            pass
+
+        @pytest.mark.tc("TC-2", assignee="qa@example.com")
+        def test_b():
+            assert 0
+        """
+    )
+    result = inner.run()
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 2
+    assert inner.only_run()["active_state"] == "closed"
+    assert "error:" not in result.stdout.str()
+
+
+def test_a_lost_clone_answer_makes_no_second_clone(inner: Inner) -> None:
+    from pytest_bstm.api import Client, models
+
+    emu = inner.emulator
+    with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as client:
+        source = client.create_run(
+            "PR-1", models.NewTestRun(name="nightly", test_cases=["TC-1", "TC-2"])
+        ).identifier
+    inner.pytester.makepyfile(THREE)
+    emu.faults.drop(times=1, after_processing=True, path_contains="/clone")
+    inner.run("--bstm-clone", source).assert_outcomes(passed=2, failed=1)
+    runs = emu.runs("PR-1")
+    assert len(runs) == 2, runs  # the source and one clone
+    clone = next(r for r in runs if r["identifier"] != source)["identifier"]
+    assert len(inner.statuses(clone)) == 3
