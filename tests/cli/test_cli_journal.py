@@ -439,3 +439,17 @@ def test_results_a_killed_session_sent_are_not_sent_again(
     assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "failed")]
     assert len(posts(env)) == 2  # the one above, and TC-2's
     assert out.startswith("uploaded 2 results to TR-1 (1 passed, 1 failed)")
+
+
+def test_two_uploads_of_one_journal_at_once_make_one_run(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    import fcntl
+
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")])
+    with path.open("a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an upload in progress
+        code, out, err = bstm("journal", "upload", str(path))
+    assert (code, out) == (2, "")
+    assert "another `bstm journal upload`" in err
+    assert env.runs("PR-1") == []
