@@ -25,7 +25,6 @@ class Prepared:
     assigned: int = 0
     unknown: frozenset[str] = field(default_factory=frozenset)
     note: str | None = None
-    note: str | None = None
 
 
 class NothingToReport(Exception):
