@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -56,7 +57,12 @@ class Reporter:
         self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
-        self.journal = Journal(settings.journal)
+        # a dry run writes nothing: its journal lives in a folder removed at the end
+        self.journal = Journal(
+            Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl"
+            if settings.dry_run
+            else settings.journal
+        )
         self.uploader = Uploader(self.journal)
         self.service = service.Service(settings, self.uploader.wait)
         self.plan: plans.RunPlan | None = None
@@ -171,7 +177,10 @@ class Reporter:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it when a test asks before it is ready."""
+        """The run's ID, waiting (bounded) for it when a test asks before it is ready; None
+        in a dry run (its run exists only in the rehearsal)."""
+        if self.settings.dry_run:
+            return None
         if not self.started and self.executes and self.expected:
             self._start()
         if self.run is None and self.uploader.started and not self.gave_up:
@@ -260,8 +269,10 @@ class Reporter:
         account(self.summary, self.uploader, self.plan, self.settings)
         if self.journal.failure:
             self.summary.error(f"the journal could not be written: {self.journal.failure}")
-        self.service.finish(self.summary)
-        if not self.summary.pending and not self.summary.keep_journal and not self.journal_named:
+        self.service.finish(self.summary, self.config.get_verbosity())
+        if self.settings.dry_run or not (
+            self.summary.pending or self.summary.keep_journal or self.journal_named
+        ):
             self.journal.discard()
         self.config.hook.pytest_bstm_session_finished(
             config=self.config, run=self.summary.run, summary=self.summary
