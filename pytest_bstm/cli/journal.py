@@ -11,7 +11,9 @@ session would have. ``--run TR-N`` sends the results to another run instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,8 +108,31 @@ def _read(path: Path) -> journal.JournalState:
 def upload(args: argparse.Namespace) -> int:
     status = 0
     for path in journals(args.paths):
-        status = max(status, _upload_one(args, path, _read(path)))
+        with _exclusive(path):
+            status = max(status, _upload_one(args, path, _read(path)))
     return status
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the journal, so that two uploads of one journal at once
+    cannot both make a run or post its results (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with path.open("a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise c.UsageError(
+                f"another `bstm journal upload` of {path} is running: wait for it to end"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _results(path: Path, state: journal.JournalState) -> list[Result]:
@@ -189,6 +214,8 @@ def _deliver(
                 outcome.sent, outcome.rejected = sender.sent, sender.rejected
     finally:
         writer.close()
+    if writer.failure:
+        outcome.errors.append(f"could not mark the journal: {writer.failure}")
     return outcome
 
 

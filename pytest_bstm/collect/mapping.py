@@ -106,8 +106,12 @@ def normalize(value: Iterable[str | CaseRef]) -> list[CaseRef]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
-    """Built-in mapping: the closest ``tc`` marker (function over class over module)."""
-    marker = item.get_closest_marker("tc")
+    """Built-in mapping: the closest ``tc`` marker: a parameter set's own
+    (``pytest.param(..., marks=tc(...))``) over the function's, over the class's, over the
+    module's."""
+    callspec = getattr(item, "callspec", None)
+    own = [m for m in getattr(callspec, "marks", ()) if m.name == "tc"]
+    marker = own[-1] if own else item.get_closest_marker("tc")
     if marker is None:
         return None
     return refs_from_marker(marker.args, dict(marker.kwargs))
@@ -127,8 +131,8 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
         mapping[item.nodeid] = refs
     if problems:
         raise pytest.UsageError(
-            "pytest-bstm: invalid test case mapping (fix the tc markers):\n  "
-            + "\n  ".join(problems)
+            "pytest-bstm: invalid test case mapping (fix the tc markers or the "
+            "pytest_bstm_case_ids hook):\n  " + "\n  ".join(problems)
         )
     return mapping
 

@@ -83,24 +83,17 @@ def deselect(
     return len(dropped)
 
 
-def read_worker(folder: str, worker_id: str) -> tuple[dict[str, list[CaseRef]], set[str]] | None:
-    """Controller: a worker's mapping and recording tests, or None when it wrote none."""
+def read_worker(
+    folder: str, worker_id: str
+) -> tuple[dict[str, list[CaseRef]], set[str], int] | None:
+    """Controller: a worker's mapping, its tests that may record a case at run time, and how
+    many tests ``--bstm-select`` deselected; None when it wrote none."""
     try:
         data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
-    return mapping, set(data["recording"])
-
-
-def worker_deselected(folder: str, worker_id: str) -> int:
-    """Controller: how many tests ``--bstm-select`` deselected on a worker (every worker
-    collects, and deselects, the same tests)."""
-    try:
-        data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
-        return int(data.get("deselected", 0))
-    except (OSError, ValueError, TypeError):
-        return 0
+    return mapping, set(data["recording"]), int(data.get("deselected", 0))
 
 
 def write_run(folder: str, run_id: str | None) -> None:

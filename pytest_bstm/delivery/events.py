@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.run.prepare import Prepared
+if TYPE_CHECKING:  # annotations only: the plugin imports this module when reporting is off too
+    from pytest_bstm.run.plan import RunPlan
+    from pytest_bstm.run.prepare import Prepared
 
 
 class UploadStopped(Exception):

@@ -38,9 +38,18 @@ class Journal:
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
         self._closed = False
+        self.failure: str | None = None  # why a write failed (the disk, not the plugin)
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
+        """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
+        for the summary, never raised into the test session."""
         lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        try:
+            self._append(lines, sync)
+        except OSError as exc:
+            self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
+
+    def _append(self, lines: str, sync: bool) -> None:
         with self._lock:
             if self._closed:  # a late write (a sender thread outliving the session)
                 with self._open() as late:
@@ -85,8 +94,11 @@ class Journal:
     def sync(self) -> None:
         with self._lock:
             if self._file is not None:
-                self._file.flush()
-                os.fsync(self._file.fileno())
+                try:
+                    self._file.flush()
+                    os.fsync(self._file.fileno())
+                except OSError as exc:
+                    self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
     def discard(self) -> None:
         """Remove the journal (everything in it was sent)."""

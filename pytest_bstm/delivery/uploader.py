@@ -52,6 +52,7 @@ class Uploader:
         self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
         self.errors: list[str] = []
         self.waited: str | None = None
+        self.interrupted = False  # Ctrl-C ended the wait at the session end
         self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
@@ -114,14 +115,18 @@ class Uploader:
         if self._client is not None:  # preparation and uploads share the session's deadline
             self._client.retry = self._client.retry.retrying_until(started + timeout)
         thread = self._thread
-        while thread is not None and thread.is_alive():
-            elapsed = time.monotonic() - started
-            if elapsed >= timeout:
-                self._abort.set()
-                break
-            thread.join(min(0.25, timeout - elapsed))
-            if progress is not None and thread.is_alive() and elapsed >= 1.0:
-                progress(len(self.pending), elapsed)
+        try:
+            while thread is not None and thread.is_alive():
+                elapsed = time.monotonic() - started
+                if elapsed >= timeout:
+                    self._abort.set()
+                    break
+                thread.join(min(0.25, timeout - elapsed))
+                if progress is not None and thread.is_alive() and elapsed >= 1.0:
+                    progress(len(self.pending), elapsed)
+        except KeyboardInterrupt:  # Ctrl-C while waiting: stop at once, keep the journal
+            self._abort.set()
+            self.interrupted = True
         self.journal.sync()
 
     def stop(self) -> None:

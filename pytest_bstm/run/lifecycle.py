@@ -66,11 +66,33 @@ class Lifecycle:
     def clone(self) -> tuple[RunInfo, set[Key]]:
         """Clone the source run (body: the plan's payload) and wait for its cases."""
         assert self.plan.source is not None
-        run = self.client.clone_run(self.project, self.plan.source, **self.plan.payload)
+        try:
+            run = self.client.clone_run(self.project, self.plan.source, **self.plan.payload)
+        except errors.AmbiguousRequestError:
+            found = self._find_clone()
+            if found is None:
+                raise
+            run = found
         expected = sum((run.test_case_summary or {}).values())
         pairs = wait_for_pairs(self.client, self.project, run.identifier, set(), at_least=expected)
         info = RunInfo(self.project, run.identifier, run.name, "clone", run.web_url, created=True)
         return info, pairs
+
+    def _find_clone(self) -> models.TestRun | None:
+        """After a clone whose answer was lost: the newest run of the clone's name made
+        since yesterday (the clone body carries no token; the default name holds the time),
+        else None."""
+        name = self.plan.payload.get("name")
+        since = dt.date.today() - FIND_WINDOW
+        runs = [
+            r
+            for r in self.client.list_runs(self.project, created_after=since)
+            if r.name == name and r.identifier != self.plan.source
+        ]
+        if not runs:
+            return None
+        newest = max(runs, key=lambda r: int(r.identifier[3:]))
+        return self.client.get_run(self.project, newest.identifier)
 
     def create(self, plan: RunPlan) -> RunInfo:
         """Create the run, exactly once: after a lost answer, the run carrying the session

@@ -25,6 +25,7 @@ class Prepared:
     removed: frozenset[Key] = frozenset()
     assigned: frozenset[Key] = frozenset()
     unknown: frozenset[str] = field(default_factory=frozenset)
+    note: str | None = None
 
 
 class NothingToReport(Exception):
@@ -61,9 +62,15 @@ class RunPreparer:
             if create and took is not None and took != len(self.plan.cases):
                 self._look_up_cases()  # the service took fewer cases than sent: say which
         run, pairs, added, removed = self._run
-        assigned = frozenset(self.lifecycle.assign(run, self.plan, pairs))
-        unknown = frozenset(self.unknown)
-        return Prepared(run, pairs, self.known, added, removed, assigned, unknown)
+        assigned: frozenset[Key] = frozenset()
+        note = None
+        try:
+            assigned = frozenset(self.lifecycle.assign(run, self.plan, pairs))
+        except errors.BadRequestError as exc:  # the run is fine; only the assignees are not
+            note = f"could not assign the cases of {run.run_id}: {exc}"
+        return Prepared(
+            run, pairs, self.known, added, removed, assigned, frozenset(self.unknown), note
+        )
 
     def _bring_in_line(self) -> tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]]:
         lc, plan = self.lifecycle, self.plan

@@ -16,7 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from pytest_bstm.api import Transport
+from pytest_bstm.api import Client, Transport, errors
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.vocabulary import SYSTEM_STATUSES
 
 BODY_LIMIT = 160
 
@@ -58,14 +60,14 @@ class _Recording:
         self._session.close()
 
 
-def _body(call: Call) -> str:
+def _body(call: Call, full: bool) -> str:
     body = call.body
     if body is None:
         return ""
     if isinstance(body, dict) and isinstance(body.get("results"), list):
         return f" ({len(body['results'])} results)"
     text = json.dumps(body, separators=(",", ":"), sort_keys=True)
-    return " " + (text if len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 3] + "...")
+    return " " + (text if full or len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 3] + "...")
 
 
 def signature(calls: list[Call]) -> list[tuple[str, str]]:
@@ -78,8 +80,9 @@ def signature(calls: list[Call]) -> list[tuple[str, str]]:
     return out
 
 
-def render(calls: list[Call]) -> list[str]:
-    """One line per call, with a bounded body excerpt; repeated polls folded (``x3``)."""
+def render(calls: list[Call], full: bool = False) -> list[str]:
+    """One line per call, with a bounded body excerpt (``full``: the whole body); repeated
+    polls folded (``x3``)."""
     lines: list[str] = []
     last: tuple[str, str] | None = None
     repeats = 0
@@ -90,5 +93,46 @@ def render(calls: list[Call]) -> list[str]:
             lines[-1] = f"{call.method:<5} {call.path} x{repeats + 1}"
             continue
         last, repeats = item, 0
-        lines.append(f"{call.method:<5} {call.path}{_body(call)}")
+        lines.append(f"{call.method:<5} {call.path}{_body(call, full)}")
     return lines
+
+
+def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], str | None]:
+    """The private service's account (an emulator seed) and a note for the summary.
+
+    With credentials (``read``), the project's cases and the joined or cloned run's entries are
+    read from the service (reads only), so the dry run meets the same unknown cases and the same
+    case delta as the session. Without, every mapped case is assumed to exist and the run to
+    hold none. The test plan named by the options exists either way.
+    """
+    s = settings
+    project: dict[str, Any] = {"identifier": s.project, "test_cases": []}
+    if s.test_plan or s.sub_test_plan:
+        subs = [{"identifier": s.sub_test_plan, "name": "sub plan"}] if s.sub_test_plan else []
+        plan = s.test_plan or "TP-1"
+        project["test_plans"] = [{"identifier": plan, "name": "plan", "sub_test_plans": subs}]
+    custom = [v for v in s.status_map.values() if v.lower() not in SYSTEM_STATUSES]
+    runs: list[dict[str, Any]] = []
+    note = None
+    existing = s.run_id or s.clone_id
+    if read is None:
+        note = "without credentials the dry run assumes every mapped case exists" + (
+            f" and {existing} holds no case" if existing else ""
+        )
+    else:
+        try:
+            project["test_cases"] = [c.identifier for c in read.iter_project_test_cases(s.project)]
+            if existing:
+                entries = list(read.iter_run_test_cases(s.project, existing, page_size=300))
+                configs = sorted({c for e in entries if (c := e.configuration_id) is not None})
+                cases = sorted({e.identifier for e in entries})
+                runs.append({"test_cases": cases, "configurations": configs})
+        except errors.BstmError as exc:
+            note = f"the dry run could not read the service ({exc}); it assumed an empty run"
+            project["test_cases"] = []
+    if existing and not runs:
+        runs.append({"test_cases": []})
+    for run in runs:
+        run.update(identifier=existing, project_id=s.project, name="existing run")
+    seed = {"projects": [project], "runs": runs, "custom_statuses": custom}
+    return seed, note

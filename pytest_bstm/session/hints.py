@@ -27,8 +27,10 @@ def advise(
             s.hints.append(hint)
         return
     run = s.run
-    if s.keep_journal and run is not None:  # every result delivered, the close did not happen
+    unclosed = plan is not None and plan.close and not s.closed and not uploader.stopped
+    if unclosed and run is not None:  # every result delivered, the close did not happen
         closing = [e for e in uploader.errors if e.startswith("could not close")]
-        why = closing[-1].split(": ", 1)[-1] if closing else "the session ended first"
-        s.error(f"run {run.run_id} was not closed: {why}")
+        why = closing[-1].split(": ", 1)[-1] if closing else uploader.waited
+        why = why or "no answer before the deadline"
+        s.error(f"could not close run {run.run_id}: {why}")
         s.hints.append(("close it with", close_command(url, settings.project, run.run_id)))

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_bstm.config.options import INI_ONLY, OPTIONS
+from pytest_bstm.delivery.events import preparing
 
 if TYPE_CHECKING:
+    from pytest_bstm.run.plan import RunPlan
     from pytest_bstm.session.reporter import Reporter
 
 NOTICES_KEY: pytest.StashKey[Notices] = pytest.StashKey()
@@ -54,6 +56,7 @@ class Notices:
         self._told: set[str] = set()
         self._waiting: list[tuple[str, bool]] = []
         self._started = False
+        self._retry_told = False
 
     def tell(self, message: str, *, red: bool = False) -> None:
         """One line on the terminal now (at session start when asked before), once."""
@@ -67,6 +70,16 @@ class Notices:
         if tr is not None:
             fresh_line(self.config, tr)
             tr.write_line(f"bstm: {message}", red=red, yellow=not red)
+
+    def event(self, kind: str, message: str, plan: RunPlan | None) -> None:
+        """What the upload thread posted, while the tests still run: a run that cannot be
+        prepared, and the first retry of its preparation (a service that does not answer)."""
+        if kind == "failed":
+            self.tell(f"{message} (tests go on; results are journaled)", red=True)
+        elif kind == "retrying" and plan is not None and not self._retry_told:
+            self._retry_told = True
+            what = f"could not {preparing(plan)} yet: {message}"
+            self.tell(f"{what}; retrying in the background (tests go on)")
 
     def summary(self, message: str, label: str = "note") -> None:
         """A line for the ``bstm`` summary section (the reporter's, or this object's own)."""

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,7 +24,7 @@ import pytest
 from pytest_bstm.collect import xdist
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
 from pytest_bstm.config.settings import Settings
-from pytest_bstm.delivery.events import Event, preparing
+from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.results import ci
@@ -42,6 +43,8 @@ from pytest_bstm.session.summary import Summary, account, render
 if TYPE_CHECKING:
     from pytest_bstm.api import Client
 
+# the exit codes after which pytest itself calls pytest_terminal_summary (terminal.py)
+SUMMARY_EXIT_CODES = {0, 1, 2, 4, 5, 6}
 START_WAIT = 10.0  # seconds the xdist controller (or current_run) waits for the run at start
 
 
@@ -58,7 +61,12 @@ class Reporter:
         self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
-        self.journal = Journal(settings.journal)
+        # a dry run writes nothing: its journal lives in a folder removed at the end
+        self.journal = Journal(
+            Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl"
+            if settings.dry_run
+            else settings.journal
+        )
         self.uploader = Uploader(self.journal)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
@@ -73,6 +81,8 @@ class Reporter:
         self.result_hook = True
         self.session: pytest.Session | None = None
         self.finishing = False  # from the session end on, problems go to the summary only
+        self.rendered = False
+        self.gave_up = False  # a wait for the run timed out: later calls do not wait again
         opt = config.option
         # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
         self.executes = not any(
@@ -132,8 +142,8 @@ class Reporter:
         found = xdist.read_worker(self.xdist_dir, node.gateway.id)
         if found is None:
             return
-        self._expect(*found)
-        self.summary.deselected = xdist.worker_deselected(self.xdist_dir, node.gateway.id)
+        mapping, recording, self.summary.deselected = found
+        self._expect(mapping, recording)
         if ids and self.executes and not self._collection_failed():
             self._start()  # workers learn the run ID from their first test on
 
@@ -170,22 +180,30 @@ class Reporter:
         self.journal.plan(self.service.url, plan.to_json())
         self.uploader.start(client, RunPreparer(client, plan), close=plan.close)
         if self.is_xdist_controller:
-            self.uploader.prepared.wait(START_WAIT)
+            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
             self._drain()
+            if self.run is None and self.xdist_dir is not None:
+                xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it when a test asks before it is ready."""
+        """The run's ID, waiting (bounded) for it when a test asks before it is ready; None
+        in a dry run (its run exists only in the rehearsal)."""
+        if self.settings.dry_run:
+            return None
         if not self.started and self.executes and self.expected:
             self._start()
-        if self.run is None and self.uploader.started:
-            self.uploader.prepared.wait(START_WAIT)
+        if self.run is None and self.uploader.started and not self.gave_up:
+            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
             self._drain()
         return self.run.run_id if self.run is not None else None
 
     def _drain(self) -> None:
         """Hear what the upload thread posted (main thread only)."""
         while not self.uploader.events.empty():
-            self._on(self.uploader.events.get())
+            event = self.uploader.events.get()
+            if not self.finishing:  # the suite may run for a long time yet: tell it now
+                self.notices.event(event.kind, event.message, self.plan)
+            self._on(event)
 
     def _on(self, event: Event) -> None:
         s = self.summary
@@ -194,6 +212,8 @@ class Reporter:
             self.run = s.run = p.run
             s.added, s.removed, s.assigned = set(p.added), set(p.removed), set(p.assigned)
             s.unknown.update({c: s.nodeids_of(c) for c in p.unknown})
+            if p.note:
+                s.notes.append(p.note)
             if self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, p.run.run_id)
             self.config.hook.pytest_bstm_run_ready(config=self.config, run=p.run)
@@ -201,16 +221,11 @@ class Reporter:
             self.run = s.run = event.prepared.run
             s.closed = True
         elif event.kind == "retrying":
-            if s.retried is None and not self.finishing and self.plan is not None:
-                what = f"could not {preparing(self.plan)} yet: {event.message}"
-                self.notices.tell(f"{what}; retrying in the background (tests go on)")
             s.retried = event.message
         elif event.kind == "note":
             s.notes.append(event.message)
         else:
             s.error(event.message)
-            if not self.finishing:  # tell it now: the suite may run for a long time yet
-                self.notices.tell(f"{event.message} (tests go on; results are journaled)", red=True)
             if self.xdist_dir is not None and self.run is None:
                 xdist.write_run(self.xdist_dir, None)
 
@@ -239,13 +254,13 @@ class Reporter:
             if self.plan is None:
                 return
         result = make_result(key, outcomes, self.agg, self.token, self.build_url)
+        self.summary.submitted.add(key)
         keep = self.result_hook and self.config.hook.pytest_bstm_result(
             config=self.config, result=result
         )
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        self.summary.submitted.add(key)
         if self.plan is not None and key not in self.plan.pairs:
             self.service.knows(key[0])
         self.uploader.submit(result)
@@ -271,23 +286,31 @@ class Reporter:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
         account(self.summary, self.uploader, self.plan, self.settings)
         advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
-        self.service.finish(self.summary)
-        if not self.summary.pending and not self.summary.keep_journal and not self.journal_named:
+        if self.journal.failure:
+            self.summary.error(f"the journal could not be written: {self.journal.failure}")
+        self.service.finish(self.summary, self.config.get_verbosity())
+        if self.settings.dry_run or not (
+            self.summary.pending or self.summary.keep_journal or self.journal_named
+        ):
             self.journal.discard()
         self.config.hook.pytest_bstm_session_finished(
             config=self.config, run=self.summary.run, summary=self.summary
         )
         if self.settings.strict and self.summary.failed and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None and session.exitstatus not in SUMMARY_EXIT_CODES:
+            self.pytest_terminal_summary(tr)  # pytest writes no summary for this exit code
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.aborted or self.rendered:
+            return
+        self.rendered = True
+        render(self.summary, terminalreporter, self.config.get_verbosity())
 
     @property
     def journal_named(self) -> bool:
         return bool(self.config.getoption("bstm_journal") or self.config.getini("bstm_journal"))
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.aborted:
-            return
-        render(self.summary, terminalreporter, self.config.get_verbosity())
 
     def shutdown(self) -> None:
         self.uploader.stop()

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from pytest_bstm.api import Client, RetryPolicy, errors
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.run.plan import RunPlan
+from pytest_bstm.session import dryrun
 from pytest_bstm.session.dryrun import Recorder, render
-from pytest_bstm.vocabulary import SYSTEM_STATUSES
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
@@ -42,6 +42,8 @@ class Service:
         self.recorder = Recorder() if settings.dry_run else None
         self.url = settings.url
         self.select_error: str | None = None
+        self.dry_run_note: str | None = None
+        self.seeds_cases = True  # an emulator stands in for an account that has every case
         self.retry = replace(RETRY, rate_limit_window=settings.rate_limit_window)
 
     def start(self) -> None:
@@ -52,31 +54,35 @@ class Service:
         from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
 
         seed = None
-        if s.dry_run:  # the service as the session assumes it: the project, an empty run
-            runs = [{"identifier": r, "project_id": s.project} for r in (s.run_id, s.clone_id) if r]
-            custom = [v for v in s.status_map.values() if v.lower() not in SYSTEM_STATUSES]
-            seed = {
-                "projects": [{"identifier": s.project, "test_cases": []}],
-                "runs": runs,
-                "custom_statuses": custom,
-            }
+        if s.dry_run:  # the service as the session finds it, read (never written) if it can be
+            read = self._real_client() if s.username and s.access_key else None
+            try:
+                seed, self.dry_run_note = dryrun.account(s, read)
+            finally:
+                if read is not None:
+                    read.close()
+            self.seeds_cases = read is None or self.dry_run_note is not None
         self.emulator = Emulator(seed=seed, apply_delay=0.0, clone_delay=0.0).start()
         self.emulator.add_project(s.project)
         self.url = self.emulator.url
 
+    def _real_client(self) -> Client:
+        return Client(
+            base_url=self.settings.url,
+            username=self.settings.username,
+            access_key=self.settings.access_key,
+            retry=self.retry,
+            timeout=TIMEOUT,
+            sleep=self.wait,
+        )
+
     def client(self, plan: RunPlan | None = None) -> Client:
-        """A client of the service; against an emulator, its project gets the plan's cases."""
+        """A client of the service; against an emulator that stands in for the account (not
+        a dry run that read the real one), its project gets the plan's cases."""
         emu = self.emulator
         if emu is None:
-            return Client(
-                base_url=self.url,
-                username=self.settings.username,
-                access_key=self.settings.access_key,
-                retry=self.retry,
-                timeout=TIMEOUT,
-                sleep=self.wait,
-            )
-        if plan is not None:
+            return self._real_client()
+        if plan is not None and self.seeds_cases:
             emu.add_test_cases(plan.project, sorted(plan.cases))
             configs = {c for _, c in plan.pairs if c is not None}
             emu.add_configurations([{"id": c, "name": f"Config {c}"} for c in sorted(configs)])
@@ -93,7 +99,7 @@ class Service:
     def knows(self, case_id: str) -> None:
         """A test reached ``case_id`` at run time: an emulator stands in for an account that
         has it (the real service decides for itself)."""
-        if self.emulator is not None:
+        if self.emulator is not None and self.seeds_cases:
             self.emulator.add_test_cases(self.settings.project, [case_id])
 
     def cases_to_select(self) -> set[str] | None:
@@ -103,6 +109,9 @@ class Service:
         s = self.settings
         run_id = s.run_id or s.clone_id
         assert run_id is not None
+        if s.dry_run and self.dry_run_note is not None:
+            self.select_error = f"--bstm-select not applied: {self.dry_run_note}"
+            return None
         wanted = {status.lower() for status in s.clone_statuses}
         try:
             with self.client() as client:
@@ -121,13 +130,16 @@ class Service:
             self.tell(self.select_error)
             return None
 
-    def finish(self, summary: Summary) -> None:
+    def finish(self, summary: Summary, verbose: int) -> None:
         """The emulator's view of the run and the dry run's calls, for the summary."""
         if self.select_error:
-            summary.error(self.select_error)
+            summary.notes.append(self.select_error)
         emu, run = self.emulator, summary.run
         if self.recorder is not None:  # nothing was written: say what would have been
-            summary.dry_run_calls = render(self.recorder.calls)
+            summary.dry_run_calls = render(self.recorder.calls, full=verbose > 0)
+            if self.dry_run_note:
+                summary.notes.append(self.dry_run_note)
+            summary.pending = 0
             if summary.uploaded:
                 tally = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
                 summary.dry_run_calls.append(f"results that would be uploaded: {tally}")

@@ -87,7 +87,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
         s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
-    if s.pending:
+    if s.pending and uploader.interrupted:
+        s.error("interrupted (Ctrl-C) while uploading at the session end")
+    elif s.pending:
         for err in uploader.errors[-1:]:  # the latest cause, once
             s.error(f"upload failed: {err}")
         if not uploader.errors and uploader.stopped is None and s.run is not None:
@@ -99,9 +101,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
     if plan is not None:
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
-        s.keep_journal = plan.close and run is not None and not s.closed
+        s.keep_journal = bool(s.rejected) or (plan.close and run is not None and not s.closed)
         resumable = uploader.remedy in ("retry", "credentials")
-        if run is not None and s.keep_journal and s.pending and resumable:
+        if run is not None and plan.close and not s.closed and s.pending and resumable:
             s.notes.append(
                 f"run {run.run_id} left open because results are waiting: the upload below "
                 "sends them and closes it"
@@ -120,8 +122,15 @@ def _plural(n: int, word: str) -> str:
 
 
 def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
-    tr.write_sep("-", "bstm")
-    line = tr.write_line
+    """The ``bstm`` section; none at all when there is nothing to say."""
+    started: list[bool] = []
+
+    def line(text: str, **markup: bool) -> None:
+        if not started:
+            started.append(True)
+            tr.write_sep("-", "bstm")
+        tr.write_line(text, **markup)
+
     if summary.dry_run_calls:
         line("dry run: these calls would be made (nothing was written):")
         for call in summary.dry_run_calls:

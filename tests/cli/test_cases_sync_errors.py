@@ -194,7 +194,8 @@ def test_usage_problems_stop_before_any_request(
     code, _, err = sync()
     assert code == 2
     assert err.startswith(
-        "bstm: error: pytest-bstm: invalid test case mapping (fix the tc markers):"
+        "bstm: error: pytest-bstm: invalid test case mapping (fix the tc markers or the "
+        "pytest_bstm_case_ids hook):"
     )
     assert "tests/test_bad.py::test_x: 'TC-x' is not a test case ID like 'TC-1'" in err
     monkeypatch.delenv("BROWSERSTACK_ACCESS_KEY")

@@ -467,3 +467,17 @@ def test_a_late_write_reaches_the_journal_the_session_named(
     writer.sent(["b" * 16])  # late
     assert journal.read(tmp_path / "session" / "j.jsonl").sent == {"a" * 16, "b" * 16}
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_two_uploads_of_one_journal_at_once_make_one_run(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    import fcntl
+
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1")])
+    with path.open("a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an upload in progress
+        code, out, err = bstm("journal", "upload", str(path))
+    assert (code, out) == (2, "")
+    assert "another `bstm journal upload`" in err
+    assert env.runs("PR-1") == []

@@ -58,6 +58,7 @@ def made_calls(inner: Inner, since: int) -> list[tuple[str, str]]:
     "args",
     [
         pytest.param([], id="create"),
+        pytest.param(["--bstm-run", "TR-1", "--bstm-select"], id="join-select"),
         pytest.param(["--bstm-case-assignee", "lead@example.com"], id="create-assignee"),
         pytest.param(["--bstm-run", "TR-1", "--bstm-prune", "--bstm-close"], id="join"),
         pytest.param(["--bstm-clone", "TR-1"], id="clone"),
@@ -69,19 +70,24 @@ def test_dry_run_prints_the_calls_the_real_session_makes(
     emu = inner.emulator
     emu.add_test_cases("PR-1", ["TC-1", "TC-2", "TC-3", "TC-4"])
     emu.add_configurations([{"id": 101, "name": "a"}, {"id": 102, "name": "b"}])
-    if "TR-1" in args:  # the dry run assumes an existing run holds no cases: so does this one
+    if "TR-1" in args:  # the dry run reads the run's entries, so it meets the same delta
         with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as c:
-            c.create_run("PR-1", models.NewTestRun(name="nightly"))
+            c.create_run("PR-1", models.NewTestRun(name="nightly", test_cases=["TC-1", "TC-3"]))
     inner.pytester.makepyfile(SUITE)
     before = len(emu.requests)
     dry = inner.run("--bstm-dry-run", *args)
-    assert len(emu.requests) == before, "the dry run reached the service"
+    reads = emu.requests[before:]
+    assert reads, "with credentials the dry run reads the project's cases"
+    assert {r["method"] for r in reads} == {"GET"}, "the dry run wrote to the service"
     expected = printed_calls(dry)
     assert expected, dry.stdout.str()
+    before = len(emu.requests)
     real = inner.run(*args)
-    real.assert_outcomes(passed=3, failed=1, skipped=1)
+    assert real.parseoutcomes() == dry.parseoutcomes()
     assert made_calls(inner, before) == expected
-    dry.stdout.fnmatch_lines(["*results that would be uploaded: 1 failed, 2 passed, 1 skipped"])
+    if "--bstm-select" not in args:
+        real.assert_outcomes(passed=3, failed=1, skipped=1)
+        dry.stdout.fnmatch_lines(["*results that would be uploaded: 1 failed, 2 passed, 1 skipped"])
 
 
 def test_dry_run_applies_the_payload_hook_and_select(
@@ -98,3 +104,25 @@ def test_dry_run_applies_the_payload_hook_and_select(
     dry = inner.run("--bstm-dry-run")
     dry.stdout.fnmatch_lines(['*POST  /api/v2/projects/PR-1/test-runs {*"name":"from the hook"*'])
     assert inner.emulator.requests == []
+
+
+def test_dry_run_without_credentials_says_what_it_assumed(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BROWSERSTACK_USERNAME")
+    monkeypatch.delenv("BROWSERSTACK_ACCESS_KEY")
+    inner.pytester.makepyfile(SUITE)
+    dry = inner.run(
+        "--bstm-dry-run", "--bstm-run", "TR-7", "--bstm-select", "--bstm-test-plan", "TP-3"
+    )
+    assert inner.emulator.requests == []
+    dry.stdout.fnmatch_lines(
+        [
+            "*PATCH /api/v2/projects/PR-1/test-runs/TR-7/update-test-cases*",
+            "*--bstm-select not applied: without credentials the dry run assumes every mapped "
+            "case exists and TR-7 holds no case",
+        ]
+    )
+    assert "error:" not in dry.stdout.str()
+    assert "waiting:" not in dry.stdout.str()
+    assert not (inner.pytester.path / ".bstm").exists()

@@ -96,12 +96,19 @@ def test_marker_forms_class_module_param_and_closest_wins(inner: Inner) -> None:
         @pytest.mark.parametrize("n", [pytest.param(1, marks=pytest.mark.tc("TC-7")), 2])
         def test_param(n):
             pass
+
+        @pytest.mark.parametrize("n", [pytest.param(1, marks=pytest.mark.tc("TC-8")), 2])
+        @pytest.mark.tc("TC-10")
+        def test_param_over_function(n):
+            pass
         """
     )
-    inner.run("-v").assert_outcomes(passed=5)
+    inner.run("-v").assert_outcomes(passed=7)
     run = inner.only_run()
     statuses = inner.statuses(run["identifier"])
-    assert set(statuses) == {(c, None) for c in ("TC-4", "TC-5", "TC-6", "TC-7", "TC-9")}
+    cases = ("TC-4", "TC-5", "TC-6", "TC-7", "TC-8", "TC-9", "TC-10")
+    assert set(statuses) == {(c, None) for c in cases}
+    assert "test_param_over_function[2]" in inner.descriptions(run["identifier"])["TC-10"]
     # TC-9 covers the module-level test and test_param[2]: one result listing both
     assert "test_param[2]" in inner.descriptions(run["identifier"])["TC-9"]
     assert "test_module_level" in inner.descriptions(run["identifier"])["TC-9"]

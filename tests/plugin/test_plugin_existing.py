@@ -187,6 +187,11 @@ def test_reruns_count_only_the_final_attempt(inner: Inner) -> None:
         (["--bstm-url", "http://u:KEY@127.0.0.1:8799"], "*must not contain credentials*"),
         (["--bstm-url", "http://127.0.0.1:8765?x=1"], "*must not have a query*"),
         (["--bstm-url", "http://127.0.0.1:port"], "*is not an http(s) URL*"),
+        (["--bstm-journal", "."], "*--bstm-journal*is a directory*"),
+        (
+            ["--bstm-journal", "test_bad_options_are_usage_errors_before_any_call.py/j.jsonl"],
+            "*is not a directory*",
+        ),
     ],
 )
 def test_bad_options_are_usage_errors_before_any_call(

@@ -197,8 +197,50 @@ def test_run_closed_mid_session_stops_sending_and_keeps_journaling(
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.OK
     assert inner.emulator.results(rid) == []
-    result.stdout.fnmatch_lines([f"error:*run {rid} was closed or deleted*", "waiting:*2 results*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"error:*run {rid} was closed or deleted*",
+            "waiting:*2 results*",
+            "  send them to a new run with: bstm journal upload j.jsonl --url * --project PR-1 "
+            '--run "$(bstm runs create --url * --project PR-1 --name *)"',
+        ]
+    )
+    assert "left open" not in result.stdout.str()
     assert len(read(journal_of(inner)).unsent) == 2
+
+
+def test_a_close_that_keeps_failing_is_reported_and_the_journal_kept(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    inner.emulator.faults.fail(503, times=None, path_contains="/close")
+    result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "2")
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 3
+    result.stdout.fnmatch_lines(
+        [f"error:*could not close run {rid}: *", f"  close it with: bstm runs close * {rid}"]
+    )
+    inner.emulator.faults.clear()
+    assert read(journal_of(inner)).unsent == []
+    assert (inner.pytester.path / "j.jsonl").exists()
+
+
+def test_a_dropped_result_is_not_counted_as_not_run(inner: Inner) -> None:
+    inner.pytester.makeconftest(
+        """
+        def pytest_bstm_result(config, result):
+            return result.case_id != "TC-2" or False
+        """
+    )
+    inner.pytester.makepyfile(THREE)
+    result = inner.run()
+    result.stdout.fnmatch_lines(["dropped:    1 result by pytest_bstm_result"])
+    assert "not run:" not in result.stdout.str()
+
+
+def test_nothing_to_say_prints_no_bstm_section(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    result = inner.run("-k", "nothing_matches")
+    assert "- bstm -" not in result.stdout.str()
+    assert inner.emulator.requests == []
 
 
 def test_the_access_key_never_appears_anywhere(
@@ -223,3 +265,44 @@ def test_the_access_key_never_appears_anywhere(
             if path.is_file():
                 assert secret not in path.read_text(errors="replace"), path
         assert secret not in json.dumps(emu.requests)
+
+
+def test_assignments_the_service_refuses_do_not_cost_the_run(inner: Inner) -> None:
+    """One case under a configuration, another with an assignee: the run is made and gets
+    every result even when the service refuses the assignment."""
+    inner.emulator.add_configurations([{"id": 101, "name": "Chrome"}])
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1", configurations=[101])
+        def test_a():
+            pass
+
+        @pytest.mark.tc("TC-2", assignee="qa@example.com")
+        def test_b():
+            assert 0
+        """
+    )
+    result = inner.run()
+    rid = inner.only_run()["identifier"]
+    assert len(inner.statuses(rid)) == 2
+    assert inner.only_run()["active_state"] == "closed"
+    assert "error:" not in result.stdout.str()
+
+
+def test_a_lost_clone_answer_makes_no_second_clone(inner: Inner) -> None:
+    from pytest_bstm.api import Client, models
+
+    emu = inner.emulator
+    with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as client:
+        source = client.create_run(
+            "PR-1", models.NewTestRun(name="nightly", test_cases=["TC-1", "TC-2"])
+        ).identifier
+    inner.pytester.makepyfile(THREE)
+    emu.faults.drop(times=1, after_processing=True, path_contains="/clone")
+    inner.run("--bstm-clone", source).assert_outcomes(passed=2, failed=1)
+    runs = emu.runs("PR-1")
+    assert len(runs) == 2, runs  # the source and one clone
+    clone = next(r for r in runs if r["identifier"] != source)["identifier"]
+    assert len(inner.statuses(clone)) == 3

@@ -99,3 +99,4 @@ def test_xdist_loadscope_select_and_worker_run_id(inner: Inner) -> None:
     result.assert_outcomes(passed=2)
     assert inner.statuses(rid) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
     assert inner.emulator.run(rid)["active_state"] == "active"
+    result.stdout.fnmatch_lines(["deselected: 1 test whose cases are not in the run"])

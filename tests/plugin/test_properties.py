@@ -80,7 +80,7 @@ def test_option_values_resolve_or_raise_a_usage_error(
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("BROWSERSTACK_USERNAME", "u")
     monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", "k")
-    args = ["-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "--bstm-project", project]
+    args = ["-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", f"--bstm-project={project}"]
     for flag, value in pairs:
         args += [f"{flag}={value}"]
     config = pytester.parseconfig(*args)

@@ -23,7 +23,7 @@ from shapes_row import Row
 from pytest_bstm.api import Client, models
 
 ROWS = shapes_outcomes.ROWS + shapes_cases.ROWS + shapes_sessions.ROWS + shapes_plugins.ROWS
-IN_PROCESS_SECONDS = 6.0  # a stalled upload waits for --bstm-drain-timeout: longer
+IN_PROCESS_SECONDS = 7.5  # a stalled upload waits for --bstm-drain-timeout (8 s): longer
 DRAIN = ("--bstm-drain-timeout", "8")
 
 

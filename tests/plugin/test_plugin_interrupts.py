@@ -1,0 +1,71 @@
+"""Sessions that end abruptly still tell what happened to their results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from bstm_helpers import Inner
+
+
+def test_pytest_exit_with_its_own_code_still_prints_the_bstm_section(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two():
+            pytest.exit("stop here", returncode=7)
+        """
+    )
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "1")
+    finally:
+        inner.emulator.faults.down(False)
+    assert result.ret == 7
+    result.stdout.fnmatch_lines(
+        ["*- bstm -*", "waiting:*1 result not uploaded*", "*bstm journal upload j.jsonl"]
+    )
+    assert result.stdout.str().count("- bstm -") == 1
+
+
+def test_ctrl_c_while_the_session_end_waits_keeps_pytest_and_the_journal(
+    inner: Inner, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+        """
+    )
+    # uploads keep failing (no request is left in flight to land after the test)
+    inner.emulator.faults.fail(503, times=None, path_contains="/results")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "pytest", *inner.args("--bstm-journal", "j.jsonl")]
+    proc = subprocess.Popen(
+        args, cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        if "bstm: uploading" in line or time.monotonic() > deadline:
+            break
+    proc.send_signal(signal.SIGINT)
+    out = line + proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out
+    assert "interrupted (Ctrl-C) while uploading" in out
+    assert "bstm journal upload j.jsonl" in out
