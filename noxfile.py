@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nox
 
-nox.needs_version = ">=2026.10.20"  # --parallel, download_python, pyenv discovery
+nox.needs_version = ">=2025.11.12"  # download_python
 nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = True  # a missing Python fails, never skips a cell
 nox.options.download_python = "never"  # the interpreters are the machine's own (pyenv)
@@ -77,7 +77,8 @@ def _pyenv_first() -> None:
 _pyenv_first()
 
 
-@nox.session(python=PYTHONS, allow_parallel=True)
+# Cells run one at a time: the example suites run in place, in examples/ (never with --parallel).
+@nox.session(python=PYTHONS)
 @nox.parametrize("line", [nox.param(name, id=name) for name in LINES])
 def e2e(session: nox.Session, line: str) -> None:
     """End-to-end tests of the plugin on one Python and one pytest line."""
