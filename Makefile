@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COV_FAIL_UNDER ?= 90
 
-.PHONY: venv test lint typecheck unit demo bench clean
+.PHONY: venv test lint typecheck unit compat demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check pytest_bstm tests bench examples
-	$(BIN)/ruff format --check pytest_bstm tests bench examples
+	$(BIN)/ruff check pytest_bstm tests bench examples noxfile.py
+	$(BIN)/ruff format --check pytest_bstm tests bench examples noxfile.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy pytest_bstm
@@ -33,6 +33,11 @@ unit: $(STAMP)
 # pytest exits 5 when it collected nothing; make treats any non-zero exit as a failure.
 test: lint typecheck unit
 
+# The compatibility matrix (noxfile.py): the end-to-end tests in a fresh virtual environment per
+# supported Python x pytest line, with pyenv's interpreters. One cell: NOX_ARGS='-s "e2e-3.13(9.x)"'
+compat: $(STAMP)
+	$(BIN)/nox $(NOX_ARGS)
+
 demo: $(STAMP)
 	cd examples/basic && ../../$(BIN)/python -m pytest --bstm-emulator -p no:cacheprovider
 
@@ -40,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache dist build
+	rm -rf $(VENV) .nox .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache dist build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -79,3 +80,36 @@ def test_cli_table_names_real_subcommands(capsys: pytest.CaptureFixture[str]) ->
             code = exc.code
         assert code == 0, row
         assert "usage:" in capsys.readouterr().out
+
+
+def test_compatibility_table_is_the_tested_matrix() -> None:
+    """The README's matrix: the classifiers' Pythons x the noxfile's pytest lines, floors named."""
+    root = README.parent
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    pythons = re.findall(r'"Programming Language :: Python :: (3\.\d+)"', pyproject)
+    requires = re.search(r'requires-python = ">=(3\.\d+)"', pyproject)
+    assert requires
+    assert pythons
+    assert requires.group(1) == pythons[0]
+    floors = dict(
+        re.findall(r'"(pytest|pluggy|pytest-xdist|pytest-rerunfailures)>=([\d.]+)', pyproject)
+    )
+    assert sorted(floors) == ["pluggy", "pytest", "pytest-rerunfailures", "pytest-xdist"]
+    noxfile = ast.parse((root / "noxfile.py").read_text(encoding="utf-8"))
+    (lines,) = [
+        node.value
+        for node in ast.walk(noxfile)
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "LINES"
+    ]
+    assert isinstance(lines, ast.Dict)
+    names = [ast.literal_eval(key) for key in lines.keys if key is not None]
+    assert names[0] == "floor"
+    header = [f"pytest {floors['pytest']} (floor)", *(f"pytest {n} (latest)" for n in names[1:])]
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"<!-- compat-table:start -->\n\| \| (.*) \|\n", text)
+    assert match
+    assert match.group(1).split(" | ") == header
+    assert table("compat-table") == [[f"Python {v}"] + ["tested"] * len(names) for v in pythons]
+    section = text.split("## Compatibility", 1)[1].split("\n## ", 1)[0]
+    for name, version in floors.items():
+        assert f"{name} {version}" in section, name

@@ -79,6 +79,7 @@ def check_sdist(sdist: Path) -> None:
         "pytest_bstm/plugin.py",
         "pytest_bstm/cli/main.py",
         "examples/basic/pytest.ini",
+        "noxfile.py",
     ):
         assert required in names, f"{required} missing from {sdist.name}"
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]

@@ -25,8 +25,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# 1. The emulator on a free port (--port 0); it prints its URL once it listens.
-bstm emulator --port 0 >"$work/emulator.log" 2>&1 &
+# 1. The emulator on a free port (--port 0); it prints its URL once it listens. The log exists
+#    before the emulator starts: the background job may open it after the first read below.
+: >"$work/emulator.log"
+bstm emulator --port 0 >>"$work/emulator.log" 2>&1 &
 emulator_pid=$!
 url=""
 for _ in $(seq 1 100); do

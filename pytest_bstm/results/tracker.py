@@ -91,6 +91,13 @@ class OutcomeTracker:
             state = self._tests[report.nodeid] = _TestState()
         if report.user_properties:
             state.properties = list(report.user_properties)
+        # pytest-rerunfailures ends an attempt it repeats with a "rerun" report. Releases from
+        # 16.6.1 on then log that attempt's teardown; earlier ones start the next attempt at
+        # once. So a teardown right after a rerun report belongs to the repeated attempt.
+        if state.rerun_pending:
+            state.rerun_pending = False
+            if report.when == "teardown":
+                return None
         label = _subtest_label(report)
         if label is not None:
             if report.failed:
@@ -99,20 +106,17 @@ class OutcomeTracker:
                 state.subtests_skipped.append(label)
             return None
         if str(report.outcome) == "rerun":  # pytest-rerunfailures: an earlier attempt
-            state.rerun_pending = True
             message = short_message(report) or report.when
             state.earlier.append(
                 f"attempt {len(state.earlier) + 1} failed in {report.when}: {message}"
             )
-        elif not state.rerun_pending:
-            state.phases[report.when] = report
-        if report.when in ("setup", "call"):
-            return None
-        if report.when == "teardown" and state.rerun_pending:
             state.phases.clear()
             state.subtests_failed.clear()
             state.subtests_skipped.clear()
-            state.rerun_pending = False
+            state.rerun_pending = report.when != "teardown"
+            return None
+        state.phases[report.when] = report
+        if report.when in ("setup", "call"):
             return None
         # teardown, or the report xdist makes for a test that crashed its worker
         del self._tests[report.nodeid]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_bstm import compat
 from pytest_bstm.collect import xdist
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
 from pytest_bstm.config.settings import Settings
@@ -288,7 +289,7 @@ class Reporter:
         advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
         if self.journal.failure:
             self.summary.error(f"the journal could not be written: {self.journal.failure}")
-        self.service.finish(self.summary, self.config.get_verbosity())
+        self.service.finish(self.summary, compat.verbosity(self.config))
         if self.settings.dry_run or not (
             self.summary.pending or self.summary.keep_journal or self.journal_named
         ):
@@ -306,7 +307,7 @@ class Reporter:
         if self.aborted or self.rendered:
             return
         self.rendered = True
-        render(self.summary, terminalreporter, self.config.get_verbosity())
+        render(self.summary, terminalreporter, compat.verbosity(self.config))
 
     @property
     def journal_named(self) -> bool:

@@ -169,6 +169,46 @@ def test_reruns_count_only_the_final_attempt(inner: Inner) -> None:
     assert text["TC-2"].count("rerun: attempt") == 2
 
 
+def test_reruns_of_setup_and_teardown_failures_count_the_final_attempt(inner: Inner) -> None:
+    """Older pytest-rerunfailures logs no teardown after a rerun report; newer ones do."""
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        calls = {"setup": 0, "teardown": 0}
+
+        @pytest.fixture
+        def flaky_setup():
+            calls["setup"] += 1
+            assert calls["setup"] > 1, "first setup fails"
+
+        @pytest.fixture
+        def flaky_teardown():
+            yield
+            calls["teardown"] += 1
+            assert calls["teardown"] > 1, "first teardown fails"
+
+        @pytest.mark.tc("TC-1")
+        def test_setup(flaky_setup):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_teardown(flaky_teardown):
+            pass
+        """
+    )
+    result = inner.run("-p", "pytest_rerunfailures", "--reruns", "1")
+    # the terminal's "passed" count includes the call of the attempt whose teardown failed
+    assert (result.ret, result.parseoutcomes()["rerun"]) == (0, 2)
+    rid = inner.only_run()["identifier"]
+    assert inner.statuses(rid) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
+    text = inner.descriptions(rid)
+    assert text["TC-1"].count("rerun: attempt") == 1
+    assert "rerun: attempt 1 failed in setup: AssertionError: first setup fails" in text["TC-1"]
+    assert text["TC-2"].count("rerun: attempt") == 1
+    assert "rerun: attempt 1 failed in teardown" in text["TC-2"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
