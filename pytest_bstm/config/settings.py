@@ -60,6 +60,7 @@ class Settings:
     emulator: bool = False
     strict: bool = False
     journal: Path = Path(".bstm/journal.jsonl")
+    journal_named: bool = False  # named by the user: kept even when everything was sent
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     rate_limit_window: float = 60.0
     status_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
@@ -263,6 +264,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         emulator=emulator,
         strict=flag("--bstm-strict"),
         journal=journal_path,
+        journal_named=bool(journal),
         drain_timeout=drain,
         rate_limit_window=window,
         status_map=status_map,

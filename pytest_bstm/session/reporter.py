@@ -145,14 +145,10 @@ class Reporter:
             return
         mapping, recording, self.summary.deselected = found
         self._expect(mapping, recording)
-        if ids and self.executes and not self._collection_failed():
+        # pytest stops before running tests after a collection error, unless told not to
+        keeps_on = self.config.getoption("continue_on_collection_errors", False)
+        if ids and self.executes and (keeps_on or not (self.session and self.session.testsfailed)):
             self._start()  # workers learn the run ID from their first test on
-
-    def _collection_failed(self) -> bool:
-        """pytest stops before running tests after a collection error, unless told not to."""
-        session = self.session
-        stops = not self.config.getoption("continue_on_collection_errors", False)
-        return session is not None and bool(session.testsfailed) and stops
 
     def _expect(self, mapping: dict[str, list[CaseRef]], recording: set[str]) -> None:
         self.expected = True
@@ -207,28 +203,14 @@ class Reporter:
             self._on(event)
 
     def _on(self, event: Event) -> None:
-        s = self.summary
+        self.summary.hear(event)
+        self.run = self.summary.run
         if event.kind == "ready" and event.prepared is not None:
-            p = event.prepared
-            self.run = s.run = p.run
-            s.added, s.removed, s.assigned = set(p.added), set(p.removed), set(p.assigned)
-            s.unknown.update({c: s.nodeids_of(c) for c in p.unknown})
-            if p.note:
-                s.notes.append(p.note)
             if self.xdist_dir is not None:
-                xdist.write_run(self.xdist_dir, p.run.run_id)
-            self.config.hook.pytest_bstm_run_ready(config=self.config, run=p.run)
-        elif event.kind == "closed" and event.prepared is not None:
-            self.run = s.run = event.prepared.run
-            s.closed = True
-        elif event.kind == "retrying":
-            s.retried = event.message
-        elif event.kind == "note":
-            s.notes.append(event.message)
-        else:
-            s.error(event.message)
-            if self.xdist_dir is not None and self.run is None:
-                xdist.write_run(self.xdist_dir, None)
+                xdist.write_run(self.xdist_dir, event.prepared.run.run_id)
+            self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.prepared.run)
+        elif event.kind == "failed" and self.xdist_dir is not None and self.run is None:
+            xdist.write_run(self.xdist_dir, None)
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -243,9 +225,8 @@ class Reporter:
             self._finished(finished.nodeid, finished.outcome)
 
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
-        if outcome is not None and outcome.refs and nodeid not in self.summary.mapped:
-            self.summary.mapped[nodeid] = [r.case_id for r in outcome.refs]
-            self.summary.unmapped = [n for n in self.summary.unmapped if n != nodeid]
+        if outcome is not None and outcome.refs:
+            self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
         for key, outcomes in self.agg.add(nodeid, outcome):
             self._submit(key, outcomes)
 
@@ -291,7 +272,7 @@ class Reporter:
             self.summary.error(f"the journal could not be written: {self.journal.failure}")
         self.service.finish(self.summary, compat.verbosity(self.config))
         if self.settings.dry_run or not (
-            self.summary.pending or self.summary.keep_journal or self.journal_named
+            self.summary.pending or self.summary.keep_journal or self.settings.journal_named
         ):
             self.journal.discard()
         self.config.hook.pytest_bstm_session_finished(
@@ -308,10 +289,6 @@ class Reporter:
             return
         self.rendered = True
         render(self.summary, terminalreporter, compat.verbosity(self.config))
-
-    @property
-    def journal_named(self) -> bool:
-        return bool(self.config.getoption("bstm_journal") or self.config.getini("bstm_journal"))
 
     def shutdown(self) -> None:
         self.uploader.stop()

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pytest
 
     from pytest_bstm.config.settings import Settings
+    from pytest_bstm.delivery.events import Event
     from pytest_bstm.delivery.uploader import Uploader
     from pytest_bstm.results.model import Key
     from pytest_bstm.run.lifecycle import RunInfo
@@ -53,6 +54,30 @@ class Summary:
     keep_journal: bool = False
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
     upload_seconds: float | None = None  # how long the session end waited for the upload
+
+    def hear(self, event: Event) -> None:
+        """What the upload thread told: the run is ready or closed, a retry, a note, an error."""
+        if event.kind == "ready" and event.prepared is not None:
+            p = event.prepared
+            self.run = p.run
+            self.added, self.removed, self.assigned = set(p.added), set(p.removed), set(p.assigned)
+            self.unknown.update({c: self.nodeids_of(c) for c in p.unknown})
+            if p.note:
+                self.notes.append(p.note)
+        elif event.kind == "closed" and event.prepared is not None:
+            self.run, self.closed = event.prepared.run, True
+        elif event.kind == "retrying":
+            self.retried = event.message
+        elif event.kind == "note":
+            self.notes.append(event.message)
+        else:
+            self.error(event.message)
+
+    def map_at_run_time(self, nodeid: str, case_ids: list[str]) -> None:
+        """A test reached cases at run time (``record_property``): it is mapped after all."""
+        if nodeid not in self.mapped:
+            self.mapped[nodeid] = case_ids
+            self.unmapped = [n for n in self.unmapped if n != nodeid]
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
