@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COV_FAIL_UNDER ?= 90
 
-.PHONY: venv test lint typecheck unit compat demo bench clean
+.PHONY: venv test lint typecheck unit compat compat-full demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: lint typecheck unit
 # supported Python x pytest line, with pyenv's interpreters. One cell: NOX_ARGS='-s "e2e-3.13(9.x)"'
 compat: $(STAMP)
 	$(BIN)/nox $(NOX_ARGS)
+
+compat-full: $(STAMP)
+	$(BIN)/nox -s e2e $(NOX_ARGS)
 
 demo: $(STAMP)
 	cd examples/basic && ../../$(BIN)/python -m pytest --bstm-emulator -p no:cacheprovider
