@@ -51,6 +51,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="N",
         help="also measure every scenario with pytest-xdist -n N (plugin on the controller)",
     )
+    parser.add_argument(
+        "--scenarios",
+        default="plain,junitxml,bstm,bstm+latency",
+        help="which scenarios to measure (default: all four)",
+    )
     parser.add_argument("--latency", type=float, default=0.1, help="injected seconds per request")
     parser.add_argument("--modules", type=int, default=20, help="test modules in the suite")
     parser.add_argument(
@@ -81,12 +86,14 @@ class Bench:
         self.service = ServiceProcess(SEED, self.env)
         self.env["BROWSERSTACK_USERNAME"] = self.service.username
         self.env["BROWSERSTACK_ACCESS_KEY"] = self.service.access_key
-        self.scenarios = [
+        known = [
             Scenario("plain"),
             Scenario("junitxml", junitxml=True),
             Scenario("bstm", bstm=True),
             Scenario("bstm+latency", bstm=True, latency=args.latency),
         ]
+        wanted = {s.strip() for s in args.scenarios.split(",")}
+        self.scenarios = [s for s in known if s.name in wanted]
         self.modes = ["serial"] + ([f"xdist-{args.xdist}"] if args.xdist else [])
         self.cells: Cells = {}
         self.commands: dict[str, str] = {}
@@ -130,8 +137,9 @@ class Bench:
             started = time.perf_counter()
             suite = generate(self.root, size, self.args.modules)
             print(f"N={size}: suite generated in {time.perf_counter() - started:.2f}s", flush=True)
+            warm_up = self.scenarios[:1] + [s for s in self.scenarios if s.bstm][:1]
             for mode in self.modes:
-                for scenario in self.scenarios[::2]:  # warm-up: bytecode, disk cache
+                for scenario in warm_up:  # bytecode, disk cache
                     self.measure(suite, size, mode, scenario)
                 for i in range(self.args.repeat):
                     for scenario in self.scenarios:

@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not is_enabled(config):
         return
     settings = resolve(config)
-    config.pluginmanager.register(mapping, "bstm-mapping")
+    config.pluginmanager.register(mapping, mapping.PLUGIN_NAME)
     if hasattr(config, "workerinput"):
         from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415
 

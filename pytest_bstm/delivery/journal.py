@@ -37,11 +37,13 @@ class Journal:
         self._file: IO[str] | None = None
         self._closed = False
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
+        self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
         for the summary, never raised into the test session."""
-        lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        encode = self._encode
+        lines = "".join(encode(r) + "\n" for r in records)
         try:
             self._append(lines, sync)
         except OSError as exc:
@@ -79,7 +81,7 @@ class Journal:
         self._write([{"type": "closed", "run": run_id}], sync=True)
 
     def results(self, records: Iterable[dict[str, Any]]) -> None:
-        self._write({"type": "result", **r} for r in records)
+        self._write([{"type": "result", **r} for r in records])
 
     def sent(self, keys: list[str]) -> None:
         if keys:

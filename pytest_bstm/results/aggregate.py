@@ -27,17 +27,18 @@ class Aggregator:
         self.status_map = status_map
         self.default_configurations = default_configurations
         self._keys_of: dict[str, list[Key]] = {}
-        self._waiting: dict[Key, set[str]] = {}
+        self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
         self._got: dict[Key, list[TestOutcome]] = {}
         self._recording: set[str] = set()
 
     def expect(self, mapping: Mapping[str, list[CaseRef]], recording: set[str]) -> None:
         """``mapping``: every test to run -> its refs; ``recording``: tests that may add a
         case at run time."""
+        waiting = self._waiting
         for nodeid, refs in mapping.items():
             keys = self._keys_of[nodeid] = self.keys(refs)
             for key in keys:
-                self._waiting.setdefault(key, set()).add(nodeid)
+                waiting[key] = waiting.get(key, 0) + 1
         self._recording = set(recording)
 
     def keys(self, refs: list[CaseRef]) -> list[Key]:
@@ -48,9 +49,8 @@ class Aggregator:
         keys whose every covering test has now ended."""
         touched = self._keys_of.pop(nodeid, [])
         for key in touched:
-            waiting = self._waiting.get(key)
-            if waiting is not None:
-                waiting.discard(nodeid)
+            if self._waiting.get(key):
+                self._waiting[key] -= 1
         if outcome is not None:
             for key in self.keys(outcome.refs):
                 self._got.setdefault(key, []).append(outcome)
