@@ -11,6 +11,7 @@ thread's and the other threads' (the upload thread).
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import os
 import resource
@@ -26,6 +27,24 @@ PACKAGE = "pytest_bstm."
 MAIN = threading.main_thread().ident
 LAST = {"teardown": 0.0, "tests": 0}
 SPENT: dict[str, list[int]] = {}  # hook name -> [calls, nanoseconds] on the main thread
+GC = {"started": 0, "ns": 0, "collections": 0}
+GC_BY_GENERATION = [[0, 0], [0, 0], [0, 0]]  # generation -> [collections, nanoseconds]
+
+
+def _gc_timer(phase: str, info: dict[str, int]) -> None:
+    """Time the interpreter's garbage collections (more live objects make each one longer)."""
+    if phase == "start":
+        GC["started"] = time.perf_counter_ns()
+    else:
+        spent = time.perf_counter_ns() - GC["started"]
+        GC["ns"] += spent
+        GC["collections"] += 1
+        tally = GC_BY_GENERATION[info.get("generation", 2)]
+        tally[0] += 1
+        tally[1] += spent
+
+
+gc.callbacks.append(_gc_timer)
 
 
 def _owner(plugin: object) -> str:
@@ -94,6 +113,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "hook_calls": {name: calls for name, (calls, _) in SPENT.items() if calls},
         "main_cpu": main,
         "other_threads_cpu": max(0.0, process - main),
+        "gc_s": GC["ns"] / 1e9,
+        "gc_collections": GC["collections"],
+        "gc_by_generation": GC_BY_GENERATION,
     }
     with open(target, "w", encoding="utf-8") as out:
         json.dump(data, out)

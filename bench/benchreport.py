@@ -145,7 +145,7 @@ class Report:
                 v1 = self._judge(f"wall ratio bstm/plain, {mode}, N={n}", rb, RATIO_TARGET, big)
                 below = None if rb is None or rj is None else rb < rj
                 v2 = verdict(below if big else None)
-                if big:
+                if big and junit is not None:
                     self.verdicts.append(
                         {
                             "target": f"wall ratio bstm/plain below junitxml/plain, {mode}, N={n}",
@@ -247,10 +247,13 @@ class Report:
                         fmt(inert, 1),
                         fmt(extra, 1),
                         fmt(other, 3),
+                        fmt(self._median(mode, n, "plain", "gc_s")),
+                        fmt(self._median(mode, n, "bstm", "gc_s")),
                     ]
                 )
         headers = ["mode", "N", "bstm us/test", "<=30", "of it logreport", "bstm+lat us/test"]
         extra = ["plain us/test", "main-thread CPU added us/test", "other threads CPU s"]
+        extra += ["gc s plain", "gc s bstm"]
         return table([*headers, *extra], rows)
 
     def hooks(self) -> str:

@@ -63,6 +63,9 @@ class Sample:
     main_cpu: float | None = None
     other_threads_cpu: float | None = None
     service_cpu: float | None = None
+    gc_s: float | None = None
+    gc_collections: int | None = None
+    gc_by_generation: list[list[int]] = field(default_factory=list)
 
     @property
     def plugin_main_us(self) -> float | None:
@@ -146,4 +149,7 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         hook_calls={str(k): int(v) for k, v in data.get("hook_calls", {}).items()},
         main_cpu=data.get("main_cpu"),
         other_threads_cpu=data.get("other_threads_cpu"),
+        gc_s=data.get("gc_s"),
+        gc_collections=data.get("gc_collections"),
+        gc_by_generation=data.get("gc_by_generation", []),
     )

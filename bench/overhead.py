@@ -264,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     for v in report.verdicts:
         state = "n/a " if v["ok"] is None else ("PASS" if v["ok"] else "FAIL")
         value = "-" if v["value"] is None else f"{v['value']:.3f}"
-        print(f"  {state}  {v['target']}: {value} <= {v['limit']:.3f}")
+        limit = "-" if v["limit"] is None else f"{v['limit']:.3f}"
+        print(f"  {state}  {v['target']}: {value} <= {limit}")
     if args.json:
         data = {
             "environment": env,
