@@ -27,6 +27,9 @@ PACKAGE = "pytest_bstm."
 MAIN = threading.main_thread().ident
 LAST = {"teardown": 0.0, "tests": 0}
 SPENT: dict[str, list[int]] = {}  # hook name -> [calls, nanoseconds] on the main thread
+# the outermost pytest-bstm hook calls only (a hook may run inside another, e.g. the case
+# reader inside collection_modifyitems), and the collections that ran inside them
+TOTAL = {"depth": 0, "ns": 0, "gc_ns": 0}
 GC = {"started": 0, "ns": 0, "collections": 0}
 GC_BY_GENERATION = [[0, 0], [0, 0], [0, 0]]  # generation -> [collections, nanoseconds]
 
@@ -35,13 +38,15 @@ def _gc_timer(phase: str, info: dict[str, int]) -> None:
     """Time the interpreter's garbage collections (more live objects make each one longer)."""
     if phase == "start":
         GC["started"] = time.perf_counter_ns()
-    else:
-        spent = time.perf_counter_ns() - GC["started"]
-        GC["ns"] += spent
-        GC["collections"] += 1
-        tally = GC_BY_GENERATION[info.get("generation", 2)]
-        tally[0] += 1
-        tally[1] += spent
+        return
+    spent = time.perf_counter_ns() - GC["started"]
+    GC["ns"] += spent
+    GC["collections"] += 1
+    tally = GC_BY_GENERATION[info.get("generation", 2)]
+    tally[0] += 1
+    tally[1] += spent
+    if TOTAL["depth"] and threading.get_ident() == MAIN:
+        TOTAL["gc_ns"] += spent  # a pause that fell inside pytest-bstm's hook
 
 
 gc.callbacks.append(_gc_timer)
@@ -60,12 +65,17 @@ def _timed(hook: str, function: Callable[..., Any]) -> Callable[..., Any]:
     def timed(*args: Any) -> Any:
         if threading.get_ident() != MAIN:
             return function(*args)
+        TOTAL["depth"] += 1
         started = clock()
         try:
             return function(*args)
         finally:
+            spent = clock() - started
+            TOTAL["depth"] -= 1
             tally[0] += 1
-            tally[1] += clock() - started
+            tally[1] += spent
+            if not TOTAL["depth"]:
+                TOTAL["ns"] += spent
 
     return timed
 
@@ -110,6 +120,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "tests": LAST["tests"],
         "peak_kb": _peak_kb(),
         "hooks_ns": {name: ns for name, (calls, ns) in SPENT.items() if calls},
+        "main_ns": TOTAL["ns"],
+        "gc_in_hooks_ns": TOTAL["gc_ns"],
         "hook_calls": {name: calls for name, (calls, _) in SPENT.items() if calls},
         "main_cpu": main,
         "other_threads_cpu": max(0.0, process - main),
