@@ -79,7 +79,10 @@ class Aggregator:
 
 def describe(outcomes: list[TestOutcome], statuses: list[str], build_url: str | None) -> str:
     """A bounded, readable description: each contributing test with its outcome."""
-    order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
+    if len(outcomes) == 1:
+        order = [0]
+    else:
+        order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
     lines: list[str] = []
     for i in order[:MAX_LISTED_TESTS]:
         o = outcomes[i]
@@ -107,7 +110,7 @@ def make_result(
 ) -> Result:
     """The one result of ``key``: the worst status of its outcomes, every test described."""
     statuses = [agg.status(o) for o in outcomes]
-    worst = max(statuses, key=rank)
+    worst = statuses[0] if len(statuses) == 1 else max(statuses, key=rank)
     case_id, configuration_id = key
     rkey = result_key(token, case_id, configuration_id)
     description = describe(outcomes, statuses, build_url) + f"\n[pytest-bstm {rkey}]"
