@@ -23,7 +23,9 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 class Envelope(BaseModel):
     """Any JSON object answer; unknown keys kept."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True
+    )
 
     success: bool | None = None
     message: str | None = None

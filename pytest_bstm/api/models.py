@@ -62,7 +62,9 @@ CountDict = Annotated[dict[str, int], BeforeValidator(_empty_dict_if_none)]
 
 
 class _Response(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True
+    )
 
 
 class _Request(BaseModel):
