@@ -220,7 +220,8 @@ class Report:
         """pytest-bstm on pytest's main thread, per test: its hooks' time (outermost calls,
         imports on enabling included), the garbage collections that ran inside them, its own
         time without those (judged), what it adds to the collector's and the main thread's
-        CPU against plain pytest, and the CPU of the other threads (the upload thread)."""
+        CPU against plain pytest, and the CPU its other threads (the upload thread) add to the
+        process's other threads (xdist's controller has some of its own)."""
         rows = []
         for mode in self.modes:
             for n in self.sizes:
@@ -249,14 +250,18 @@ class Report:
                 ]
                 row = [mode, str(n), *(fmt(x, 1) for x in values[:3]), v]
                 row += [fmt(x, 1) for x in values[3:]]
-                rows.append([*row, fmt(med(mode, n, "bstm", "other_threads_cpu"), 3)])
+                other, other_plain = (
+                    med(mode, n, x, "other_threads_cpu") for x in ("bstm", "plain")
+                )
+                thread = None if other is None or other_plain is None else other - other_plain
+                rows.append([*row, fmt(thread, 3)])
         headers = ["mode", "N", "hooks", "GC in hooks", "own", "own<=30", "logreport"]
         headers += [
             "hooks +lat",
             "hooks plain",
             "GC added",
             "main CPU added",
-            "upload thread CPU s",
+            "other threads CPU added s",
         ]
         return table(headers, rows)
 
