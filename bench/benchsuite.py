@@ -1,9 +1,9 @@
 """The generated test suite and one measured pytest process.
 
 The suite has ``size`` trivial test functions spread over ``modules`` modules, test ``i`` mapped
-with ``@pytest.mark.tc("TC-<i>")``. Its ``conftest.py`` is a probe: it notes the wall clock of
-the last teardown report, and in a ``trylast`` ``pytest_unconfigure`` (after the plugin's own
-session end) writes that time and the process's peak resident memory to ``BENCH_PROBE``.
+with ``@pytest.mark.tc("TC-<i>")``. Every measured process loads the probe plugin
+(``bench/benchprobe.py``, ``-p benchprobe``): last teardown, peak memory, the plugin's time on
+the main thread, CPU per thread.
 """
 
 from __future__ import annotations
@@ -17,50 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROBE_CONFTEST = '''\
-"""Benchmark probe: wall clock of the last test and peak memory, written at unconfigure."""
-
-import json
-import os
-import time
-
-import pytest
-
-LAST = {"teardown": 0.0, "tests": 0}
-
-
-def pytest_runtest_logreport(report):
-    if report.when == "teardown":
-        LAST["teardown"] = time.time()
-        LAST["tests"] += 1
-
-
-def _peak_kb():
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-    import sys
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    target = os.environ.get("BENCH_PROBE")
-    if not target or hasattr(config, "workerinput"):
-        return
-    data = {"last_teardown": LAST["teardown"], "tests": LAST["tests"], "peak_kb": _peak_kb()}
-    with open(target, "w", encoding="utf-8") as out:
-        json.dump(data, out)
-'''
-
-BASE_ARGS = ("-p", "pytest_bstm.plugin", "-p", "no:cacheprovider", "-q")
+BENCH = Path(__file__).resolve().parent
+BASE_ARGS = ("-p", "pytest_bstm.plugin", "-p", "benchprobe", "-p", "no:cacheprovider", "-q")
 
 
 def case_ids(size: int) -> list[str]:
@@ -71,7 +29,6 @@ def generate(root: Path, size: int, modules: int = 20) -> Path:
     """Write the suite under ``root/suite-<size>`` and return that directory."""
     suite = root / f"suite-{size}"
     suite.mkdir(parents=True, exist_ok=True)
-    (suite / "conftest.py").write_text(PROBE_CONFTEST, encoding="utf-8")
     count = max(1, min(modules, size))
     per_module = -(-size // count)
     for m in range(count):
@@ -101,6 +58,39 @@ class Sample:
     results_stored: int | None = None
     runs_created: int | None = None
     run_closed: bool | None = None
+    hooks_ns: dict[str, int] = field(default_factory=dict)
+    hook_calls: dict[str, int] = field(default_factory=dict)
+    main_cpu: float | None = None
+    other_threads_cpu: float | None = None
+    service_cpu: float | None = None
+    gc_s: float | None = None
+    gc_collections: int | None = None
+    gc_by_generation: list[list[int]] = field(default_factory=list)
+
+    main_ns: int = 0
+    gc_in_hooks_ns: int = 0
+
+    @property
+    def plugin_main_us(self) -> float | None:
+        """Microseconds per test spent in pytest-bstm's hooks on pytest's main thread."""
+        if not self.tests:
+            return None
+        return self.main_ns / 1000 / self.tests
+
+    @property
+    def plugin_own_us(self) -> float | None:
+        """The same without the garbage collections that happened to run inside the hooks
+        (those are shared with pytest; ``gc_s`` against plain pytest says what bstm adds)."""
+        if not self.tests:
+            return None
+        return (self.main_ns - self.gc_in_hooks_ns) / 1000 / self.tests
+
+    @property
+    def plugin_logreport_us(self) -> float | None:
+        """The same, only its ``pytest_runtest_logreport`` (the per-report path)."""
+        if not self.tests:
+            return None
+        return self.hooks_ns.get("pytest_runtest_logreport", 0) / 1000 / self.tests
 
     @property
     def ok(self) -> bool:
@@ -117,6 +107,7 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     env.pop("PYTEST_ADDOPTS", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # let the warm-up leave bytecode, as CI caches do
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
@@ -165,4 +156,13 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         returncode=proc.returncode,
         tests=int(data["tests"]),
         output_tail=text[-3000:],
+        hooks_ns={str(k): int(v) for k, v in data.get("hooks_ns", {}).items()},
+        hook_calls={str(k): int(v) for k, v in data.get("hook_calls", {}).items()},
+        main_cpu=data.get("main_cpu"),
+        other_threads_cpu=data.get("other_threads_cpu"),
+        gc_s=data.get("gc_s"),
+        main_ns=int(data.get("main_ns", 0)),
+        gc_in_hooks_ns=int(data.get("gc_in_hooks_ns", 0)),
+        gc_collections=data.get("gc_collections"),
+        gc_by_generation=data.get("gc_by_generation", []),
     )

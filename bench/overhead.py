@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from benchreport import Cell, Cells, Report, classify
+from benchreport import Cell, Cells, Report, classify, fmt
 from benchsuite import Sample, case_ids, clean_env, command, generate, run_pytest
+from service import ServiceProcess
 
 from pytest_bstm import __version__
-from pytest_bstm.emulator import Emulator
 
 PROJECT = "PR-1"
 SEED = {"projects": [{"identifier": PROJECT, "id": 1, "name": "Benchmark project"}]}
@@ -33,8 +33,9 @@ SEED = {"projects": [{"identifier": PROJECT, "id": 1, "name": "Benchmark project
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    bstm: bool
+    bstm: bool = False
     latency: float = 0.0
+    junitxml: bool = False
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +50,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0,
         metavar="N",
         help="also measure every scenario with pytest-xdist -n N (plugin on the controller)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="plain,junitxml,bstm,bstm+latency",
+        help="which scenarios to measure (default: all four)",
     )
     parser.add_argument("--latency", type=float, default=0.1, help="injected seconds per request")
     parser.add_argument("--modules", type=int, default=20, help="test modules in the suite")
@@ -66,54 +72,57 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class Bench:
-    """One emulator on loopback, shared by every measured process, reset before each one."""
+    """One emulator on loopback in its own process, shared by every measured process, reset
+    before each one."""
 
     def __init__(self, args: argparse.Namespace, root: Path, source: Path | None) -> None:
         self.args = args
         self.root = root
-        self.emulator = Emulator(port=0, seed=SEED).start()
-        self.env = clean_env(
-            {
-                "BROWSERSTACK_USERNAME": self.emulator.username,
-                "BROWSERSTACK_ACCESS_KEY": self.emulator.access_key,
-            }
-        )
+        self.env = clean_env({})
         if source is not None:  # ahead of the editable install's path entry
             self.env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [str(source), self.env.get("PYTHONPATH")])
             )
-        self.scenarios = [
-            Scenario("plain", bstm=False),
+        self.service = ServiceProcess(SEED, self.env)
+        self.env["BROWSERSTACK_USERNAME"] = self.service.username
+        self.env["BROWSERSTACK_ACCESS_KEY"] = self.service.access_key
+        known = [
+            Scenario("plain"),
+            Scenario("junitxml", junitxml=True),
             Scenario("bstm", bstm=True),
             Scenario("bstm+latency", bstm=True, latency=args.latency),
         ]
+        wanted = {s.strip() for s in args.scenarios.split(",")}
+        self.scenarios = [s for s in known if s.name in wanted]
         self.modes = ["serial"] + ([f"xdist-{args.xdist}"] if args.xdist else [])
         self.cells: Cells = {}
         self.commands: dict[str, str] = {}
 
-    def pytest_args(self, mode: str, scenario: Scenario) -> list[str]:
+    def pytest_args(self, mode: str, scenario: Scenario, suite: Path) -> list[str]:
         args = ["-p", "xdist.plugin", "-n", mode.split("-")[1]] if mode != "serial" else []
+        if scenario.junitxml:
+            args += ["--junitxml", str(suite.parent / f"junit-{suite.name}.xml")]
         if scenario.bstm:
-            args += ["--bstm-project", PROJECT, "--bstm-url", self.emulator.url]
+            args += ["--bstm-project", PROJECT, "--bstm-url", self.service.url]
         return args
 
     def measure(self, suite: Path, size: int, mode: str, scenario: Scenario) -> Sample:
-        emu = self.emulator
-        emu.reset()
-        emu.add_test_cases(PROJECT, case_ids(size))
+        service = self.service
+        service.call("reset", PROJECT, case_ids(size))
         if scenario.latency:
-            emu.faults.latency(scenario.latency)
-        extra = self.pytest_args(mode, scenario)
+            service.call("latency", scenario.latency)
+        extra = self.pytest_args(mode, scenario, suite)
         self.commands.setdefault(f"{mode} {scenario.name}", shlex.join(command(suite, extra)))
+        cpu = service.call("cpu")
         sample = run_pytest(suite, extra, self.env, self.args.timeout)
-        emu.faults.clear()
+        sample.service_cpu = service.call("cpu") - cpu
         shutil.rmtree(suite / ".bstm", ignore_errors=True)
-        sample.requests, sample.other_requests = classify(emu.requests)
-        runs = emu.runs(PROJECT)
-        sample.runs_created = len(runs)
-        if runs:
-            sample.results_stored = sum(len(emu.results(r["identifier"])) for r in runs)
-            sample.run_closed = all(r["active_state"] == "closed" for r in runs)
+        session = service.call("session", PROJECT)
+        sample.requests, sample.other_requests = classify(session["requests"])
+        sample.runs_created = session["runs"]
+        if session["runs"]:
+            sample.results_stored = session["results"]
+            sample.run_closed = session["closed"]
         if not sample.ok or sample.tests != size:
             print(
                 f"\n!! {mode} {scenario.name} N={size}: exit {sample.returncode}, "
@@ -128,8 +137,9 @@ class Bench:
             started = time.perf_counter()
             suite = generate(self.root, size, self.args.modules)
             print(f"N={size}: suite generated in {time.perf_counter() - started:.2f}s", flush=True)
+            warm_up = self.scenarios[:1] + [s for s in self.scenarios if s.bstm][:1]
             for mode in self.modes:
-                for scenario in self.scenarios[:2]:  # warm-up: bytecode, disk cache
+                for scenario in warm_up:  # bytecode, disk cache
                     self.measure(suite, size, mode, scenario)
                 for i in range(self.args.repeat):
                     for scenario in self.scenarios:
@@ -139,15 +149,18 @@ class Bench:
                             key, Cell(mode, size, scenario.name, [])
                         ).samples.append(sample)
                         tail = "-" if sample.tail is None else f"{sample.tail:.3f}"
+                        main = sample.plugin_own_us
                         print(
                             f"  {mode:>8} N={size:<6} #{i + 1} {scenario.name:<13} "
                             f"wall {sample.wall:7.2f}s  cpu {sample.cpu:6.2f}s  tail {tail}s  "
-                            f"requests {sum(sample.requests.values())}",
+                            f"bstm own {fmt(main, 1)}us/test  "
+                            f"requests {sum(sample.requests.values())}  "
+                            f"load {os.getloadavg()[0]:.2f}",
                             flush=True,
                         )
 
     def close(self) -> None:
-        self.emulator.stop()
+        self.service.stop()
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -229,9 +242,16 @@ def main(argv: list[str] | None = None) -> int:
     sections = [
         ("Wall time per pytest process (median seconds)", report.wall()),
         (
-            "CPU time of the pytest process and its workers (median seconds, informative)",
+            "CPU time of the pytest process and its workers (median seconds; the emulator runs "
+            "in its own process)",
             report.cpu(),
         ),
+        (
+            "pytest-bstm on pytest's main thread (median us per test; hooks incl. imports on "
+            "enabling; GC added and main CPU added are bstm minus plain)",
+            report.main_thread(),
+        ),
+        ("pytest-bstm's hooks on the main thread (median milliseconds)", report.hooks()),
         ("Last test to process exit (median seconds)", report.tail()),
         ("Peak memory of the pytest process (median VmHWM)", report.memory()),
         ("API requests per session (bstm scenarios)", report.requests()),
@@ -245,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     for v in report.verdicts:
         state = "n/a " if v["ok"] is None else ("PASS" if v["ok"] else "FAIL")
         value = "-" if v["value"] is None else f"{v['value']:.3f}"
-        print(f"  {state}  {v['target']}: {value} <= {v['limit']:.3f}")
+        limit = "-" if v["limit"] is None else f"{v['limit']:.3f}"
+        print(f"  {state}  {v['target']}: {value} <= {limit}")
     if args.json:
         data = {
             "environment": env,

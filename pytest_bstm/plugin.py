@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
             notices.summary(active.why_off, label="reporting")
         return
     settings = resolve(config)
-    config.pluginmanager.register(mapping, "bstm-mapping")
+    config.pluginmanager.register(mapping, mapping.PLUGIN_NAME)
     if worker:
         from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415
 

@@ -23,7 +23,9 @@ ItemT = TypeVar("ItemT", bound=BaseModel)
 class Envelope(BaseModel):
     """Any JSON object answer; unknown keys kept."""
 
-    model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True
+    )
 
     success: bool | None = None
     message: str | None = None
@@ -75,7 +77,7 @@ class ResultCreatedEnvelope(Envelope):
 class PageInfo(BaseModel):
     """Pagination block: ``next`` is None on the last page."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
     page: int | None = None
     page_size: int | None = None

@@ -62,11 +62,13 @@ CountDict = Annotated[dict[str, int], BeforeValidator(_empty_dict_if_none)]
 
 
 class _Response(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow", coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        frozen=True, extra="allow", coerce_numbers_to_str=True, defer_build=True
+    )
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body fragment for this object (``None`` fields left out)."""

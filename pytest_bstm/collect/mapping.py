@@ -10,6 +10,7 @@ import pytest
 
 from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
 
+PLUGIN_NAME = "bstm-mapping"  # this module, registered as a plugin when reporting is on
 RECORD_PROPERTY = "id"
 RECORD_FIXTURE = "record_property"
 MARKER_HELP = (
@@ -49,9 +50,10 @@ def _flatten(args: Iterable[object]) -> list[object]:
 
 
 def check_case_id(value: object) -> str:
-    if not isinstance(value, str) or not CASE_ID_RE.fullmatch(value.strip()):
+    case_id = value.strip() if isinstance(value, str) else None
+    if case_id is None or not CASE_ID_RE.fullmatch(case_id):
         raise MappingError(f"{value!r} is not a test case ID like 'TC-1'")
-    return value.strip()
+    return case_id
 
 
 def _configurations(value: object) -> tuple[int, ...]:
@@ -76,17 +78,21 @@ def _assignee(value: object) -> str | None:
 
 def refs_from_marker(args: Sequence[object], kwargs: dict[str, object]) -> list[CaseRef]:
     """Validate one ``tc`` marker's arguments into case references."""
-    unknown = sorted(set(kwargs) - {"configurations", "assignee"})
-    if unknown:
-        raise MappingError(
-            f"unknown keyword argument(s) {', '.join(unknown)}: tc() takes configurations= "
-            "and assignee="
-        )
+    configurations: tuple[int, ...] = ()
+    assignee: str | None = None
+    if kwargs:
+        unknown = sorted(set(kwargs) - {"configurations", "assignee"})
+        if unknown:
+            raise MappingError(
+                f"unknown keyword argument(s) {', '.join(unknown)}: tc() takes "
+                "configurations= and assignee="
+            )
     ids = [check_case_id(v) for v in _flatten(args)]
     if not ids:
         raise MappingError("tc() needs at least one test case ID, e.g. tc('TC-1')")
-    configurations = _configurations(kwargs.get("configurations"))
-    assignee = _assignee(kwargs.get("assignee"))
+    if kwargs:
+        configurations = _configurations(kwargs.get("configurations"))
+        assignee = _assignee(kwargs.get("assignee"))
     return [CaseRef(case_id, configurations, assignee) for case_id in dict.fromkeys(ids)]
 
 
@@ -121,9 +127,13 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
     """Map every item; raise one ``pytest.UsageError`` naming every offending test."""
     mapping: dict[str, list[CaseRef]] = {}
     problems: list[str] = []
+    hook = config.hook.pytest_bstm_case_ids
+    impls = hook.get_hookimpls()
+    # only the built-in reader answers: call it directly, not through the hook per item
+    builtin = len(impls) == 1 and config.pluginmanager.get_name(impls[0].plugin) == PLUGIN_NAME
     for item in items:
         try:
-            answer = config.hook.pytest_bstm_case_ids(item=item)
+            answer: Any = impls[0].function(item) if builtin else hook(item=item)
             refs = normalize(answer) if answer is not None else []
         except MappingError as exc:
             problems.append(f"{item.nodeid}: {exc}")

@@ -75,8 +75,11 @@ def deselect(
     in_run: set[str],
 ) -> int:
     """``--bstm-select``: keep the tests covering a case of the run; return how many went."""
-    keep = [i for i in items if any(r.case_id in in_run for r in mapping.get(i.nodeid, []))]
-    dropped = [i for i in items if i not in keep]
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        covers = any(r.case_id in in_run for r in mapping.get(item.nodeid, []))
+        (keep if covers else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

@@ -36,14 +36,17 @@ class Journal:
         # must reach the same file
         self.path = path.absolute()
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
         self._closed = False
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
+        self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
         for the summary, never raised into the test session."""
-        lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        encode = self._encode
+        lines = "".join(encode(r) + "\n" for r in records)
         try:
             self._append(lines, sync)
         except OSError as exc:
@@ -59,8 +62,16 @@ class Journal:
                 self._file = self._open()
             self._file.write(lines)
             self._file.flush()
-            if sync:
-                os.fsync(self._file.fileno())
+        if sync:
+            self._fsync()
+
+    def _fsync(self) -> None:
+        """fsync outside the write lock, so that the test thread's next line never waits for
+        the disk; the sync lock keeps the file from being closed meanwhile."""
+        with self._sync_lock:
+            file = self._file
+            if file is not None:
+                os.fsync(file.fileno())
 
     def _open(self) -> IO[str]:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
@@ -81,7 +92,7 @@ class Journal:
         self._write([{"type": "closed", "run": run_id}], sync=True)
 
     def results(self, records: Iterable[dict[str, Any]]) -> None:
-        self._write({"type": "result", **r} for r in records)
+        self._write([{"type": "result", **r} for r in records])
 
     def sent(self, keys: list[str]) -> None:
         if keys:
@@ -92,13 +103,14 @@ class Journal:
             self._write([{"type": "rejected", "keys": keys, "error": error}], sync=True)
 
     def sync(self) -> None:
-        with self._lock:
-            if self._file is not None:
-                try:
-                    self._file.flush()
-                    os.fsync(self._file.fileno())
-                except OSError as exc:
-                    self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
+        try:
+            with self._lock:
+                if self._file is None:
+                    return
+                self._file.flush()
+            self._fsync()
+        except OSError as exc:
+            self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
     def discard(self) -> None:
         """Remove the journal (everything in it was sent)."""
@@ -108,7 +120,7 @@ class Journal:
             self.path.parent.rmdir()  # only when empty
 
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             self._closed = True
             if self._file is not None:
                 self._file.close()

@@ -60,4 +60,5 @@ def to_wire(result: Result) -> models.ResultIn:
 
 def result_size(result: Result) -> int:
     """Approximate bytes of the result on the wire."""
-    return len(result.description) + 200 + len(json.dumps(result.custom_fields or {}))
+    fields = json.dumps(result.custom_fields) if result.custom_fields else "{}"
+    return len(result.description) + 200 + len(fields)

@@ -27,17 +27,18 @@ class Aggregator:
         self.status_map = status_map
         self.default_configurations = default_configurations
         self._keys_of: dict[str, list[Key]] = {}
-        self._waiting: dict[Key, set[str]] = {}
+        self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
         self._got: dict[Key, list[TestOutcome]] = {}
         self._recording: set[str] = set()
 
     def expect(self, mapping: Mapping[str, list[CaseRef]], recording: set[str]) -> None:
         """``mapping``: every test to run -> its refs; ``recording``: tests that may add a
         case at run time."""
+        waiting = self._waiting
         for nodeid, refs in mapping.items():
             keys = self._keys_of[nodeid] = self.keys(refs)
             for key in keys:
-                self._waiting.setdefault(key, set()).add(nodeid)
+                waiting[key] = waiting.get(key, 0) + 1
         self._recording = set(recording)
 
     def keys(self, refs: list[CaseRef]) -> list[Key]:
@@ -48,9 +49,8 @@ class Aggregator:
         keys whose every covering test has now ended."""
         touched = self._keys_of.pop(nodeid, [])
         for key in touched:
-            waiting = self._waiting.get(key)
-            if waiting is not None:
-                waiting.discard(nodeid)
+            if self._waiting.get(key):
+                self._waiting[key] -= 1
         if outcome is not None:
             for key in self.keys(outcome.refs):
                 self._got.setdefault(key, []).append(outcome)
@@ -79,7 +79,10 @@ class Aggregator:
 
 def describe(outcomes: list[TestOutcome], statuses: list[str], build_url: str | None) -> str:
     """A bounded, readable description: each contributing test with its outcome."""
-    order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
+    if len(outcomes) == 1:
+        order = [0]
+    else:
+        order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
     lines: list[str] = []
     for i in order[:MAX_LISTED_TESTS]:
         o = outcomes[i]
@@ -107,7 +110,7 @@ def make_result(
 ) -> Result:
     """The one result of ``key``: the worst status of its outcomes, every test described."""
     statuses = [agg.status(o) for o in outcomes]
-    worst = max(statuses, key=rank)
+    worst = statuses[0] if len(statuses) == 1 else max(statuses, key=rank)
     case_id, configuration_id = key
     rkey = result_key(token, case_id, configuration_id)
     description = describe(outcomes, statuses, build_url) + f"\n[pytest-bstm {rkey}]"

@@ -11,7 +11,7 @@ rerun (earlier attempts are listed).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -60,14 +60,25 @@ def _subtest_label(report: pytest.TestReport) -> str | None:
     return " ".join(parts) or "(<subtest>)"
 
 
-@dataclass
 class _TestState:
-    phases: dict[str, pytest.TestReport] = field(default_factory=dict)
-    properties: list[tuple[str, object]] = field(default_factory=list)
-    earlier: list[str] = field(default_factory=list)
-    subtests_failed: list[tuple[str, pytest.TestReport]] = field(default_factory=list)
-    subtests_skipped: list[str] = field(default_factory=list)
-    rerun_pending: bool = False
+    """The reports of one test so far (one per test that is running: kept small)."""
+
+    __slots__ = (
+        "earlier",
+        "phases",
+        "properties",
+        "rerun_pending",
+        "subtests_failed",
+        "subtests_skipped",
+    )
+
+    def __init__(self) -> None:
+        self.phases: dict[str, pytest.TestReport] = {}
+        self.properties: list[tuple[str, object]] = []
+        self.earlier: list[str] = []
+        self.subtests_failed: list[tuple[str, pytest.TestReport]] = []
+        self.subtests_skipped: list[str] = []
+        self.rerun_pending = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,8 @@ class OutcomeTracker:
     def _refs(self, nodeid: str, state: _TestState) -> list[CaseRef]:
         """The collection's mapping plus any ID the test recorded with record_property."""
         refs = list(self._refs_of(nodeid))
+        if not state.properties:
+            return refs
         known = {r.case_id for r in refs}
         refs += [r for r in refs_from_properties(state.properties) if r.case_id not in known]
         return refs
@@ -141,10 +154,15 @@ class OutcomeTracker:
         outcome, culprit = _judge(state.phases)
         if outcome is None:
             return None
-        subtests = [
-            f"SUBFAILED {label}: {short_message(r) or 'failed'}"
-            for label, r in state.subtests_failed
-        ] + [f"SUBSKIPPED {label}" for label in state.subtests_skipped]
+        subtests = (
+            [
+                f"SUBFAILED {label}: {short_message(r) or 'failed'}"
+                for label, r in state.subtests_failed
+            ]
+            + [f"SUBSKIPPED {label}" for label in state.subtests_skipped]
+            if state.subtests_failed or state.subtests_skipped
+            else []
+        )
         if state.subtests_failed and outcome in ("passed", "xpassed"):
             outcome, culprit = "failed", state.subtests_failed[0][1]
         duration = sum(r.duration for r in state.phases.values())
@@ -172,8 +190,10 @@ def _judge(
     phases: dict[str, pytest.TestReport],
 ) -> tuple[str | None, pytest.TestReport | None]:
     """(outcome, the report that decided it); outcome None when nothing executed."""
-    setup, call, teardown = (phases.get(w) for w in PHASES)
-    crashed = next((r for w, r in phases.items() if w not in PHASES and r.failed), None)
+    setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+    crashed = None
+    if len(phases) > (setup is not None) + (call is not None) + (teardown is not None):
+        crashed = next((r for w, r in phases.items() if w not in PHASES and r.failed), None)
     if setup is not None and setup.failed:
         outcome, culprit = "setup_error", setup
     elif setup is not None and setup.skipped:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from pytest_bstm import __version__
@@ -58,7 +58,9 @@ class RunPlan:
         )
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # shallow: the journal encodes it at once (asdict's deep copy of every pair is slow)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["payload"] = dict(self.payload)
         data["pairs"] = [list(k) for k in self.pairs]
         data["assignees"] = [list(a) for a in self.assignees]
         return data

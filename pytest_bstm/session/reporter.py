@@ -73,6 +73,7 @@ class Reporter:
         self.notices.reporter = self
         self.service = service.Service(settings, self.uploader.wait, self.notices.tell)
         self.plan: plans.RunPlan | None = None
+        self.plan_pairs: set[Key] = set()  # the plan's pairs, for a lookup per result
         self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
         self.xdist_dir: str | None = None
@@ -172,7 +173,7 @@ class Reporter:
         self.started = True
         if plan.payload:
             self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
-        self.plan = plan
+        self.plan, self.plan_pairs = plan, plan.pair_set
         client: Client = self.service.client(plan)
         self.journal.plan(self.service.url, plan.to_json())
         self.uploader.start(client, RunPreparer(client, plan), close=plan.close)
@@ -243,7 +244,7 @@ class Reporter:
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        if self.plan is not None and key not in self.plan.pairs:
+        if self.plan is not None and key not in self.plan_pairs:
             self.service.knows(key[0])
         self.uploader.submit(result)
 

@@ -78,9 +78,7 @@ def test_a_close_that_failed_is_finished_by_the_suggested_close(inner: Inner) ->
     inner.emulator.faults.clear()
     run = inner.only_run()
     assert run["active_state"] == "active"
-    result.stdout.fnmatch_lines(
-        [f"error:      could not close run {run['identifier']}: *503*"]
-    )
+    result.stdout.fnmatch_lines([f"error:      could not close run {run['identifier']}: *503*"])
     [command] = run_each(inner, result)
     assert command.startswith("bstm runs close ")
     assert inner.emulator.run(run["identifier"])["active_state"] == "closed"
