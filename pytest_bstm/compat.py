@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-__all__ = ["verbosity"]
+__all__ = ["SUBTEST_REPORTS", "verbosity"]
+
+# pytest 9 reports subtests itself (the ``subtests`` fixture and unittest ``subTest``, each as
+# a SubtestReport); before it, a failing unittest subTest fails its test as a whole and the
+# fixture comes from the pytest-subtests plugin. The tracker reads either kind of report.
+SUBTEST_REPORTS = hasattr(pytest, "SubtestReport")
 
 
 def verbosity(config: pytest.Config) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 import time
+from importlib.metadata import version
 
 import pytest
 import shapes_cases
@@ -20,6 +21,7 @@ import shapes_sessions
 from bstm_helpers import Inner
 from shapes_row import Row
 
+from pytest_bstm import compat
 from pytest_bstm.api import Client, models
 
 ROWS = shapes_outcomes.ROWS + shapes_cases.ROWS + shapes_sessions.ROWS + shapes_plugins.ROWS
@@ -102,7 +104,33 @@ def _check_summary(row: Row, result: pytest.RunResult) -> None:
         result.stdout.fnmatch_lines(list(row.summary))
 
 
-@pytest.mark.parametrize("row", ROWS, ids=str)
+def _xdist_version() -> tuple[int, ...]:
+    return tuple(int(p) for p in version("pytest-xdist").split(".")[:2] if p.isdigit())
+
+
+# rows whose expectation is a feature of a pytest or xdist release, not of pytest-bstm
+NEEDS = {
+    "subtest": (
+        not compat.SUBTEST_REPORTS,
+        "the subtests fixture and unittest subTest reports are pytest 9's own",
+    ),
+    "xdist-maxfail": (
+        _xdist_version() < (3, 8),
+        "pytest-xdist 3.8 lets the running test finish after --maxfail",
+    ),
+}
+
+
+def _param(row: Row) -> object:
+    marks = [
+        pytest.mark.skipif(missing, reason=why)
+        for part, (missing, why) in NEEDS.items()
+        if part in row.id
+    ]
+    return pytest.param(row, marks=marks, id=row.id)
+
+
+@pytest.mark.parametrize("row", [_param(row) for row in ROWS])
 def test_session_shape(inner: Inner, row: Row) -> None:
     folder = inner.pytester.path
     for name, source in row.files.items():
