@@ -125,11 +125,10 @@ pytestmark = pytest.mark.xdist_group("one")
 def test_1():
     assert False, "first fails"
 
-@pytest.mark.tc("TC-2")
+# whether xdist starts these before the stop is its own timing: they report nothing
 def test_2():
     time.sleep(1.0)
 
-@pytest.mark.tc("TC-3")
 def test_3():
     pass
 """
@@ -168,10 +167,9 @@ XDIST = [
         args=("-n", "2", "--dist", "loadgroup", "--maxfail=1"),
         plugins=("xdist.plugin",),
         subprocess=True,
-        results={"TC-1": "failed", "TC-2": "passed"},
+        results={"TC-1": "failed"},
         descriptions={"TC-1": ("first fails",)},
-        run_cases=("TC-1", "TC-2", "TC-3"),
-        not_run=1,
+        run_cases=("TC-1",),
     ),
     Row(
         # the thread method ends the worker process: xdist reports the test as crashed

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import textwrap
 import time
-from importlib.metadata import version
 
 import pytest
 import shapes_cases
@@ -104,19 +103,11 @@ def _check_summary(row: Row, result: pytest.RunResult) -> None:
         result.stdout.fnmatch_lines(list(row.summary))
 
 
-def _xdist_version() -> tuple[int, ...]:
-    return tuple(int(p) for p in version("pytest-xdist").split(".")[:2] if p.isdigit())
-
-
-# rows whose expectation is a feature of a pytest or xdist release, not of pytest-bstm
+# rows whose expectation is a feature of a pytest release, not of pytest-bstm
 NEEDS = {
     "subtest": (
         not compat.SUBTEST_REPORTS,
         "the subtests fixture and unittest subTest reports are pytest 9's own",
-    ),
-    "xdist-maxfail": (
-        _xdist_version() < (3, 8),
-        "pytest-xdist 3.8 lets the running test finish after --maxfail",
     ),
 }
 
