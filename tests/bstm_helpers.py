@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,18 @@ from pytest_bstm.emulator import Emulator
 API = "/api/v2/projects/PR-1/test-runs"
 Bstm = Callable[..., tuple[int, str, str]]  # the `bstm` fixture: (exit status, stdout, stderr)
 CURRENT: Emulator | None = None  # lets an in-process inner session reach the outer emulator
+
+
+def settle_upload_threads(timeout: float = 15.0) -> None:
+    """Wait for upload threads that outlived an in-process session to end.
+
+    A session that stopped waiting for its upload thread (drain timeout, Ctrl-C) leaves the
+    thread to finish its request in flight; in a real process it dies with the process, here
+    it would write to the emulator or the journal while the test asserts."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name == "pytest-bstm-upload":
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class Inner:
@@ -52,7 +66,9 @@ class Inner:
         return [*base, *extra]
 
     def run(self, *extra: str, project: str | None = "PR-1") -> pytest.RunResult:
-        return self.pytester.runpytest_inprocess(*self.args(*extra, project=project))
+        result = self.pytester.runpytest_inprocess(*self.args(*extra, project=project))
+        settle_upload_threads()
+        return result
 
     def calls(self) -> list[tuple[str, str]]:
         """(method, path) of every request about project data the emulator answered, in order.

@@ -20,7 +20,7 @@ retries later with what is not yet ``done``. ``RunClosedError``, 401 and 403 are
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.journal import Journal
@@ -64,7 +64,9 @@ class Sender:
     """Delivers results to ``run_id``; ``sent``, ``rejected`` and ``added`` say what happened.
 
     ``pairs``: the run's (case, configuration) pairs when known (else read once);
-    ``project_cases``: the project's case IDs when already listed (else listed on refusal).
+    ``project_cases``: the project's case IDs when already listed (else listed on refusal);
+    ``before_write``: called before every request that writes to the run, raises to stop
+    (the upload thread's check that the session still waits for it).
     """
 
     def __init__(
@@ -78,8 +80,10 @@ class Sender:
         project_cases: set[str] | None = None,
         max_batch: int = MAX_BATCH,
         max_bytes: int = 512_000,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
+        self.before_write = before_write
         self.journal = journal
         self.project = project
         self.run_id = run_id
@@ -171,6 +175,7 @@ class Sender:
 
     def _add(self, missing: set[Key]) -> None:
         assert self.pairs is not None
+        self._may_write()
         try:
             self.client.update_test_cases(
                 self.project, self.run_id, add=selections(missing), preserve_existing_results=True
@@ -213,6 +218,7 @@ class Sender:
         pending = [r for r in batch if r.key not in self.done]
         if not pending:
             return
+        self._may_write()
         try:
             self.client.add_results(self.project, self.run_id, [to_wire(r) for r in pending])
         except errors.BadRequestError as exc:
@@ -240,6 +246,10 @@ class Sender:
             raise self._gone(f"was closed or deleted ({exc.message})") from None
         self._mark_sent([r for r in batch if r.key in found and r.key not in self.done])
         self.unconfirmed.difference_update(r.key for r in batch)
+
+    def _may_write(self) -> None:
+        if self.before_write is not None:
+            self.before_write()
 
     def _mark_sent(self, results: list[Result]) -> None:
         self.journal.sent([r.key for r in results])

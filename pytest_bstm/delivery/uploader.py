@@ -223,6 +223,7 @@ class Uploader:
             prepared.run.run_id,
             pairs=set(prepared.pairs),
             project_cases=prepared.project_cases,
+            before_write=self._check_running,
         )
         self._prepared = prepared
         self.events.put(Event("ready", prepared=prepared))

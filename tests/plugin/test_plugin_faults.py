@@ -97,7 +97,6 @@ def test_uploads_failing_past_the_deadline_stay_journaled_and_run_open(inner: In
     inner.pytester.makepyfile(THREE)
     inner.emulator.faults.fail(status=500, times=10_000, path_contains="/results")
     result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "2")
-    inner.emulator.faults.clear()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     rid = inner.only_run()["identifier"]
     assert inner.emulator.results(rid) == []
@@ -111,6 +110,7 @@ def test_uploads_failing_past_the_deadline_stay_journaled_and_run_open(inner: In
         ]
     )
     assert len(read(journal_of(inner)).unsent) == 3
+    inner.emulator.faults.clear()
 
 
 def test_one_bad_result_does_not_poison_the_batch(inner: Inner) -> None:
