@@ -4,7 +4,8 @@ Each example runs as a real ``python -m pytest`` subprocess with its own ``pytes
 the bundled emulator (``--bstm-emulator``). Runs are hermetic: plugin autoload is off and the
 plugins are named with ``-p`` (``-p bstm`` loads pytest-bstm through its ``pytest11`` entry
 point). ``examples/sharded-ci/run-local.sh`` runs as a script with the venv's ``bstm`` and
-``pytest`` on ``PATH``. No run may leave a file behind in ``examples/``.
+``pytest`` on ``PATH``. Each run works in a copy of its example folder and may leave no file
+behind in it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,12 +110,21 @@ def snapshot(folder: Path) -> set[Path]:
 
 
 @pytest.fixture
-def leaves_no_files() -> Iterator[None]:
-    """Fail when a run added anything under ``examples/`` (caches, journals, logs)."""
-    before = snapshot(EXAMPLES)
-    yield
-    left = sorted(str(p) for p in snapshot(EXAMPLES) - before)
-    assert not left, f"files left behind in examples/: {left}"
+def example_copy(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """A private copy of an example folder (tests that run one example twice may run at the
+    same time under xdist); fails when a run added anything to it (caches, journals, logs)."""
+    copies: list[tuple[Path, set[Path]]] = []
+
+    def copy(name: str) -> Path:
+        folder = tmp_path / name
+        shutil.copytree(EXAMPLES / name, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        copies.append((folder, snapshot(folder)))
+        return folder
+
+    yield copy
+    for folder, before in copies:
+        left = sorted(str(p) for p in snapshot(folder) - before)
+        assert not left, f"files left behind in examples/{folder.name}: {left}"
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -139,12 +149,13 @@ def test_every_example_is_covered() -> None:
         assert "```sh" in readme, f"{name}/README.md shows no command"
 
 
-@pytest.mark.usefixtures("leaves_no_files")
 @pytest.mark.parametrize("example", EXAMPLE_RUNS, ids=lambda e: e.directory)
-def test_example_runs_against_the_emulator(example: Example) -> None:
+def test_example_runs_against_the_emulator(
+    example: Example, example_copy: Callable[[str], Path]
+) -> None:
     args = [sys.executable, "-m", "pytest", "-p", "bstm", "-p", "no:cacheprovider"]
     args += ["--bstm-emulator", *example.args]
-    proc = run(args, EXAMPLES / example.directory, clean_env(**dict(example.env)))
+    proc = run(args, example_copy(example.directory), clean_env(**dict(example.env)))
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert RUN_LINE.search(proc.stdout), output
@@ -155,15 +166,16 @@ def test_example_runs_against_the_emulator(example: Example) -> None:
     assert "error:" not in proc.stdout, output
 
 
-@pytest.mark.usefixtures("leaves_no_files")
-def test_sharded_ci_run_local_reports_every_shard_into_one_run() -> None:
+def test_sharded_ci_run_local_reports_every_shard_into_one_run(
+    example_copy: Callable[[str], Path],
+) -> None:
     if importlib.util.find_spec("pytest_bstm.cli") is None:
         pytest.skip("pytest_bstm.cli (the `bstm` command) does not exist yet")
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("run-local.sh needs bash")
     env = clean_env(PYTEST_ADDOPTS="-p bstm -p no:cacheprovider")
-    folder = EXAMPLES / "sharded-ci"
+    folder = example_copy("sharded-ci")
     proc = run([bash, str(folder / "run-local.sh")], folder, env)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
@@ -182,8 +194,9 @@ def test_sharded_ci_run_local_reports_every_shard_into_one_run() -> None:
     assert "progress:       9/9 executed (100%): 7 passed, 2 skipped" in proc.stdout, output
 
 
-@pytest.mark.usefixtures("leaves_no_files")
-def test_custom_hooks_reach_the_service(emulator: Emulator) -> None:
+def test_custom_hooks_reach_the_service(
+    emulator: Emulator, example_copy: Callable[[str], Path]
+) -> None:
     """The same example against a separate emulator, to look at what the hooks sent."""
     env = clean_env(
         RELEASE_CHANNEL="nightly",
@@ -191,7 +204,7 @@ def test_custom_hooks_reach_the_service(emulator: Emulator) -> None:
         BROWSERSTACK_ACCESS_KEY=emulator.access_key,
     )
     args = [sys.executable, "-m", "pytest", "-p", "bstm", "-p", "no:cacheprovider"]
-    proc = run([*args, "--bstm-url", emulator.url], EXAMPLES / "custom-hooks", env)
+    proc = run([*args, "--bstm-url", emulator.url], example_copy("custom-hooks"), env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (created,) = emulator.runs("PR-1")
     assert "channel-nightly" in created["tags"]
@@ -203,15 +216,16 @@ def test_custom_hooks_reach_the_service(emulator: Emulator) -> None:
     assert results["TC-46"]["status"] == "skipped"
 
 
-@pytest.mark.usefixtures("leaves_no_files")
-def test_xdist_flaky_test_reports_its_final_attempt(emulator: Emulator) -> None:
+def test_xdist_flaky_test_reports_its_final_attempt(
+    emulator: Emulator, example_copy: Callable[[str], Path]
+) -> None:
     """The xdist example against a separate emulator: the rerun is passed, with its history."""
     env = clean_env(
         BROWSERSTACK_USERNAME=emulator.username, BROWSERSTACK_ACCESS_KEY=emulator.access_key
     )
     args = [sys.executable, "-m", "pytest", "-p", "bstm", "-p", "no:cacheprovider"]
     args += ["-p", "xdist", "-n", "2", "-p", "rerunfailures", "--reruns", "1"]
-    proc = run([*args, "--bstm-url", emulator.url], EXAMPLES / "xdist", env)
+    proc = run([*args, "--bstm-url", emulator.url], example_copy("xdist"), env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (created,) = emulator.runs("PR-1")
     results = {r["test_case_id"]: r for r in emulator.results(created["identifier"])}
