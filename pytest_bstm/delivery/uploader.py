@@ -151,7 +151,7 @@ class Uploader:
         while not self._abort.is_set():
             # woken for a full batch or the session end, else a tick: never once per result,
             # which would make the test thread hand the GIL over after every test
-            self._wake.wait(0.05 if self._draining.is_set() else TICK)
+            self._wake.wait(self._idle(len(backlog), retry_at))
             self._wake.clear()
             items = self._take_queued()
             if items and not backlog:
@@ -186,6 +186,15 @@ class Uploader:
             else:
                 backlog.extendleft(reversed([r for r in batch if r.key in self._unsent]))
                 retry_at, pause = time.monotonic() + pause, min(pause * 2, MAX_PAUSE)
+
+    def _idle(self, backlog: int, retry_at: float) -> float:
+        """Seconds to wait: none while a full batch (at the end: anything, the close too) can
+        go at once, so a slow service never lets the backlog grow; else a tick."""
+        ready = self.sender is not None and self.stopped is None and time.monotonic() >= retry_at
+        if self._draining.is_set():
+            return 0.0 if ready else 0.05
+        full = backlog + self._queue.qsize() >= self.max_batch
+        return 0.0 if ready and full else TICK
 
     def _take_queued(self) -> list[Result]:
         items: list[Result] = []
