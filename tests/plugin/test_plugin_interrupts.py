@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 from bstm_helpers import Inner
+
+
+@contextlib.contextmanager
+def sigint_not_ignored() -> Iterator[None]:
+    """A child started inside raises KeyboardInterrupt on Ctrl-C even when this process
+    ignores SIGINT (an xdist worker does; a child inherits an ignored signal, and Python then
+    keeps it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_pytest_exit_with_its_own_code_still_prints_the_bstm_section(inner: Inner) -> None:
@@ -54,10 +68,11 @@ def test_ctrl_c_while_the_session_end_waits_keeps_pytest_and_the_journal(
     inner.emulator.faults.fail(503, times=None, path_contains="/results")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     args = [sys.executable, "-m", "pytest", *inner.args("--bstm-journal", "j.jsonl")]
-    proc = subprocess.Popen(
-        args, cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
+    with sigint_not_ignored():
+        proc = subprocess.Popen(
+            args, cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     for line in proc.stdout:
