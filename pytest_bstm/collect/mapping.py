@@ -161,3 +161,12 @@ def refs_from_properties(properties: Iterable[tuple[str, object]]) -> list[CaseR
 def may_record(item: pytest.Item) -> bool:
     """Whether ``item`` can add a case at run time (it requests ``record_property``)."""
     return RECORD_FIXTURE in getattr(item, "fixturenames", ())
+
+
+def repeats(items: Iterable[pytest.Item], times: int = 1) -> dict[str, int]:
+    """Node IDs that run more than once -> how often: each item runs ``times`` times
+    (``--dist each``), and an ID can occur more than once (``--keep-duplicates``)."""
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item.nodeid] = seen.get(item.nodeid, 0) + times
+    return {nodeid: count for nodeid, count in seen.items() if count > 1}

@@ -1,8 +1,9 @@
 """The one channel between xdist workers and the controller.
 
-Controller -> workers: ``workerinput`` carries a folder, and with ``--bstm-select`` the cases
-of the joined run. Workers -> controller: at collection finish each worker writes its mapping
-(node ID -> case references, and which tests may record a case at run time) into the folder;
+Controller -> workers: ``workerinput`` carries a folder, with ``--bstm-select`` the cases
+of the joined run, and with ``--dist each`` how many workers run each test. Workers ->
+controller: at collection finish each worker writes its mapping (node ID -> case references,
+which tests may record a case at run time, and which run more than once) into the folder;
 the controller reads it when xdist reports that worker's collection. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
 mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
@@ -19,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
+from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 
 FOLDER = "bstm_dir"
 RUN_CASES = "bstm_run_cases"
 RUN_FILE = "run.json"
+RUNS_EACH = "bstm_runs_each"
 WAIT_FOR_RUN = 10.0  # seconds a worker's current_run() waits for the controller
 
 
@@ -31,6 +33,18 @@ def _atomic_write(target: Path, data: Any) -> None:
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, target)
+
+
+def configure_node(
+    config: pytest.Config, node: Any, folder: str | None, run_cases: set[str] | None
+) -> None:
+    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, and
+    for ``--dist each`` (every worker runs every test) how many times each test runs."""
+    node.workerinput[FOLDER] = folder
+    if run_cases is not None:
+        node.workerinput[RUN_CASES] = sorted(run_cases)
+    if config.getoption("dist", None) == "each":
+        node.workerinput[RUNS_EACH] = node.workerinput.get("workercount", 1)
 
 
 class Worker:
@@ -42,6 +56,7 @@ class Worker:
         self.select = select
         self.found: dict[str, list[CaseRef]] = {}
         self.deselected = 0
+        self.runs_each = int(self.workerinput.get(RUNS_EACH, 1))
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -63,6 +78,7 @@ class Worker:
                 i.nodeid: [r.to_json() for r in found.get(i.nodeid, [])] for i in session.items
             },
             "recording": [i.nodeid for i in session.items if may_record(i)],
+            "repeats": repeats(session.items, self.runs_each),
             "deselected": self.deselected,
         }
         _atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
@@ -88,15 +104,17 @@ def deselect(
 
 def read_worker(
     folder: str, worker_id: str
-) -> tuple[dict[str, list[CaseRef]], set[str], int] | None:
-    """Controller: a worker's mapping, its tests that may record a case at run time, and how
-    many tests ``--bstm-select`` deselected; None when it wrote none."""
+) -> tuple[dict[str, list[CaseRef]], set[str], int, dict[str, int]] | None:
+    """Controller: a worker's mapping, its tests that may record a case at run time, how
+    many tests ``--bstm-select`` deselected, and the node IDs it runs more than once; None
+    when it wrote none."""
     try:
         data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
-    return mapping, set(data["recording"]), int(data.get("deselected", 0))
+    again = {str(n): int(t) for n, t in data.get("repeats", {}).items()}
+    return mapping, set(data["recording"]), int(data.get("deselected", 0)), again
 
 
 def write_run(folder: str, run_id: str | None) -> None:

@@ -27,19 +27,28 @@ class Aggregator:
         self.status_map = status_map
         self.default_configurations = default_configurations
         self._keys_of: dict[str, list[Key]] = {}
+        self._left: dict[str, int] = {}  # node ID -> how many of its executions are to finish
         self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
         self._got: dict[Key, list[TestOutcome]] = {}
         self._recording: set[str] = set()
 
-    def expect(self, mapping: Mapping[str, list[CaseRef]], recording: set[str]) -> None:
+    def expect(
+        self,
+        mapping: Mapping[str, list[CaseRef]],
+        recording: set[str],
+        repeats: Mapping[str, int] | None = None,
+    ) -> None:
         """``mapping``: every test to run -> its refs; ``recording``: tests that may add a
-        case at run time."""
+        case at run time; ``repeats``: node IDs that run more than once (``--keep-duplicates``,
+        xdist's ``--dist each``) -> how often. Adds to what earlier calls expected."""
         waiting = self._waiting
         for nodeid, refs in mapping.items():
+            times = repeats.get(nodeid, 1) if repeats else 1
             keys = self._keys_of[nodeid] = self.keys(refs)
+            self._left[nodeid] = self._left.get(nodeid, 0) + times
             for key in keys:
-                waiting[key] = waiting.get(key, 0) + 1
-        self._recording = set(recording)
+                waiting[key] = waiting.get(key, 0) + times
+        self._recording |= recording
 
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
@@ -47,7 +56,12 @@ class Aggregator:
     def add(self, nodeid: str, outcome: TestOutcome | None) -> Ready:
         """Record that ``nodeid`` finished (``outcome`` None: it did not execute); return the
         keys whose every covering test has now ended."""
-        touched = self._keys_of.pop(nodeid, [])
+        left = self._left.pop(nodeid, 0) - 1
+        if left > 0:  # the same node ID runs again
+            self._left[nodeid] = left
+            touched = list(self._keys_of.get(nodeid, []))
+        else:
+            touched = self._keys_of.pop(nodeid, [])
         for key in touched:
             if self._waiting.get(key):
                 self._waiting[key] -= 1
@@ -56,7 +70,8 @@ class Aggregator:
                 self._got.setdefault(key, []).append(outcome)
                 touched.append(key)
         recording = bool(self._recording)
-        self._recording.discard(nodeid)
+        if left <= 0:
+            self._recording.discard(nodeid)
         if self._recording:
             return []
         candidates = list(self._got) if recording else touched

@@ -60,6 +60,12 @@ def _subtest_label(report: pytest.TestReport) -> str | None:
     return " ".join(parts) or "(<subtest>)"
 
 
+def _worker(report: pytest.TestReport) -> str:
+    """The xdist worker that sent ``report`` (xdist sets ``report.node``); "" when serial."""
+    gateway = getattr(getattr(report, "node", None), "gateway", None)
+    return str(getattr(gateway, "id", ""))
+
+
 class _TestState:
     """The reports of one test so far (one per test that is running: kept small)."""
 
@@ -94,12 +100,14 @@ class OutcomeTracker:
 
     def __init__(self, refs_of: Callable[[str], list[CaseRef]]) -> None:
         self._refs_of = refs_of
-        self._tests: dict[str, _TestState] = {}
+        # (xdist worker, node ID): under --dist each, workers run the same test at once
+        self._tests: dict[tuple[str, str], _TestState] = {}
 
     def add(self, report: pytest.TestReport) -> Finished | None:
-        state = self._tests.get(report.nodeid)
+        at = (_worker(report), report.nodeid)
+        state = self._tests.get(at)
         if state is None:
-            state = self._tests[report.nodeid] = _TestState()
+            state = self._tests[at] = _TestState()
         if report.user_properties:
             state.properties = list(report.user_properties)
         # pytest-rerunfailures ends an attempt it repeats with a "rerun" report. Releases from
@@ -130,13 +138,14 @@ class OutcomeTracker:
         if report.when in ("setup", "call"):
             return None
         # teardown, or the report xdist makes for a test that crashed its worker
-        del self._tests[report.nodeid]
+        del self._tests[at]
         return Finished(report.nodeid, self._finish(report.nodeid, state))
 
     def unfinished(self) -> list[Finished]:
         """Tests whose end never came (interrupted session, killed worker without a report)."""
         out = [
-            Finished(nodeid, self._finish(nodeid, state)) for nodeid, state in self._tests.items()
+            Finished(nodeid, self._finish(nodeid, state))
+            for (_, nodeid), state in self._tests.items()
         ]
         self._tests.clear()
         return out

@@ -23,7 +23,7 @@ import pytest
 
 from pytest_bstm import compat
 from pytest_bstm.collect import xdist
-from pytest_bstm.collect.mapping import CaseRef, map_items, may_record
+from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
@@ -109,10 +109,7 @@ class Reporter:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """xdist: hand workers the channel's folder and, for ``--bstm-select``, the cases."""
-        node.workerinput[xdist.FOLDER] = self.xdist_dir
-        if self.run_cases is not None:
-            node.workerinput[xdist.RUN_CASES] = sorted(self.run_cases)
+        xdist.configure_node(self.config, node, self.xdist_dir, self.run_cases)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
@@ -135,6 +132,7 @@ class Reporter:
             self._expect(
                 {i.nodeid: self.mapping.get(i.nodeid, []) for i in session.items},
                 {i.nodeid for i in session.items if may_record(i)},
+                repeats(session.items),
             )
 
     @pytest.hookimpl(optionalhook=True)
@@ -144,18 +142,20 @@ class Reporter:
         found = xdist.read_worker(self.xdist_dir, node.gateway.id)
         if found is None:
             return
-        mapping, recording, self.summary.deselected = found
-        self._expect(mapping, recording)
+        mapping, recording, self.summary.deselected, again = found
+        self._expect(mapping, recording, again)
         # pytest stops before running tests after a collection error, unless told not to
         keeps_on = self.config.getoption("continue_on_collection_errors", False)
         if ids and self.executes and (keeps_on or not (self.session and self.session.testsfailed)):
             self._start()  # workers learn the run ID from their first test on
 
-    def _expect(self, mapping: dict[str, list[CaseRef]], recording: set[str]) -> None:
+    def _expect(
+        self, mapping: dict[str, list[CaseRef]], recording: set[str], again: dict[str, int]
+    ) -> None:
         self.expected = True
         self.mapping = mapping
         self.recording = recording
-        self.agg.expect(mapping, recording)
+        self.agg.expect(mapping, recording, again)
         self.summary.unmapped = [n for n, refs in mapping.items() if not refs]
         self.summary.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
         self.result_hook = bool(self.config.hook.pytest_bstm_result.get_hookimpls())

@@ -16,6 +16,7 @@ import pytest
 import shapes_cases
 import shapes_outcomes
 import shapes_plugins
+import shapes_repeats
 import shapes_sessions
 from bstm_helpers import Inner
 from shapes_row import Row
@@ -23,7 +24,13 @@ from shapes_row import Row
 from pytest_bstm import compat
 from pytest_bstm.api import Client, models
 
-ROWS = shapes_outcomes.ROWS + shapes_cases.ROWS + shapes_sessions.ROWS + shapes_plugins.ROWS
+ROWS = (
+    shapes_outcomes.ROWS
+    + shapes_cases.ROWS
+    + shapes_sessions.ROWS
+    + shapes_plugins.ROWS
+    + shapes_repeats.ROWS
+)
 IN_PROCESS_SECONDS = 7.5  # a stalled upload waits for --bstm-drain-timeout (8 s): longer
 DRAIN = ("--bstm-drain-timeout", "8")
 
