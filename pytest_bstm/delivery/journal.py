@@ -11,6 +11,10 @@ Line types (one JSON object per line, no credentials ever):
 - ``{"type": "result", "key", "project", "run", "case", "configuration", "status",
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
+- ``{"type": "held", ...}`` (the fields of a result): a result held back while a test that may
+  record a case (``record_property``) was still to run; ``{"type": "ended"}``: the session
+  decided every held result (it wrote its result, or the user's hook dropped it). A journal
+  without ``ended`` is of a killed session: its held results without a result line count.
 
 A killed process leaves a valid journal apart from, at worst, a torn last line, which
 :func:`read` ignores.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,8 +44,14 @@ class Journal:
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
         self._closed = False
+        self._held = False  # a held line was written: the session end writes "ended"
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
         self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
+
+    @classmethod
+    def scratch(cls) -> Journal:
+        """A journal in a private folder, removed at the end: a dry run writes nothing."""
+        return cls(Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl")
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
@@ -93,6 +104,14 @@ class Journal:
 
     def results(self, records: Iterable[dict[str, Any]]) -> None:
         self._write([{"type": "result", **r} for r in records])
+
+    def held(self, record: dict[str, Any]) -> None:
+        self._held = True
+        self._write([{**record, "type": "held"}])
+
+    def ended(self) -> None:
+        if self._held:
+            self._write([{"type": "ended"}], sync=True)
 
     def sent(self, keys: list[str]) -> None:
         if keys:
@@ -148,6 +167,7 @@ class JournalState:
 
 def read(path: Path) -> JournalState:
     state = JournalState()
+    held: dict[str, dict[str, Any]] = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
@@ -163,9 +183,15 @@ def read(path: Path) -> JournalState:
                 state.closed = True
             elif kind == "result" and "key" in record:
                 state.results[record["key"]] = record
+            elif kind == "held" and "key" in record:
+                held[record["key"]] = record
+            elif kind == "ended":
+                held = {}
             elif kind == "sent":
                 state.sent.update(record.get("keys", []))
             elif kind == "rejected":
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
+    for key, record in held.items():  # a killed session: what it held is all there is
+        state.results.setdefault(key, record)
     return state

@@ -53,9 +53,10 @@ class Aggregator:
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
 
-    def add(self, nodeid: str, outcome: TestOutcome | None) -> Ready:
+    def add(self, nodeid: str, outcome: TestOutcome | None) -> tuple[Ready, Ready]:
         """Record that ``nodeid`` finished (``outcome`` None: it did not execute); return the
-        keys whose every covering test has now ended."""
+        keys whose every covering test has now ended, and those of them held back while a
+        test that may record a case is still to run (the journal keeps these meanwhile)."""
         left = self._left.pop(nodeid, 0) - 1
         if left > 0:  # the same node ID runs again
             self._left[nodeid] = left
@@ -72,15 +73,13 @@ class Aggregator:
         recording = bool(self._recording)
         if left <= 0:
             self._recording.discard(nodeid)
+        candidates = list(self._got) if recording and not self._recording else touched
+        done = [k for k in dict.fromkeys(candidates) if k in self._got and not self._waiting.get(k)]
         if self._recording:
-            return []
-        candidates = list(self._got) if recording else touched
-        ready: Ready = []
-        for key in dict.fromkeys(candidates):
-            if key in self._got and not self._waiting.get(key):
-                ready.append((key, self._got.pop(key)))
-                self._waiting.pop(key, None)
-        return ready
+            return [], [(key, list(self._got[key])) for key in done]
+        for key in done:
+            self._waiting.pop(key, None)
+        return [(key, self._got.pop(key)) for key in done], []
 
     def drain(self) -> Ready:
         """Everything still waiting (some covering tests did not run): settle with what ran."""

@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -27,6 +26,7 @@ from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.records import journal_record
 from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, make_result
@@ -62,12 +62,7 @@ class Reporter:
         self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
-        # a dry run writes nothing: its journal lives in a folder removed at the end
-        self.journal = Journal(
-            Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl"
-            if settings.dry_run
-            else settings.journal
-        )
+        self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal)
         self.uploader = Uploader(self.journal)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
@@ -85,10 +80,8 @@ class Reporter:
         self.finishing = False  # from the session end on, problems go to the summary only
         self.rendered = False
         self.gave_up = False  # a wait for the run timed out: later calls do not wait again
-        opt = config.option
-        # pytest's runner skips the call phase under --setup-only/--setup-plan: no test executes
-        self.executes = not any(
-            getattr(opt, name, False) for name in ("collectonly", "setuponly", "setupplan")
+        self.executes = not any(  # --setup-only/--setup-plan: pytest's runner skips the call
+            getattr(config.option, n, False) for n in ("collectonly", "setuponly", "setupplan")
         )
 
     @property
@@ -228,15 +221,21 @@ class Reporter:
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
         if outcome is not None and outcome.refs:
             self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
-        for key, outcomes in self.agg.add(nodeid, outcome):
+        ready, held = self.agg.add(nodeid, outcome)
+        for key, outcomes in held:
+            self._submit(key, outcomes, held=True)
+        for key, outcomes in ready:
             self._submit(key, outcomes)
 
-    def _submit(self, key: Key, outcomes: list[TestOutcome]) -> None:
+    def _submit(self, key: Key, outcomes: list[TestOutcome], held: bool = False) -> None:
         if not self.started or self.plan is None:
             self._start(extra=[key])
             if self.plan is None:
                 return
         result = make_result(key, outcomes, self.agg, self.token, self.build_url)
+        if held:  # journaled only: a killed process keeps it; the final one is sent
+            self.journal.held(journal_record(result))
+            return
         self.summary.submitted.add(key)
         keep = self.result_hook and self.config.hook.pytest_bstm_result(
             config=self.config, result=result
@@ -258,6 +257,7 @@ class Reporter:
             self._finished(finished.nodeid, finished.outcome)
         for key, outcomes in self.agg.drain():
             self._submit(key, outcomes)
+        self.journal.ended()  # held results are decided
         if self.uploader.started:
             started = time.monotonic()
             progress = Progress(self.config, self.uploader.client)

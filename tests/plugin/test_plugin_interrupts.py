@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from bstm_helpers import Inner
+from bstm_helpers import Bstm, Inner
 
 
 @contextlib.contextmanager
@@ -84,3 +84,74 @@ def test_ctrl_c_while_the_session_end_waits_keeps_pytest_and_the_journal(
     assert "Traceback" not in out
     assert "interrupted (Ctrl-C) while uploading" in out
     assert "bstm journal upload j.jsonl" in out
+
+
+def test_a_killed_session_keeps_the_results_held_for_a_record_property_test(
+    inner: Inner, bstm: Bstm
+) -> None:
+    """Results held back while a test that may record a case is still to run are in the
+    journal too: a process killed before that test ends loses none of them."""
+    inner.pytester.makepyfile(
+        """
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two():
+            assert False
+
+        def test_killed():
+            os._exit(1)
+
+        def test_records(record_property):
+            record_property("id", "TC-3")
+        """
+    )
+    result = inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl"))
+    assert result.ret == 1
+    code, out, err = bstm("journal", "upload", str(inner.pytester.path / "j.jsonl"))
+    assert code == 0, (out, err)
+    run = inner.only_run()
+    assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "failed"}
+    assert run["active_state"] == "closed"
+
+
+def test_a_held_result_the_hook_dropped_is_not_uploaded_from_a_kept_journal(
+    inner: Inner, bstm: Bstm
+) -> None:
+    inner.pytester.makeconftest(
+        """
+        def pytest_bstm_result(config, result):
+            return False if result.case_id == "TC-1" else None
+        """
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two():
+            pass
+
+        def test_records(record_property):
+            record_property("id", "TC-3")
+        """
+    )
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "1")
+    finally:
+        inner.emulator.faults.down(False)
+    result.stdout.fnmatch_lines(["*bstm journal upload j.jsonl"])
+    code, out, err = bstm("journal", "upload", str(inner.pytester.path / "j.jsonl"))
+    assert code == 0, (out, err)
+    run = inner.only_run()
+    assert inner.statuses(run["identifier"]) == {("TC-2", None): "passed", ("TC-3", None): "passed"}
