@@ -183,6 +183,12 @@ class OutcomeTracker:
             message = f"{len(state.subtests_failed)} failed subtest(s): " + ", ".join(
                 label for label, _ in state.subtests_failed
             )
+        # a failure in another phase (setup error, then teardown error) is named too
+        others = [r for r in state.phases.values() if r.failed and r is not culprit]
+        if others:
+            message = f"{message or outcome}; " + "; ".join(
+                f"{r.when}: {short_message(r) or 'failed'}" for r in others
+            )
         return TestOutcome(
             nodeid=nodeid,
             outcome=outcome,

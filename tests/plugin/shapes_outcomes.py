@@ -123,7 +123,31 @@ def test_fails_too(db):
 """
         ),
         results={"TC-1": "failed", "TC-2": "failed"},
-        descriptions={"TC-1": ("cleanup broke",), "TC-2": ("numbers differ",)},
+        # the teardown's failure is named even when the call's failure decided the outcome
+        descriptions={"TC-1": ("cleanup broke",), "TC-2": ("numbers differ", "cleanup broke")},
+    ),
+    Row(
+        "setup-error-and-teardown-error-of-one-test",
+        one(
+            """
+import pytest
+
+@pytest.fixture
+def db():
+    yield
+    raise RuntimeError("cleanup broke")
+
+@pytest.fixture
+def server():
+    raise RuntimeError("server down")
+
+@pytest.mark.tc("TC-1")
+def test_both(db, server):
+    pass
+"""
+        ),
+        results={"TC-1": "failed"},
+        descriptions={"TC-1": ("server down", "cleanup broke")},
     ),
     Row(
         "setup-error-class-fixture",
