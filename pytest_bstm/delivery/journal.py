@@ -15,6 +15,11 @@ Line types (one JSON object per line, no credentials ever):
   record a case (``record_property``) was still to run; ``{"type": "ended"}``: the session
   decided every held result (it wrote its result, or the user's hook dropped it). A journal
   without ``ended`` is of a killed session: its held results without a result line count.
+- ``{"type": "running", "nodeid", "keys": [[case, configuration], ...], "status"}``: a test of
+  a serial session is about to run, covering these pairs. In a journal without ``ended``, the
+  last such test with no result line naming it is the one the process died in (``os._exit``,
+  a fatal signal, a kill): :func:`read` gives each of its pairs a ``status`` (the status map's
+  ``failed``) result saying so, as xdist does for a test that crashed its worker.
 
 A killed process leaves a valid journal apart from, at worst, a torn last line, which
 :func:`read` ignores.
@@ -32,6 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pytest_bstm.delivery.records import marker
+from pytest_bstm.results.model import result_key
+
 
 class Journal:
     """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries)."""
@@ -44,7 +52,7 @@ class Journal:
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
         self._closed = False
-        self._held = False  # a held line was written: the session end writes "ended"
+        self._must_end = False  # a held or running line was written: the end writes "ended"
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
         self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
 
@@ -106,11 +114,15 @@ class Journal:
         self._write([{"type": "result", **r} for r in records])
 
     def held(self, record: dict[str, Any]) -> None:
-        self._held = True
+        self._must_end = True
         self._write([{**record, "type": "held"}])
 
+    def running(self, nodeid: str, keys: list[tuple[str, int | None]], status: str) -> None:
+        self._must_end = True
+        self._write([{"type": "running", "nodeid": nodeid, "keys": keys, "status": status}])
+
     def ended(self) -> None:
-        if self._held:
+        if self._must_end:
             self._write([{"type": "ended"}], sync=True)
 
     def sent(self, keys: list[str]) -> None:
@@ -168,6 +180,7 @@ class JournalState:
 def read(path: Path) -> JournalState:
     state = JournalState()
     held: dict[str, dict[str, Any]] = {}
+    running: dict[str, Any] | None = None  # the last test that started and has no result
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             try:
@@ -181,17 +194,43 @@ def read(path: Path) -> JournalState:
                 state.run = str(record["run"])
             elif kind == "closed":
                 state.closed = True
-            elif kind == "result" and "key" in record:
-                state.results[record["key"]] = record
-            elif kind == "held" and "key" in record:
-                held[record["key"]] = record
+            elif kind in ("result", "held") and "key" in record:
+                (state.results if kind == "result" else held)[record["key"]] = record
+                if running is not None and running["nodeid"] in record.get("nodeids", ()):
+                    running = None
+            elif kind == "running":
+                running = record
             elif kind == "ended":
-                held = {}
+                held, running = {}, None
             elif kind == "sent":
                 state.sent.update(record.get("keys", []))
             elif kind == "rejected":
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
+    if running is not None and state.plan is not None:
+        _crashed(state, held, running)
     for key, record in held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
     return state
+
+
+def _crashed(state: JournalState, held: dict[str, dict[str, Any]], running: dict[str, Any]) -> None:
+    """The session died inside the test ``running`` names: each of its pairs without a result
+    gets a failed one (merged into what was held for the pair)."""
+    assert state.plan is not None
+    why = (
+        f"{running['nodeid']}: crashed: the test process ended while this test ran "
+        "(os._exit, a fatal signal or a kill); pytest reported no outcome"
+    )
+    for case, configuration in running.get("keys", []):
+        key = result_key(str(state.plan["token"]), case, configuration)
+        if key in state.results:
+            continue
+        earlier = held.pop(key, None)
+        description = f"{why}\n{earlier['description']}" if earlier else f"{why}\n{marker(key)}"
+        state.results[key] = {
+            **(earlier or {"key": key, "case": case, "configuration": configuration}),
+            "status": running.get("status") or "failed",
+            "description": description,
+            "nodeids": [*(earlier or {}).get("nodeids", []), running["nodeid"]],
+        }

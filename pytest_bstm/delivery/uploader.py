@@ -188,8 +188,7 @@ class Uploader:
                 retry_at, pause = time.monotonic() + pause, min(pause * 2, MAX_PAUSE)
 
     def _idle(self, backlog: int, retry_at: float) -> float:
-        """Seconds to wait: none while a full batch (at the end: anything, the close too) can
-        go at once, so a slow service never lets the backlog grow; else a tick."""
+        """Seconds to wait: none while a full batch (at the end: anything) can go, else a tick."""
         ready = self.sender is not None and self.stopped is None and time.monotonic() >= retry_at
         if self._draining.is_set():
             return 0.0 if ready else 0.05

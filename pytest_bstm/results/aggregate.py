@@ -50,6 +50,10 @@ class Aggregator:
                 waiting[key] = waiting.get(key, 0) + times
         self._recording |= recording
 
+    def covers(self, nodeid: str) -> list[Key]:
+        """The pairs ``nodeid``'s mapping stands for (empty once it finished, or unmapped)."""
+        return self._keys_of.get(nodeid, [])
+
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
 

@@ -11,6 +11,7 @@ from pytest_bstm.session.notices import fresh_line
 
 if TYPE_CHECKING:
     from pytest_bstm.api import Client
+    from pytest_bstm.delivery.uploader import Uploader
 
 PLAIN_EVERY = 5.0  # seconds between plain lines when the output is not a terminal
 
@@ -50,3 +51,12 @@ class Progress:
         if self.tty and self.shown and self.tr is not None:
             self.tr.rewrite("", erase=True)
             self.tr.write("\r")
+
+
+def wait_for_uploads(config: pytest.Config, uploader: Uploader, timeout: float) -> float:
+    """The session end's wait for the upload thread, with the progress line; seconds waited."""
+    started = time.monotonic()
+    progress = Progress(config, uploader.client)
+    uploader.finish(timeout, progress)
+    progress.done()
+    return time.monotonic() - started

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +37,7 @@ from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session import service
 from pytest_bstm.session.hints import advise
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
-from pytest_bstm.session.progress import Progress
+from pytest_bstm.session.progress import wait_for_uploads
 from pytest_bstm.session.summary import Summary, account, render
 
 if TYPE_CHECKING:
@@ -58,7 +57,6 @@ class Reporter:
         self.token = uuid.uuid4().hex[:12]
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.recording: set[str] = set()
         self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
@@ -78,8 +76,8 @@ class Reporter:
         self.result_hook = True
         self.session: pytest.Session | None = None
         self.finishing = False  # from the session end on, problems go to the summary only
-        self.rendered = False
         self.gave_up = False  # a wait for the run timed out: later calls do not wait again
+        self.watch = False  # journal each test's start: a serial session that executes
         self.executes = not any(  # --setup-only/--setup-plan: pytest's runner skips the call
             getattr(config.option, n, False) for n in ("collectonly", "setuponly", "setupplan")
         )
@@ -114,14 +112,13 @@ class Reporter:
             self.aborted = True
             raise
         if self.settings.select and self.executes:
-            self.run_cases = self.service.cases_to_select()
-            if self.run_cases is not None:
-                self.summary.deselected = xdist.deselect(
-                    config, items, self.mapping, self.run_cases
-                )
+            cases = self.run_cases = self.service.cases_to_select()
+            if cases is not None:
+                self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.is_xdist_controller and not self.aborted:
+            self.watch = self.executes and not self.settings.dry_run
             self._expect(
                 {i.nodeid: self.mapping.get(i.nodeid, []) for i in session.items},
                 {i.nodeid for i in session.items if may_record(i)},
@@ -145,31 +142,35 @@ class Reporter:
     def _expect(
         self, mapping: dict[str, list[CaseRef]], recording: set[str], again: dict[str, int]
     ) -> None:
-        self.expected = True
-        self.mapping = mapping
-        self.recording = recording
+        self.expected, self.mapping = True, mapping
         self.agg.expect(mapping, recording, again)
-        self.summary.unmapped = [n for n, refs in mapping.items() if not refs]
-        self.summary.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
+        self.summary.map_collected(mapping)
         self.result_hook = bool(self.config.hook.pytest_bstm_result.get_hookimpls())
 
     # -- the run -----------------------------------------------------------------------------
+    def _plan(self, extra: list[Key] | None = None) -> bool:
+        """Plan the run (hook on the main thread), journal it; False while it has no case."""
+        if self.plan is None:
+            mapped = {n: refs for n, refs in self.mapping.items() if refs}
+            plan = plans.build(self.settings, mapped, self.token)
+            plan = plans.with_pairs(plan, extra) if extra else plan
+            if not plan.pairs and plan.mode == "create":
+                return False
+            if plan.payload:
+                self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
+            self.plan, self.plan_pairs = plan, plan.pair_set
+            self.journal.plan(self.service.url, plan.to_json())
+        return True
+
     def _start(self, extra: list[Key] | None = None) -> None:
-        """A test executes: plan the run (user hooks here, on the main thread), journal the
-        plan, and let the upload thread prepare it."""
-        mapped = {n: refs for n, refs in self.mapping.items() if refs}
-        plan = plans.build(self.settings, mapped, self.token)
-        if extra:
-            plan = plans.with_pairs(plan, extra)
-        if not plan.pairs and plan.mode == "create":
-            return  # no case yet: a test may still record one with record_property
+        """A test executed: plan the run, let the upload thread prepare it (the sender adds
+        pairs an earlier plan lacks)."""
+        if not self._plan(extra):
+            return
+        assert self.plan is not None
         self.started = True
-        if plan.payload:
-            self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
-        self.plan, self.plan_pairs = plan, plan.pair_set
-        client: Client = self.service.client(plan)
-        self.journal.plan(self.service.url, plan.to_json())
-        self.uploader.start(client, RunPreparer(client, plan), close=plan.close)
+        client: Client = self.service.client(self.plan)
+        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
         if self.is_xdist_controller:
             self.gave_up = not self.uploader.prepared.wait(START_WAIT)
             self._drain()
@@ -207,6 +208,12 @@ class Reporter:
             xdist.write_run(self.xdist_dir, None)
 
     # -- results -----------------------------------------------------------------------------
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        """Serial: journal a test's pairs as it starts, for a crash inside it (journal.py)."""
+        keys = self.agg.covers(nodeid) if self.watch else None
+        if keys and self._plan():
+            self.journal.running(nodeid, keys, self.agg.status_map.get("failed", "failed"))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.executes:
             return  # --setup-only/--setup-plan: reports, but no test executes
@@ -259,18 +266,13 @@ class Reporter:
             self._submit(key, outcomes)
         self.journal.ended()  # held results are decided
         if self.uploader.started:
-            started = time.monotonic()
-            progress = Progress(self.config, self.uploader.client)
-            self.uploader.finish(self.settings.drain_timeout, progress)
-            progress.done()
-            self.summary.upload_seconds = time.monotonic() - started
+            timeout = self.settings.drain_timeout
+            self.summary.upload_seconds = wait_for_uploads(self.config, self.uploader, timeout)
             self._drain()
         elif self.executes and self.expected and self.mapping and not self.summary.mapped:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
         account(self.summary, self.uploader, self.plan, self.settings)
         advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
-        if self.journal.failure:
-            self.summary.error(f"the journal could not be written: {self.journal.failure}")
         self.service.finish(self.summary, compat.verbosity(self.config))
         if self.settings.dry_run or not (
             self.summary.pending or self.summary.keep_journal or self.settings.journal_named
@@ -286,10 +288,8 @@ class Reporter:
             self.pytest_terminal_summary(tr)  # pytest writes no summary for this exit code
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.aborted or self.rendered:
-            return
-        self.rendered = True
-        render(self.summary, terminalreporter, compat.verbosity(self.config))
+        if not self.aborted:
+            render(self.summary, terminalreporter, compat.verbosity(self.config))
 
     def shutdown(self) -> None:
         self.uploader.stop()

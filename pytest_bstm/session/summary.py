@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING
 from pytest_bstm.delivery.events import preparing
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import pytest
 
+    from pytest_bstm.collect.mapping import CaseRef
     from pytest_bstm.config.settings import Settings
     from pytest_bstm.delivery.events import Event
     from pytest_bstm.delivery.uploader import Uploader
@@ -36,6 +39,7 @@ class Summary:
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
+    rendered: bool = False  # the section was written
     deselected: int = 0
     unknown: dict[str, list[str]] = field(default_factory=dict)
     uploaded: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -72,6 +76,11 @@ class Summary:
             self.notes.append(event.message)
         else:
             self.error(event.message)
+
+    def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
+        """The tests to run: which are mapped to which cases, which to none."""
+        self.unmapped = [n for n, refs in mapping.items() if not refs]
+        self.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
 
     def map_at_run_time(self, nodeid: str, case_ids: list[str]) -> None:
         """A test reached cases at run time (``record_property``): it is mapped after all."""
@@ -112,6 +121,8 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
         s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
+    if uploader.journal.failure:
+        s.error(f"the journal could not be written: {uploader.journal.failure}")
     if s.pending and uploader.interrupted:
         s.error("interrupted (Ctrl-C) while uploading at the session end")
     elif s.pending:
@@ -123,7 +134,7 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
                 s.error(f"upload failed: {uploader.waited}; retried until {limit}")
             else:
                 s.error(f"uploads did not finish within {limit}")
-    if plan is not None:
+    if plan is not None and uploader.started:  # a plan journaled for a crash, never started
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
         s.keep_journal = bool(s.rejected) or (plan.close and run is not None and not s.closed)
@@ -147,7 +158,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
-    """The ``bstm`` section; none at all when there is nothing to say."""
+    """The ``bstm`` section, once; none at all when there is nothing to say."""
+    if summary.rendered:
+        return
+    summary.rendered = True
     started: list[bool] = []
 
     def line(text: str, **markup: bool) -> None:

@@ -116,7 +116,11 @@ def test_kill_9_mid_run_then_journal_upload_exactly_once(
     assert result.ret == -9
     journal = inner.pytester.path / "j.jsonl"
     state = read(journal)
-    assert {r["case"] for r in state.results.values()} == {f"TC-{i}" for i in range(1, 9)}
+    # TC-9's test was running when the process was killed: failed, saying so
+    assert {r["case"] for r in state.results.values()} == {f"TC-{i}" for i in range(1, 10)}
+    (killed,) = [r for r in state.results.values() if r["case"] == "TC-9"]
+    assert killed["status"] == "failed"
+    assert "test_killed.py::test_09: crashed: the test process ended" in killed["description"]
     rid = inner.only_run()["identifier"]
     assert inner.emulator.run(rid)["active_state"] == "active"
     before = len(inner.emulator.results(rid))
@@ -124,9 +128,12 @@ def test_kill_9_mid_run_then_journal_upload_exactly_once(
     assert upload(journal) == 0
     out = capsys.readouterr().out
     assert "nothing to upload" in out
-    assert set(inner.statuses(rid)) == {(f"TC-{i}", None) for i in range(1, 9)}
-    assert len(inner.emulator.results(rid)) == 8
-    assert before + len(state.unsent) == 8
+    statuses = inner.statuses(rid)
+    assert statuses == {
+        **{(f"TC-{i}", None): "passed" for i in range(1, 9)},
+        ("TC-9", None): "failed",
+    }
+    assert before + len(state.unsent) == 9
 
 
 def test_three_shards_concurrently_report_into_one_run(
