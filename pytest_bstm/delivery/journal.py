@@ -16,7 +16,8 @@ Line types (one JSON object per line, no credentials ever):
   decided every held result (it wrote its result, or the user's hook dropped it). A journal
   without ``ended`` is of a killed session: its held results without a result line count.
 - ``{"type": "running", "nodeid", "keys": [[case, configuration], ...], "status"}``: a test of
-  a serial session is about to run, covering these pairs. In a journal without ``ended``, the
+  a serial session is about to run, covering these pairs (none for an unmapped test, once the
+  plan is journaled: the test before it did not crash). In a journal without ``ended``, the
   last such test with no result line naming it is the one the process died in (``os._exit``,
   a fatal signal, a kill): :func:`read` gives each of its pairs a ``status`` (the status map's
   ``failed``) result saying so, as xdist does for a test that crashed its worker.

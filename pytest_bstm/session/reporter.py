@@ -209,9 +209,9 @@ class Reporter:
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        """Serial: journal a test's pairs as it starts, for a crash inside it (journal.py)."""
+        """Serial: journal each test as it starts (its pairs; none if unmapped) (journal.py)."""
         keys = self.agg.covers(nodeid) if self.watch else None
-        if keys and self._plan():
+        if (keys or (keys is not None and self.plan)) and self._plan():
             self.journal.running(nodeid, keys, self.agg.status_map.get("failed", "failed"))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

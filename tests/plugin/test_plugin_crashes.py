@@ -131,3 +131,29 @@ def test_a_session_that_ends_in_a_test_is_no_crash(inner: Inner, body: str) -> N
     assert inner.emulator.runs("PR-1") == []
     state = read(inner.pytester.path / "j.jsonl")
     assert state.results == {}
+
+
+def test_a_crash_in_an_unmapped_test_fails_no_case(inner: Inner, bstm: Bstm) -> None:
+    """The unmapped test that crashed has no case; the mapped test before it passed (its case
+    waiting for a later test): the crash is not its."""
+    crashed_session(
+        inner,
+        """
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_passes():
+            pass
+
+        def test_unmapped_dies():
+            os._exit(1)
+
+        @pytest.mark.tc("TC-1")
+        def test_never_runs():
+            pass
+        """,
+    )
+    upload(inner, bstm)
+    for run in inner.emulator.runs("PR-1"):
+        assert inner.statuses(run["identifier"]).get(("TC-1", None)) != "failed"
