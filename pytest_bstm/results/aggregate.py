@@ -59,8 +59,9 @@ class Aggregator:
 
     def add(self, nodeid: str, outcome: TestOutcome | None) -> tuple[Ready, Ready]:
         """Record that ``nodeid`` finished (``outcome`` None: it did not execute); return the
-        keys whose every covering test has now ended, and those of them held back while a
-        test that may record a case is still to run (the journal keeps these meanwhile)."""
+        keys whose every covering test has now ended, and those held back: released ones while
+        a test that may record a case is still to run, and what ran so far of the keys ``nodeid``
+        covers that still wait for other tests (the journal keeps these meanwhile)."""
         left = self._left.pop(nodeid, 0) - 1
         if left > 0:  # the same node ID runs again
             self._left[nodeid] = left
@@ -79,11 +80,15 @@ class Aggregator:
             self._recording.discard(nodeid)
         candidates = list(self._got) if recording and not self._recording else touched
         done = [k for k in dict.fromkeys(candidates) if k in self._got and not self._waiting.get(k)]
+        # what ran of a key still waiting: journaled too, a crash before the rest must not lose it
+        partial = [k for k in dict.fromkeys(touched) if k in self._got and self._waiting.get(k)]
         if self._recording:
-            return [], [(key, list(self._got[key])) for key in done]
+            return [], [(key, list(self._got[key])) for key in [*done, *partial]]
         for key in done:
             self._waiting.pop(key, None)
-        return [(key, self._got.pop(key)) for key in done], []
+        return [(key, self._got.pop(key)) for key in done], [
+            (k, list(self._got[k])) for k in partial
+        ]
 
     def drain(self) -> Ready:
         """Everything still waiting (some covering tests did not run): settle with what ran."""

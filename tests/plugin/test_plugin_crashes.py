@@ -155,5 +155,31 @@ def test_a_crash_in_an_unmapped_test_fails_no_case(inner: Inner, bstm: Bstm) -> 
         """,
     )
     upload(inner, bstm)
-    for run in inner.emulator.runs("PR-1"):
-        assert inner.statuses(run["identifier"]).get(("TC-1", None)) != "failed"
+    # TC-1: what ran of it, as a session stopped by -x after the crashed test would report
+    assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", None): "passed"}
+
+
+def test_a_crash_keeps_what_ran_of_a_case_waiting_for_later_tests(inner: Inner, bstm: Bstm) -> None:
+    crashed_session(
+        inner,
+        """
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-5")
+        def test_fails():
+            assert 0
+
+        @pytest.mark.tc("TC-1")
+        def test_dies():
+            os._exit(1)
+
+        @pytest.mark.tc("TC-5")
+        def test_never_runs():
+            pass
+        """,
+    )
+    upload(inner, bstm)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-1", None): "failed", ("TC-5", None): "failed"}
+    assert "FAILED test_crash.py::test_fails" in inner.descriptions(run)["TC-5"]
