@@ -98,7 +98,7 @@ def journals(paths: list[Path]) -> list[Path]:
 def _read(path: Path) -> journal.JournalState:
     try:
         state = journal.read(path)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
         raise c.UsageError(f"cannot read journal {path}: {exc}") from None
     if state.plan is None and not state.results and not state.sent:
         raise c.UsageError(f"{path} is not a pytest-bstm journal (no plan, no results)")

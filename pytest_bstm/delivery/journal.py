@@ -200,7 +200,7 @@ def read(path: Path) -> JournalState:
                 if running is not None and running["nodeid"] in record.get("nodeids", ()):
                     running = None
             elif kind == "running":
-                running = record
+                running = _running(record)
             elif kind == "ended":
                 held, running = {}, None
             elif kind == "sent":
@@ -213,6 +213,19 @@ def read(path: Path) -> JournalState:
     for key, record in held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
     return state
+
+
+def _running(record: dict[str, Any]) -> dict[str, Any]:
+    """A ``running`` line as written, or ValueError (a hand-edited journal)."""
+    keys = record.get("keys")
+    if not isinstance(record.get("nodeid"), str) or not isinstance(keys, list):
+        raise ValueError(f"malformed running line: {record}")
+    for pair in keys:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)) or not (
+            pair[1] is None or isinstance(pair[1], int)
+        ):
+            raise ValueError(f"malformed running line: {record}")
+    return record
 
 
 def _crashed(state: JournalState, held: dict[str, dict[str, Any]], running: dict[str, Any]) -> None:

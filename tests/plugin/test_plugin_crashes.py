@@ -183,3 +183,34 @@ def test_a_crash_keeps_what_ran_of_a_case_waiting_for_later_tests(inner: Inner, 
     run = inner.only_run()["identifier"]
     assert inner.statuses(run) == {("TC-1", None): "failed", ("TC-5", None): "failed"}
     assert "FAILED test_crash.py::test_fails" in inner.descriptions(run)["TC-5"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"type":"running"}',
+        '{"type":"running","nodeid":"test_crash.py::test_dies","keys":"TC-1"}',
+        '{"type":"running","nodeid":"test_crash.py::test_dies","keys":[["TC-1"]]}',
+        '{"type":"running","nodeid":"test_crash.py::test_dies","keys":[["TC-1",null,3]]}',
+    ],
+    ids=["no-nodeid", "keys-not-pairs", "short-pair", "long-pair"],
+)
+def test_a_hand_edited_running_line_is_a_usage_error(inner: Inner, bstm: Bstm, line: str) -> None:
+    crashed_session(
+        inner,
+        """
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_dies():
+            os._exit(1)
+        """,
+    )
+    path = inner.pytester.path / "j.jsonl"
+    lines = [line if '"running"' in old else old for old in path.read_text().splitlines()]
+    path.write_text("\n".join(lines) + "\n")
+    code, _, err = bstm("journal", "upload", str(path))
+    assert code == 2
+    assert "malformed running line" in err
+    assert inner.emulator.runs("PR-1") == []
