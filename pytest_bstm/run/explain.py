@@ -82,6 +82,8 @@ def explain(exc: BaseException, plan: RunPlan, client: Client) -> Failure:
         )
     if isinstance(exc, errors.NotFoundError):
         return _not_found(exc, plan, client)
+    if isinstance(exc, errors.FatalTransportError):  # a CA bundle fixes it, not a wrong URL
+        return Failure(str(exc), "retry" if "REQUESTS_CA_BUNDLE" in str(exc) else "none")
     if isinstance(exc, errors.BadRequestError):
         code = exc.error or ""
         text = f"{code} {exc.message}".lower()
