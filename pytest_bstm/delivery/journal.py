@@ -77,10 +77,10 @@ class Journal:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                return self.path.open("a", encoding="utf-8")
+                return _end_torn_line(self.path)
             except FileNotFoundError:
                 continue
-        return self.path.open("a", encoding="utf-8")
+        return _end_torn_line(self.path)
 
     def plan(self, url: str, plan: dict[str, Any]) -> None:
         self._write([{"type": "plan", "url": url, "plan": plan}], sync=True)
@@ -125,6 +125,17 @@ class Journal:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+def _end_torn_line(path: Path) -> IO[str]:
+    """Open ``path`` to append; a torn last line (a killed writer's) is ended first, so that
+    the next record is a line of its own."""
+    file = path.open("a", encoding="utf-8")
+    with contextlib.suppress(OSError), path.open("rb") as raw:
+        raw.seek(-1, os.SEEK_END)  # OSError: the file is empty
+        if raw.read(1) != b"\n":
+            file.write("\n")
+    return file
 
 
 @dataclass

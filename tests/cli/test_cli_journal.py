@@ -481,3 +481,31 @@ def test_two_uploads_of_one_journal_at_once_make_one_run(
     assert (code, out) == (2, "")
     assert "another `bstm journal upload`" in err
     assert env.runs("PR-1") == []
+
+
+def test_a_torn_last_line_does_not_swallow_what_the_upload_writes(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """``kill -9`` mid-line leaves a torn last line: the upload's first record (the run it
+    made) starts on a line of its own, so the journal still knows its run."""
+    results = [result(1, "TC-1"), result(2, "TC-2")]
+    plan = RunPlan(
+        project="PR-1",
+        mode="create",
+        token="t0rn",
+        payload={"name": "torn", "test_cases": ["TC-1", "TC-2"]},
+        pairs=(("TC-1", None), ("TC-2", None)),
+    )
+    path = tmp_path / "j.jsonl"
+    writer = journal.Journal(path)
+    writer.plan(env.url, plan.to_json())
+    writer.results([journal_record(r) for r in results])
+    writer.close()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:-40], encoding="utf-8")  # TC-2's line, torn
+    code, _, err = bstm("journal", "upload", str(path))
+    assert (code, err) == (0, ""), err
+    state = journal.read(path)
+    assert state.run == "TR-1"
+    assert state.sent == {results[0].key}
+    assert stored(env, "TR-1") == [("TC-1", None, "passed")]
