@@ -122,9 +122,12 @@ class Journal:
     def close(self) -> None:
         with self._sync_lock, self._lock:
             self._closed = True
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            file, self._file = self._file, None
+            if file is not None:
+                try:
+                    file.close()  # flushes what a failed write left buffered (disk full)
+                except OSError as exc:
+                    self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
 
 def _end_torn_line(path: Path) -> IO[str]:
