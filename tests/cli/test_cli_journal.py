@@ -509,3 +509,29 @@ def test_a_torn_last_line_does_not_swallow_what_the_upload_writes(
     assert state.run == "TR-1"
     assert state.sent == {results[0].key}
     assert stored(env, "TR-1") == [("TC-1", None, "passed")]
+
+
+def test_a_folder_upload_skips_a_file_that_is_not_a_journal(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """One stray or empty ``.jsonl`` in ``.bstm/`` is named, and every other journal of the
+    folder is still uploaded; each "nothing to upload" names its journal."""
+    new_run(env, ["TC-1"])
+    folder = tmp_path / ".bstm"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("", encoding="utf-8")
+    path = write_journal(folder / "b.jsonl", env, [result(1, "TC-1")])
+    code, out, err = bstm("journal", "upload", str(folder))
+    assert code == 2
+    assert (
+        err
+        == f"bstm: error: {folder / 'a.jsonl'} is not a pytest-bstm journal (no plan, no results)\n"
+    )
+    assert out.startswith("uploaded 1 result")
+    assert stored(env) == [("TC-1", None, "passed")]
+    (folder / "a.jsonl").unlink()
+    write_journal(folder / "c.jsonl", env, [result(2, "TC-1")], sent=(0,))
+    assert bstm("journal", "upload", str(folder))[:2] == (
+        0,
+        f"nothing to upload from {path}\nnothing to upload from {folder / 'c.jsonl'}\n",
+    )
