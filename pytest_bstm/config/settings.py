@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -229,7 +230,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         drain = float(text("--bstm-drain-timeout") or DEFAULT_DRAIN_TIMEOUT)
     except ValueError:
         drain = -1.0
-    c.check(drain > 0, "--bstm-drain-timeout must be a positive number of seconds")
+    c.check(0 < drain < math.inf, "--bstm-drain-timeout must be a positive number of seconds")
     try:
         window = float(os.environ.get(RATE_LIMIT_WINDOW_ENV) or 60.0)
     except ValueError:
