@@ -102,6 +102,9 @@ def _read(path: Path) -> journal.JournalState:
         raise c.UsageError(f"cannot read journal {path}: {exc}") from None
     if state.plan is None and not state.results and not state.sent:
         raise c.UsageError(f"{path} is not a pytest-bstm journal (no plan, no results)")
+    if state.unreadable:  # what such a line held (a result, a mark) is not known
+        lines = ", ".join(map(str, state.unreadable))
+        c.err(f"warning: {path}: skipped line {lines}: not JSON (torn by a kill, or edited)")
     return state
 
 

@@ -152,6 +152,7 @@ class JournalState:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
+    unreadable: list[int] = field(default_factory=list)  # numbers of lines that are not JSON
 
     @property
     def unsent(self) -> list[dict[str, Any]]:
@@ -163,11 +164,13 @@ class JournalState:
 def read(path: Path) -> JournalState:
     state = JournalState()
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
+        for number, line in enumerate(fh, 1):
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line after a kill
+            except json.JSONDecodeError:  # a torn last line after a kill, or a hand edit
+                if line.strip():
+                    state.unreadable.append(number)
+                continue
             kind = record.get("type") if isinstance(record, dict) else None
             if kind == "plan" and isinstance(record.get("plan"), dict):
                 state.plan, state.url = record["plan"], record.get("url")

@@ -504,7 +504,8 @@ def test_a_torn_last_line_does_not_swallow_what_the_upload_writes(
     text = path.read_text(encoding="utf-8")
     path.write_text(text[:-40], encoding="utf-8")  # TC-2's line, torn
     code, _, err = bstm("journal", "upload", str(path))
-    assert (code, err) == (0, ""), err
+    assert code == 0
+    assert err == f"bstm: warning: {path}: skipped line 3: not JSON (torn by a kill, or edited)\n"
     state = journal.read(path)
     assert state.run == "TR-1"
     assert state.sent == {results[0].key}
@@ -535,3 +536,18 @@ def test_a_folder_upload_skips_a_file_that_is_not_a_journal(
         0,
         f"nothing to upload from {path}\nnothing to upload from {folder / 'c.jsonl'}\n",
     )
+
+
+def test_a_line_edited_into_nonsense_is_named_not_silently_skipped(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1", "TC-2"])
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2")])
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2][:30] + "\n"  # TC-1's result, cut by a hand edit
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 0
+    assert err == f"bstm: warning: {path}: skipped line 3: not JSON (torn by a kill, or edited)\n"
+    assert out.startswith("uploaded 1 results to TR-1")
+    assert stored(env) == [("TC-2", None, "passed")]
