@@ -163,7 +163,7 @@ def check_delivery(
 ) -> None:
     """Raise at once for a failure not worth retrying; return for a retryable one.
 
-    TLS failures and bad URLs raise :class:`~pytest_bstm.api.errors.TransportError`; a
+    TLS failures and bad URLs raise :class:`~pytest_bstm.api.errors.FatalTransportError`; a
     failure after the request may have been sent raises
     :class:`~pytest_bstm.api.errors.AmbiguousRequestError` for a non-idempotent call.
     """
@@ -173,7 +173,7 @@ def check_delivery(
         hint = "check the URL"
         if "certificate" in reason:
             hint = "set REQUESTS_CA_BUNDLE to the CA bundle that signs the service's certificate"
-        raise errors.TransportError(
+        raise errors.FatalTransportError(
             f"{reason}: {hint}",
             method=method,
             path=api_path,

@@ -15,6 +15,7 @@
       TransportError                            no HTTP answer (after retries)
         AmbiguousRequestError                   a write may have happened (no answer, or a
                                                 gateway's 502/504); not retried
+        FatalTransportError                     TLS failure or bad URL: retrying cannot help
 
 Every message says what to do next. No message ever contains the access key.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "BadRequestError",
     "BstmError",
     "CredentialsMissingError",
+    "FatalTransportError",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -158,6 +160,11 @@ class AmbiguousRequestError(TransportError):
     It was not retried, to avoid a duplicate; check whether it took effect (for example,
     list the runs or results) before sending it again.
     """
+
+
+class FatalTransportError(TransportError):
+    """No HTTP answer, and none will come by trying again: a TLS failure (a certificate
+    not trusted, https to a plain-http port) or a bad URL. Fix the URL or the CA bundle."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

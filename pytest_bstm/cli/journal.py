@@ -102,14 +102,26 @@ def _read(path: Path) -> journal.JournalState:
         raise c.UsageError(f"cannot read journal {path}: {exc}") from None
     if state.plan is None and not state.results and not state.sent:
         raise c.UsageError(f"{path} is not a pytest-bstm journal (no plan, no results)")
+    if state.unreadable:  # what such a line held (a result, a mark) is not known
+        lines = ", ".join(map(str, state.unreadable))
+        c.err(f"warning: {path}: skipped line {lines}: not JSON (torn by a kill, or edited)")
     return state
 
 
 def upload(args: argparse.Namespace) -> int:
     status = 0
-    for path in journals(args.paths):
+    found = journals(args.paths)
+    for path in found:
         with _exclusive(path):
-            status = max(status, _upload_one(args, path, _read(path)))
+            try:
+                state = _read(path)
+            except c.UsageError as exc:  # of several, a stray file stops none of the others
+                if len(found) == 1:
+                    raise
+                c.err(f"error: {exc}")
+                status = 2
+                continue
+            status = max(status, _upload_one(args, path, state, named=len(found) > 1))
     return status
 
 
@@ -142,14 +154,16 @@ def _results(path: Path, state: journal.JournalState) -> list[Result]:
         raise c.UsageError(f"malformed result record in {path}: {exc!r}") from None
 
 
-def _upload_one(args: argparse.Namespace, path: Path, state: journal.JournalState) -> int:
+def _upload_one(
+    args: argparse.Namespace, path: Path, state: journal.JournalState, *, named: bool = False
+) -> int:
     results = _results(path, state)
     plan = RunPlan.from_json(state.plan) if state.plan else None
     project = args.project or (plan.project if plan else None) or c.env_project()
     run = args.run or state.run
     close = plan is not None and plan.close and args.run is None and not state.closed
     if not results and not (close and run is not None):
-        c.out(f"nothing to upload from {path}" if len(args.paths) > 1 else "nothing to upload")
+        c.out(f"nothing to upload from {path}" if named else "nothing to upload")
         return 0
     if run is None and plan is None:
         if not project:

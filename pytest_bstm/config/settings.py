@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pytest
 
@@ -69,6 +70,9 @@ class Settings:
     access_key: str | None = field(default=None, repr=False)
 
 
+T = TypeVar("T")
+
+
 def _ini(config: pytest.Config, opt: Option) -> str | bool | None:
     """The ini value of ``opt``; a value pytest cannot read is a usage error naming the key."""
     try:
@@ -90,6 +94,13 @@ def _raw(config: pytest.Config, opt: Option) -> str | bool | None:
     if ini not in (None, ""):
         return ini
     return opt.default
+
+
+def _rank(config: pytest.Config, opt: Option) -> int:
+    """Where ``opt``'s value comes from: 3 command line, 2 environment, 1 ini, 0 default."""
+    if config.getoption(opt.dest, default=None) is not None:
+        return 3
+    return 2 if opt.env and os.environ.get(opt.env) else 1
 
 
 @dataclass(frozen=True)
@@ -164,12 +175,20 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     def flag(name: str) -> bool:
         return bool(_raw(config, opts[name]))
 
+    def pair(a: str, b: str, value: Callable[[str], T]) -> tuple[T | None, T | None]:
+        """An exclusive pair: a half from a stronger source (command line > environment >
+        ini) hides the other; two halves from one source stay an error."""
+        va, vb = value(a), value(b)
+        if va and vb and _rank(config, opts[a]) != _rank(config, opts[b]):
+            return (va, None) if _rank(config, opts[a]) > _rank(config, opts[b]) else (None, vb)
+        return va, vb
+
     c = Problems()
     now = now or datetime.now()
     emulator = flag("--bstm-emulator")
     project = text("--bstm-project") or ("PR-1" if emulator else "")
     c.ident(project, PROJECT_RE, "--bstm-project", "PR-1")
-    run_id, clone_id = text("--bstm-run"), text("--bstm-clone")
+    run_id, clone_id = pair("--bstm-run", "--bstm-clone", text)
     c.ident(run_id, RUN_RE, "--bstm-run", "TR-5")
     c.ident(clone_id, RUN_RE, "--bstm-clone", "TR-5")
     c.check(not (run_id and clone_id), "--bstm-run and --bstm-clone exclude each other: pick one")
@@ -179,7 +198,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         c.check(
             bool(STATUS_RE.fullmatch(status)), f"--bstm-clone-statuses: {status!r} is no status"
         )
-    test_plan, sub_plan = text("--bstm-test-plan"), text("--bstm-sub-test-plan")
+    test_plan, sub_plan = pair("--bstm-test-plan", "--bstm-sub-test-plan", text)
     c.ident(test_plan, PLAN_RE, "--bstm-test-plan", "TP-1")
     c.ident(sub_plan, SUB_PLAN_RE, "--bstm-sub-test-plan", "STP-5")
     c.check(
@@ -200,7 +219,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     joined = bool(run_id or clone_id)
     c.check(not prune or joined, "--bstm-prune needs --bstm-run or --bstm-clone")
     c.check(not select or joined, "--bstm-select needs --bstm-run or --bstm-clone")
-    close, no_close = flag("--bstm-close"), flag("--bstm-no-close")
+    close, no_close = map(bool, pair("--bstm-close", "--bstm-no-close", flag))
     c.check(not (close and no_close), "--bstm-close and --bstm-no-close exclude each other")
     try:
         url = check_url(text("--bstm-url") or DEFAULT_URL)
@@ -211,7 +230,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         drain = float(text("--bstm-drain-timeout") or DEFAULT_DRAIN_TIMEOUT)
     except ValueError:
         drain = -1.0
-    c.check(drain > 0, "--bstm-drain-timeout must be a positive number of seconds")
+    c.check(0 < drain < math.inf, "--bstm-drain-timeout must be a positive number of seconds")
     try:
         window = float(os.environ.get(RATE_LIMIT_WINDOW_ENV) or 60.0)
     except ValueError:

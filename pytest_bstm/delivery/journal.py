@@ -97,10 +97,10 @@ class Journal:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                return self.path.open("a", encoding="utf-8")
+                return _end_torn_line(self.path)
             except FileNotFoundError:
                 continue
-        return self.path.open("a", encoding="utf-8")
+        return _end_torn_line(self.path)
 
     def plan(self, url: str, plan: dict[str, Any]) -> None:
         self._write([{"type": "plan", "url": url, "plan": plan}], sync=True)
@@ -154,9 +154,23 @@ class Journal:
     def close(self) -> None:
         with self._sync_lock, self._lock:
             self._closed = True
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            file, self._file = self._file, None
+            if file is not None:
+                try:
+                    file.close()  # flushes what a failed write left buffered (disk full)
+                except OSError as exc:
+                    self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
+
+
+def _end_torn_line(path: Path) -> IO[str]:
+    """Open ``path`` to append; a torn last line (a killed writer's) is ended first, so that
+    the next record is a line of its own."""
+    file = path.open("a", encoding="utf-8")
+    with contextlib.suppress(OSError), path.open("rb") as raw:
+        raw.seek(-1, os.SEEK_END)  # OSError: the file is empty
+        if raw.read(1) != b"\n":
+            file.write("\n")
+    return file
 
 
 @dataclass
@@ -170,6 +184,7 @@ class JournalState:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
+    unreadable: list[int] = field(default_factory=list)  # numbers of lines that are not JSON
 
     @property
     def unsent(self) -> list[dict[str, Any]]:
@@ -183,11 +198,13 @@ def read(path: Path) -> JournalState:
     held: dict[str, dict[str, Any]] = {}
     running: dict[str, Any] | None = None  # the last test that started and has no result
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
+        for number, line in enumerate(fh, 1):
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a torn last line after a kill
+            except json.JSONDecodeError:  # a torn last line after a kill, or a hand edit
+                if line.strip():
+                    state.unreadable.append(number)
+                continue
             kind = record.get("type") if isinstance(record, dict) else None
             if kind == "plan" and isinstance(record.get("plan"), dict):
                 state.plan, state.url = record["plan"], record.get("url")

@@ -4,9 +4,8 @@ The thread owns the network and nothing else. Tests never wait for it: ``submit(
 the journal and a queue. It sends full batches at once, partial ones after ``flush_interval``
 seconds, and everything when the session drains; transient failures are retried with backoff
 until the session's deadline. What the main thread must know (the run is ready, preparation
-failed, uploads stopped) is posted to ``events``, which the main thread drains: user hooks and
-the summary stay on pytest's main thread.
-"""
+failed, uploads stopped) goes to ``events``, drained by the main thread, which alone runs user
+hooks and the summary."""
 
 from __future__ import annotations
 
@@ -147,7 +146,7 @@ class Uploader:
     def _run(self) -> None:
         backlog: collections.deque[Result] = collections.deque()
         oldest = retry_at = 0.0
-        pause = self.retry_pause
+        pause, kicked = self.retry_pause, False
         while not self._abort.is_set():
             # woken for a full batch or the session end, else a tick: never once per result,
             # which would make the test thread hand the GIL over after every test
@@ -159,8 +158,8 @@ class Uploader:
             backlog.extend(items)
             now = time.monotonic()
             draining = self._draining.is_set()
-            if draining and retry_at > now and self.sender is None:
-                retry_at = now  # one more try at once when the session ends
+            if draining and not kicked and self.sender is None:
+                retry_at, kicked = now, True  # one more try at once when the session ends
             if self.sender is None and self.stopped is None and now >= retry_at:
                 if self._prepare():
                     pause = self.retry_pause
@@ -210,15 +209,15 @@ class Uploader:
         assert self._client is not None
         try:
             prepared = self._preparer.step()
-        except TRANSIENT as exc:
-            self.events.put(Event("retrying", describe(exc)))
-            return False
         except NothingToReport as exc:
             self._stop(str(exc), kind="note")
             return True
         except UploadStopped:
             raise
-        except Exception as exc:  # a permanent failure: results stay journaled
+        except Exception as exc:  # permanent (TLS, a bad URL too): results stay journaled
+            if isinstance(exc, TRANSIENT) and not isinstance(exc, errors.FatalTransportError):
+                self.events.put(Event("retrying", describe(exc)))
+                return False
             failure = explain(exc, self._preparer.plan, self._client)
             self.remedy = failure.remedy
             self._stop(f"could not {preparing(self._preparer.plan)}: {failure.message}")

@@ -82,13 +82,17 @@ def explain(exc: BaseException, plan: RunPlan, client: Client) -> Failure:
         )
     if isinstance(exc, errors.NotFoundError):
         return _not_found(exc, plan, client)
+    if isinstance(exc, errors.FatalTransportError):  # a CA bundle fixes it, not a wrong URL
+        return Failure(str(exc), "retry" if "REQUESTS_CA_BUNDLE" in str(exc) else "none")
     if isinstance(exc, errors.BadRequestError):
         code = exc.error or ""
         text = f"{code} {exc.message}".lower()
-        flag = next((f for c, word, f in _REFUSED if c in code or word in text), None)
+        key, flag = next(((c, f) for c, word, f in _REFUSED if c in code or word in text), ("", ""))
         said = f"HTTP 400 {code}".rstrip()
         check = f": check {flag}" if flag else ""
-        return Failure(f"the service refused it ({said}: {exc.message}){check}", "new_run")
+        # every result names its configuration: a new run would refuse them too
+        remedy: Remedy = "none" if key == "configuration" else "new_run"
+        return Failure(f"the service refused it ({said}: {exc.message}){check}", remedy)
     return Failure(str(exc) or type(exc).__name__, "none")
 
 

@@ -481,3 +481,73 @@ def test_two_uploads_of_one_journal_at_once_make_one_run(
     assert (code, out) == (2, "")
     assert "another `bstm journal upload`" in err
     assert env.runs("PR-1") == []
+
+
+def test_a_torn_last_line_does_not_swallow_what_the_upload_writes(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """``kill -9`` mid-line leaves a torn last line: the upload's first record (the run it
+    made) starts on a line of its own, so the journal still knows its run."""
+    results = [result(1, "TC-1"), result(2, "TC-2")]
+    plan = RunPlan(
+        project="PR-1",
+        mode="create",
+        token="t0rn",
+        payload={"name": "torn", "test_cases": ["TC-1", "TC-2"]},
+        pairs=(("TC-1", None), ("TC-2", None)),
+    )
+    path = tmp_path / "j.jsonl"
+    writer = journal.Journal(path)
+    writer.plan(env.url, plan.to_json())
+    writer.results([journal_record(r) for r in results])
+    writer.close()
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:-40], encoding="utf-8")  # TC-2's line, torn
+    code, _, err = bstm("journal", "upload", str(path))
+    assert code == 0
+    assert err == f"bstm: warning: {path}: skipped line 3: not JSON (torn by a kill, or edited)\n"
+    state = journal.read(path)
+    assert state.run == "TR-1"
+    assert state.sent == {results[0].key}
+    assert stored(env, "TR-1") == [("TC-1", None, "passed")]
+
+
+def test_a_folder_upload_skips_a_file_that_is_not_a_journal(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """One stray or empty ``.jsonl`` in ``.bstm/`` is named, and every other journal of the
+    folder is still uploaded; each "nothing to upload" names its journal."""
+    new_run(env, ["TC-1"])
+    folder = tmp_path / ".bstm"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("", encoding="utf-8")
+    path = write_journal(folder / "b.jsonl", env, [result(1, "TC-1")])
+    code, out, err = bstm("journal", "upload", str(folder))
+    assert code == 2
+    assert (
+        err
+        == f"bstm: error: {folder / 'a.jsonl'} is not a pytest-bstm journal (no plan, no results)\n"
+    )
+    assert out.startswith("uploaded 1 result")
+    assert stored(env) == [("TC-1", None, "passed")]
+    (folder / "a.jsonl").unlink()
+    write_journal(folder / "c.jsonl", env, [result(2, "TC-1")], sent=(0,))
+    assert bstm("journal", "upload", str(folder))[:2] == (
+        0,
+        f"nothing to upload from {path}\nnothing to upload from {folder / 'c.jsonl'}\n",
+    )
+
+
+def test_a_line_edited_into_nonsense_is_named_not_silently_skipped(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1", "TC-2"])
+    path = write_journal(tmp_path / "j.jsonl", env, [result(1, "TC-1"), result(2, "TC-2")])
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2][:30] + "\n"  # TC-1's result, cut by a hand edit
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 0
+    assert err == f"bstm: warning: {path}: skipped line 3: not JSON (torn by a kill, or edited)\n"
+    assert out.startswith("uploaded 1 results to TR-1")
+    assert stored(env) == [("TC-2", None, "passed")]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from bstm_helpers import Inner
 
+from pytest_bstm.api import Client, models
+
 TWO = """
 import pytest
 
@@ -151,3 +153,27 @@ def test_a_misspelt_outcome_is_a_usage_error_naming_the_closest(inner: Inner) ->
     result = inner.run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*bstm_status_map line 'xfail = retest'*(did you mean xfailed?)"])
+
+
+@pytest.mark.parametrize(
+    ("ini", "args"),
+    [
+        pytest.param("bstm_close = true", ["--bstm-no-close"], id="close"),
+        pytest.param("bstm_run = TR-1", ["--bstm-clone", "TR-1"], id="run"),
+    ],
+)
+def test_the_command_line_overrides_the_other_half_of_an_exclusive_pair_in_the_ini(
+    inner: Inner, ini: str, args: list[str]
+) -> None:
+    """Precedence: the team's ini says one thing, a CI job's command line the other half of
+    an exclusive pair: the command line wins (the same source giving both stays an error)."""
+    inner.pytester.makeini(f"[pytest]\n{ini}\n")
+    inner.pytester.makepyfile(TWO)
+    emu = inner.emulator
+    with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as client:
+        client.create_run("PR-1", models.NewTestRun(name="R", test_cases=["TC-1", "TC-2"]))
+    result = inner.run(*args)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+    run = inner.emulator.runs("PR-1")[-1]
+    assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
+    assert (run["active_state"] == "closed") == ("--bstm-clone" in args)

@@ -193,3 +193,19 @@ def test_a_run_select_cannot_read_is_told_before_the_tests(inner: Inner) -> None
     early = lines.index(f"bstm: {line}")
     assert early < next(i for i, text in enumerate(lines) if "::test_one PASSED" in text)
     assert f"note:       {line}" in lines  # the join's own error follows
+
+
+def test_tls_to_a_plain_http_port_is_told_once_and_not_retried(inner: Inner) -> None:
+    """TLS cannot succeed by retrying: the session neither hammers the port until its drain
+    deadline nor waits for it, and says what to check."""
+    inner.pytester.makepyfile(SLOW)
+    https = inner.emulator.url.replace("http://", "https://")
+    result = inner.run("--bstm-url", https, "--bstm-drain-timeout", "20", "-v")
+    result.assert_outcomes(passed=3)
+    host = https.removeprefix("https://")
+    result.stdout.fnmatch_lines(
+        [f"error:      could not create the run: TLS with {host} failed (*): check the URL"]
+    )
+    assert "retrying in the background" not in result.stdout.str()
+    assert result.duration < 10
+    assert len(inner.emulator.requests) == 0  # the emulator never saw an HTTP request

@@ -223,6 +223,9 @@ def test_reruns_of_setup_and_teardown_failures_count_the_final_attempt(inner: In
         (["--bstm-close", "--bstm-no-close"], "*exclude each other*"),
         (["--bstm-run-name", "x {nope}"], "*unknown placeholder {nope}*"),
         (["--bstm-drain-timeout", "soon"], "*--bstm-drain-timeout must be a positive number*"),
+        (["--bstm-drain-timeout", "0"], "*--bstm-drain-timeout must be a positive number*"),
+        # a session that never ends while the service is down is no deadline
+        (["--bstm-drain-timeout", "inf"], "*--bstm-drain-timeout must be a positive number*"),
         (["--bstm-url", "http://example.com"], "*plain http, which only loopback hosts may*"),
         (["--bstm-url", "http://u:KEY@127.0.0.1:8799"], "*must not contain credentials*"),
         (["--bstm-url", "http://127.0.0.1:8765?x=1"], "*must not have a query*"),

@@ -306,3 +306,27 @@ def test_a_lost_clone_answer_makes_no_second_clone(inner: Inner) -> None:
     assert len(runs) == 2, runs  # the source and one clone
     clone = next(r for r in runs if r["identifier"] != source)["identifier"]
     assert len(inner.statuses(clone)) == 3
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_summary_line_never_a_traceback(inner: Inner) -> None:
+    """Every journal write fails with ENOSPC, the last one when the file is closed at the
+    very end: the session keeps its exit code and the summary says why."""
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+        """
+    )
+    result = inner.run("--bstm-journal=/dev/full")
+    assert result.ret == pytest.ExitCode.OK
+    out = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in out
+    assert "INTERNALERROR" not in out
+    result.stdout.fnmatch_lines(
+        ["error:      the journal could not be written: /dev/full: No space left on device"]
+    )
+    assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", None): "passed"}

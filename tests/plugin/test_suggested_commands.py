@@ -125,8 +125,16 @@ def test_a_run_closed_during_the_session_sends_the_rest_to_a_new_run(inner: Inne
     }
 
 
-def test_nothing_is_suggested_that_cannot_succeed(inner: Inner) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--bstm-project", "PR-999"], id="unknown project"),
+        # every result carries the refused configuration: a new run refuses them too
+        pytest.param(["--bstm-project", "PR-1", "--bstm-configurations", "999"], id="config"),
+    ],
+)
+def test_nothing_is_suggested_that_cannot_succeed(inner: Inner, args: list[str]) -> None:
     inner.pytester.makepyfile(THREE)
-    result = inner.run(project="PR-999")
+    result = inner.run(*args, project=None)
     result.stdout.fnmatch_lines(["waiting:    3 results not uploaded, kept in *"])
     assert suggested(result.stdout.str()) == []
