@@ -173,7 +173,8 @@ def _upload_one(
     if args.dry_run:
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
-        c.out(f"would upload {len(results)} results to {where} ({counts(statuses)})")
+        n = "1 result" if len(results) == 1 else f"{len(results)} results"
+        c.out(f"would upload {n} to {where} ({counts(statuses)})")
         return 0
     if not project:
         raise c.UsageError(f"{path} names no project: pass --project PR-1")
@@ -255,8 +256,9 @@ def _report(outcome: Outcome) -> int:
     tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
     closed = f"; {outcome.run} closed" if outcome.closed else ""
     total = sum(outcome.sent.values())
+    results = "1 result" if total == 1 else f"{total} results"
     c.out(
-        f"uploaded {total} results to {outcome.run or 'no run'} ({counts(outcome.sent)})"
+        f"uploaded {results} to {outcome.run or 'no run'} ({counts(outcome.sent)})"
         f"{tail}{closed}; {left} left in {outcome.path}"
     )
     return 1 if left or outcome.rejected or outcome.errors else 0

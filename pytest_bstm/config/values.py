@@ -78,7 +78,7 @@ def parse_status_map(lines: list[str], c: Problems) -> tuple[dict[str, str], lis
         if status.lower() in SYSTEM_STATUSES:
             status = status.lower()  # system statuses in lower case, custom ones as configured
         if not sep or outcome not in OUTCOMES or not STATUS_RE.fullmatch(status):
-            close = difflib.get_close_matches(outcome, OUTCOMES, n=1)
+            close = [] if outcome in OUTCOMES else difflib.get_close_matches(outcome, OUTCOMES, n=1)
             c.problems.append(
                 f"bstm_status_map line {line!r} must read 'outcome = status' with outcome one of "
                 f"{', '.join(OUTCOMES)}" + (f" (did you mean {close[0]}?)" if close else "")

@@ -549,5 +549,5 @@ def test_a_line_edited_into_nonsense_is_named_not_silently_skipped(
     code, out, err = bstm("journal", "upload", str(path))
     assert code == 0
     assert err == f"bstm: warning: {path}: skipped line 3: not JSON (torn by a kill, or edited)\n"
-    assert out.startswith("uploaded 1 results to TR-1")
+    assert out.startswith("uploaded 1 result to TR-1")
     assert stored(env) == [("TC-2", None, "passed")]

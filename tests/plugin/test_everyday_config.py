@@ -155,6 +155,15 @@ def test_a_misspelt_outcome_is_a_usage_error_naming_the_closest(inner: Inner) ->
     result.stderr.fnmatch_lines(["*bstm_status_map line 'xfail = retest'*(did you mean xfailed?)"])
 
 
+def test_a_status_map_line_without_a_status_suggests_no_outcome(inner: Inner) -> None:
+    inner.pytester.makeini(INI_PROJECT + "bstm_status_map =\n    passed\n")
+    inner.pytester.makepyfile(TWO)
+    result = inner.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*bstm_status_map line 'passed' must read 'outcome = status'*"])
+    result.stderr.no_fnmatch_line("*did you mean*")
+
+
 @pytest.mark.parametrize(
     ("ini", "args"),
     [
