@@ -28,6 +28,7 @@ from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
 TICK = 0.25
 MAX_PAUSE = 30.0
+LAST_TRY = 2.0  # seconds before the session's deadline when the last retry is made (at most)
 
 
 class Uploader:
@@ -111,8 +112,9 @@ class Uploader:
         self._draining.set()
         self._wake.set()
         started = time.monotonic()
-        if self._client is not None:  # preparation and uploads share the session's deadline
-            self._client.retry = self._client.retry.retrying_until(started + timeout)
+        if self._client is not None:  # preparation and uploads share the session's deadline,
+            until = started + timeout - min(LAST_TRY, timeout / 4)  # the last try has time
+            self._client.retry = self._client.retry.retrying_until(until)
         thread = self._thread
         try:
             while thread is not None and thread.is_alive():
@@ -195,12 +197,8 @@ class Uploader:
         return 0.0 if ready and full else TICK
 
     def _take_queued(self) -> list[Result]:
-        items: list[Result] = []
-        while True:
-            try:
-                items.append(self._queue.get_nowait())
-            except queue.Empty:
-                return items
+        # this thread is the only consumer: at least qsize() items are there
+        return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
 
     def _prepare(self) -> bool:
         """One attempt at preparing the run; False when it should be tried again later."""
