@@ -179,8 +179,10 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         """An exclusive pair: a half from a stronger source (command line > environment >
         ini) hides the other; two halves from one source stay an error."""
         va, vb = value(a), value(b)
-        if va and vb and _rank(config, opts[a]) != _rank(config, opts[b]):
-            return (va, None) if _rank(config, opts[a]) > _rank(config, opts[b]) else (None, vb)
+        if va and vb:
+            ra, rb = _rank(config, opts[a]), _rank(config, opts[b])
+            if ra != rb:
+                return (va, None) if ra > rb else (None, vb)
         return va, vb
 
     c = Problems()

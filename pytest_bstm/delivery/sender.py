@@ -83,7 +83,7 @@ class Sender:
         before_write: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
-        self.before_write = before_write
+        self.before_write = before_write or (lambda: None)
         self.journal = journal
         self.project = project
         self.run_id = run_id
@@ -175,7 +175,7 @@ class Sender:
 
     def _add(self, missing: set[Key]) -> None:
         assert self.pairs is not None
-        self._may_write()
+        self.before_write()
         try:
             self.client.update_test_cases(
                 self.project, self.run_id, add=selections(missing), preserve_existing_results=True
@@ -218,7 +218,7 @@ class Sender:
         pending = [r for r in batch if r.key not in self.done]
         if not pending:
             return
-        self._may_write()
+        self.before_write()
         try:
             self.client.add_results(self.project, self.run_id, [to_wire(r) for r in pending])
         except errors.BadRequestError as exc:
@@ -246,10 +246,6 @@ class Sender:
             raise self._gone(f"was closed or deleted ({exc.message})") from None
         self._mark_sent([r for r in batch if r.key in found and r.key not in self.done])
         self.unconfirmed.difference_update(r.key for r in batch)
-
-    def _may_write(self) -> None:
-        if self.before_write is not None:
-            self.before_write()
 
     def _mark_sent(self, results: list[Result]) -> None:
         self.journal.sent([r.key for r in results])

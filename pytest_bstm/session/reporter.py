@@ -77,7 +77,7 @@ class Reporter:
         self.session: pytest.Session | None = None
         self.finishing = False  # from the session end on, problems go to the summary only
         self.gave_up = False  # a wait for the run timed out: later calls do not wait again
-        self.watch = False  # journal each test's start: a serial session that executes
+        self.crash_status: str | None = None  # serial, executing: journal each test's start
         self.executes = not any(  # --setup-only/--setup-plan: pytest's runner skips the call
             getattr(config.option, n, False) for n in ("collectonly", "setuponly", "setupplan")
         )
@@ -118,7 +118,8 @@ class Reporter:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.is_xdist_controller and not self.aborted:
-            self.watch = self.executes and not self.settings.dry_run
+            if self.executes and not self.settings.dry_run:  # a crashed test gets this status
+                self.crash_status = self.agg.status_map.get("failed", "failed")
             self._expect(
                 {i.nodeid: self.mapping.get(i.nodeid, []) for i in session.items},
                 {i.nodeid for i in session.items if may_record(i)},
@@ -210,9 +211,9 @@ class Reporter:
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         """Serial: journal each test as it starts (its pairs; none if unmapped) (journal.py)."""
-        keys = self.agg.covers(nodeid) if self.watch else None
-        if (keys or (keys is not None and self.plan)) and self._plan():
-            self.journal.running(nodeid, keys, self.agg.status_map.get("failed", "failed"))
+        status = self.crash_status
+        if status and ((keys := self.agg.covers(nodeid)) or self.plan) and self._plan():
+            self.journal.running(nodeid, keys, status)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.executes:
