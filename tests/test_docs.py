@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bstm_helpers import Inner
 
 from pytest_bstm import hookspecs
 from pytest_bstm.config.options import OPTIONS
@@ -113,3 +114,43 @@ def test_compatibility_table_is_the_tested_matrix() -> None:
     section = text.split("## Compatibility", 1)[1].split("\n## ", 1)[0]
     for name, version in floors.items():
         assert f"{name} {version}" in section, name
+
+
+def example(name: str) -> list[str]:
+    """The lines of a text block marked ``<!-- name:start -->`` ... ``<!-- name:end -->``."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"<!-- {name}:start -->\n```text\n(.*?)```\n<!-- {name}:end -->", text, re.S)
+    assert match, f"no {name} example"
+    return match.group(1).splitlines()
+
+
+def shape(line: str) -> str:
+    """An example line as an fnmatch pattern: its host, counts, paths and numbers left open."""
+    line = re.sub(r"\(\d+ attempts?[^)]*\)", "(*)", line)
+    line = line.replace("test-management.browserstack.com could not be resolved (DNS)", "*")
+    line = re.sub(r"\.bstm/journal-\S+\.jsonl", "*.bstm/journal-*.jsonl", line)
+    return re.sub(r"\d+", "*", line)
+
+
+def test_the_journal_example_and_default_name_are_what_a_session_prints(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1", "TC-2", "TC-3")
+        def test_one():
+            pass
+        """
+    )
+    # a service that is not there: nothing listens on port 1
+    result = inner.run("--bstm-url", "http://127.0.0.1:1", "--bstm-drain-timeout", "2")
+    result.stdout.fnmatch_lines([shape(line) for line in example("journal-example")])
+    (journal,) = (inner.pytester.path / ".bstm").iterdir()
+    (documented,) = {o.help for o in OPTIONS if o.flag == "--bstm-journal"}
+    name = re.search(r"\.bstm/(journal-\S+\.jsonl)", documented)
+    assert name
+    placeholders = {"<date>": r"\d{8}", "<time>": r"\d{6}", "<session>": r"[0-9a-f]{12}"}
+    pattern = re.escape(name.group(1))
+    for placeholder, regex in placeholders.items():
+        pattern = pattern.replace(re.escape(placeholder), regex)
+    assert re.fullmatch(pattern, journal.name), (pattern, journal.name)
