@@ -131,6 +131,7 @@ def test_set_aside_needs_an_existing_file(env: Emulator, bstm: Bstm, tmp_path: P
 
 
 INI_FILES = {
+    "pytest.toml": '[pytest]\nbstm_project = "PR-2"\nbstm_url = "{url}"\n',
     "pytest.ini": "[pytest]\nbstm_project = PR-2\nbstm_url = {url}\n",
     "pyproject.toml": '[tool.pytest.ini_options]\nbstm_project = "PR-2"\nbstm_url = "{url}"\n',
     "tox.ini": "[tox]\n[pytest]\nbstm_project = PR-2\nbstm_url = {url}\n",
@@ -181,3 +182,18 @@ def test_a_bad_ini_value_is_a_usage_error_naming_the_file(
     assert (code, out) == (2, "")
     assert err.startswith(f"bstm: error: {message}")
     assert env.requests == []
+
+
+def test_the_first_ini_file_pytest_would_read_wins_even_a_broken_one(
+    env: Emulator, bstm: Bstm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\nbstm_project = PR-2\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "pyproject.toml").write_text("[tool.black]\nline-length = 100\n")
+    monkeypatch.chdir(tmp_path / "tests")  # a pyproject.toml without a pytest table: not it
+    monkeypatch.setenv("BSTM_URL", env.url)
+    assert bstm("runs", "create", "--name", "up") == (0, "TR-1\n", "")
+    (tmp_path / "tests" / "pytest.ini").write_text("[pytest\nbstm_project = PR-1\n")
+    code, _, err = bstm("runs", "create", "--name", "broken")  # pytest says what is wrong
+    assert code == 2
+    assert err.startswith("bstm: error: no project: ")
