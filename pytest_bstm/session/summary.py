@@ -38,7 +38,7 @@ class Summary:
     assigned: set[Key] = field(default_factory=set)
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    unmapped: dict[str, None] = field(default_factory=dict)  # node IDs, in order (a set)
     rendered: bool = False  # the section was written
     deselected: int = 0
     unknown: dict[str, list[str]] = field(default_factory=dict)
@@ -80,14 +80,14 @@ class Summary:
 
     def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
         """The tests to run: which are mapped to which cases, which to none."""
-        self.unmapped = [n for n, refs in mapping.items() if not refs]
+        self.unmapped = {n: None for n, refs in mapping.items() if not refs}
         self.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
 
     def map_at_run_time(self, nodeid: str, case_ids: list[str]) -> None:
         """A test reached cases at run time (``record_property``): it is mapped after all."""
         if nodeid not in self.mapped:
             self.mapped[nodeid] = case_ids
-            self.unmapped = [n for n in self.unmapped if n != nodeid]
+            self.unmapped.pop(nodeid, None)  # constant time: one per test of a large suite
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -221,7 +221,7 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line(f"dropped:    {_plural(summary.dropped, 'result')} by pytest_bstm_result")
     if summary.unmapped:
         line(f"unmapped:   {_plural(len(summary.unmapped), 'test')} without a tc marker")
-        for text in _listed(summary.unmapped, verbose):
+        for text in _listed(list(summary.unmapped), verbose):
             line(f"  {text}")
     if verbose > 1 and summary.mapped:
         line("mapping:")
