@@ -119,7 +119,7 @@ INI_ONLY: tuple[tuple[str, str], ...] = (
     (
         "bstm_status_map",
         "Lines 'outcome = status' overriding the status of an outcome "
-        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed).",
+        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed, rerun_passed).",
     ),
 )
 

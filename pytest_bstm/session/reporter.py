@@ -57,7 +57,7 @@ class Reporter:
         self.token = uuid.uuid4().hex[:12]
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
+        self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath)
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
         self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal)
