@@ -34,6 +34,9 @@ API_PREFIX = "/api/v2"
 
 SYSTEM_STATUSES = ("passed", "failed", "blocked", "retest", "skipped", "untested")
 RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
+#: The largest file a test result takes (third-party material; see api/_choices.py).
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
 OUTCOMES = (
     "passed",
     "failed",

@@ -154,20 +154,22 @@ class ClientCore:
         idempotent: bool | None = None,
         context: Mapping[str, Any] | None = None,
         retry: RetryPolicy | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> ModelT:
         """Send one API call (with retries) and validate the answer into ``model``.
 
         ``path`` is relative to ``/api/v2``. ``idempotent`` defaults to True for every
         method but POST; a non-idempotent call is not retried once it may have been sent.
         ``context`` is handed to the model's validators; ``retry`` replaces the client's
-        policy for this call.
+        policy for this call; ``files`` (field -> (file name, bytes, content type)) sends a
+        multipart form instead of a JSON body.
         """
         api_path = API_PREFIX + path
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         policy = self.retry if retry is None else retry
         response, attempts = self._send(
-            method, api_path, params, body, idempotent=idempotent, policy=policy
+            method, api_path, params, body, idempotent=idempotent, policy=policy, files=files
         )
         data = parse_body(response.text)
         status = response.status_code
@@ -196,6 +198,7 @@ class ClientCore:
         *,
         idempotent: bool,
         policy: RetryPolicy,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[requests.Response, int]:
         """The retry loop; returns the final answer or raises TransportError."""
         url = self.base_url + api_path
@@ -208,8 +211,14 @@ class ClientCore:
             with self._stats_lock:
                 self._requests_sent += 1
             try:
+                # a form sets its own Content-Type (the session's says JSON)
+                extra: dict[str, Any] = (
+                    {"json": body}
+                    if files is None
+                    else {"files": files, "headers": {"Content-Type": None}}
+                )
                 response = self._session.request(
-                    method, url, params=params, json=body, timeout=self.timeout
+                    method, url, params=params, timeout=self.timeout, **extra
                 )
             except requests.RequestException as exc:
                 check_delivery(
