@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.results.evidence import describe_links
 from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, result_key
 
 MAX_DESCRIPTION = 6000
@@ -117,6 +118,8 @@ def describe(outcomes: list[TestOutcome], statuses: list[str], build_url: str | 
         if o.excerpt:
             lines.extend("  | " + line for line in o.excerpt.splitlines())
         lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
+        if o.evidence:
+            lines.extend(f"  {line[:500]}" for line in describe_links(o.evidence))
     hidden = len(order) - MAX_LISTED_TESTS
     if hidden > 0:
         lines.append(f"... and {hidden} more tests")

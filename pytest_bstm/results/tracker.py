@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,8 +120,10 @@ class OutcomeTracker:
         self,
         refs_of: Callable[[str], list[CaseRef]],
         rootpath: Path | None = None,
+        evidence_of: Callable[[str], list[dict[str, Any]]] = lambda nodeid: [],
     ) -> None:
         self._refs_of = refs_of
+        self._evidence_of = evidence_of  # what bstm.attach/bstm.link recorded (evidence.py)
         # no machine path in what is sent: paths relative to the rootdir
         self._scrub = PathScrubber(rootpath or Path.cwd())
         # (xdist worker, node ID): under --dist each, workers run the same test at once
@@ -184,6 +187,7 @@ class OutcomeTracker:
 
     def _finish(self, nodeid: str, state: _TestState) -> TestOutcome | None:
         outcome, culprit = _judge(state.phases)
+        evidence = self._evidence_of(nodeid)
         if outcome is None:
             return None
         subtests = (
@@ -224,6 +228,7 @@ class OutcomeTracker:
             excerpt=scrub(_excerpt(culprit)) if culprit is not None else None,
             earlier_attempts=[scrub(a) or "" for a in state.earlier],
             subtests=[scrub(s) or "" for s in subtests],
+            evidence=evidence,
         )
 
 
