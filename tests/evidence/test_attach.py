@@ -207,7 +207,6 @@ def test_xdist_workers_attach_and_every_file_arrives_once(inner: Inner) -> None:
         @pytest.mark.parametrize("i", range(6))
         def test_each(bstm, i):
             bstm.attach(f"file {i}".encode(), name=f"f{i}.txt")
-            bstm.tc = None
         """
     )
     inner.emulator.add_test_cases("PR-1", [f"TC-{i}" for i in range(10, 16)])
