@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,10 +24,10 @@ from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.delivery.records import journal_record
+from pytest_bstm.delivery.records import test_record
 from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.results import ci
-from pytest_bstm.results.aggregate import Aggregator, make_result
+from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
@@ -54,14 +53,15 @@ class Reporter:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self.token = uuid.uuid4().hex[:12]
+        self.token = settings.token
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.evidence = ev = xdist.EvidenceInbox(config)  # what bstm.attach/bstm.link recorded
+        self.evidence = ev = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
         self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath, ev.take)
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
-        self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal)
+        own = not settings.journal_named  # a default journal is this session's alone
+        self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal, own)
         self.uploader = Uploader(self.journal)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
@@ -158,7 +158,7 @@ class Reporter:
             if plan.payload:
                 self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
             self.plan, self.plan_pairs = plan, plan.pair_set
-            self.journal.plan(self.service.url, plan.to_json())
+            self.journal.plan(self.service.url, plan.to_json(), self.build_url)
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
@@ -176,8 +176,7 @@ class Reporter:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it when a test asks before it is ready; None
-        in a dry run (its run exists only in the rehearsal)."""
+        """The run's ID, waiting (bounded) for it if a test asks early; None in a dry run."""
         if self.settings.dry_run:
             return None
         if not self.started and self.executes and self.expected:
@@ -227,21 +226,23 @@ class Reporter:
         if outcome is not None and outcome.refs:
             self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
             self.summary.noted(outcome.evidence)
-        ready, held = self.agg.add(nodeid, outcome)
-        for key, outcomes in held:
-            self._submit(key, outcomes, held=True)
-        for key, outcomes in ready:
-            self._submit(key, outcomes)
+        ready, unsettled = self.agg.add(nodeid, outcome)
+        if unsettled and outcome is not None and self._started(unsettled):
+            # pairs waiting for later tests: journaled once, small, a kill loses none (journal.py)
+            self.journal.test(test_record(outcome, self.agg.status(outcome), unsettled))
+        for key, tally in ready:
+            self._submit(key, tally)
 
-    def _submit(self, key: Key, outcomes: list[TestOutcome], held: bool = False) -> None:
+    def _started(self, keys: list[Key]) -> bool:
+        """The run is planned (with ``keys``, when the plan lacks them) and its start asked."""
         if not self.started or self.plan is None:
-            self._start(extra=[key])
-            if self.plan is None:
-                return
-        result = make_result(key, outcomes, self.agg, self.token, self.build_url)
-        if held:  # journaled only: a killed process keeps it; the final one is sent
-            self.journal.held(journal_record(result))
+            self._start(extra=keys)
+        return self.plan is not None
+
+    def _submit(self, key: Key, tally: Tally) -> None:
+        if not self._started([key]):
             return
+        result = tally.result(key, self.token, self.build_url)
         self.summary.submitted.add(key)
         keep = self.result_hook and self.config.hook.pytest_bstm_result(
             config=self.config, result=result
@@ -252,7 +253,7 @@ class Reporter:
         if self.plan is not None and key not in self.plan_pairs:
             self.service.knows(key[0])
         self.uploader.submit(result)
-        self.uploader.attachments.add(result, outcomes)
+        self.uploader.attachments.add(result, tally.attaching)
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -262,9 +263,9 @@ class Reporter:
         self.summary.notes.extend(text for _, text in self.notices.lines)
         for finished in self.tracker.unfinished():
             self._finished(finished.nodeid, finished.outcome)
-        for key, outcomes in self.agg.drain():
-            self._submit(key, outcomes)
-        self.journal.ended()  # held results are decided
+        for key, tally in self.agg.drain():
+            self._submit(key, tally)
+        self.journal.ended()  # every unsettled pair is decided
         if self.uploader.started:
             timeout = self.settings.drain_timeout
             self.summary.upload_seconds = wait_for_uploads(self.config, self.uploader, timeout)
