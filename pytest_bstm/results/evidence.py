@@ -83,8 +83,8 @@ class EvidenceRecorder:
         try:
             size = len(data) if data is not None else os.stat(str(path)).st_size
             if size > MAX_ATTACHMENT_BYTES:
-                mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
-                self.note(nodeid, f"{shown} not attached: {size / 2**20:.0f} MB, over {mb} MB")
+                limit = _size(MAX_ATTACHMENT_BYTES)
+                self.note(nodeid, f"{shown} not attached: {_size(size)}, over {limit}")
                 return
             file = self._keep(data, str(path), name)
         except (OSError, TypeError, ValueError) as exc:
@@ -116,6 +116,13 @@ class EvidenceRecorder:
 
 def _note(text: str) -> Record:
     return {"kind": "note", "text": text}
+
+
+def _size(n: float) -> str:
+    """``512 bytes``, ``4.0 KB``, ``61.2 MB``."""
+    if n < 1024:
+        return f"{n:.0f} bytes"
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
 def _safe_name(name: str) -> str:

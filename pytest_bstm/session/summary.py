@@ -165,16 +165,16 @@ def _cases(pairs: set[Key], done: str) -> str:
     return f"{cases} {done}{extra}"
 
 
-def _files(s: Summary) -> str:
-    """``3 attached, 1 waiting, 2 not: big.log not attached: 61 MB, over 50 MB; ...``."""
-    parts = [f"{s.attached} attached"]
+def _evidence(s: Summary) -> str:
+    """``3 files attached, 1 waiting (...); 2 problems: big.log not attached: ...; ...``."""
+    parts = [f"{_plural(s.attached, 'file')} attached"]
     if s.attachments_waiting:
         parts.append(f"{s.attachments_waiting} waiting (kept in the journal)")
     text = ", ".join(parts)
     if s.not_attached:
         shown = "; ".join(s.not_attached[:3])
         more = f"; and {len(s.not_attached) - 3} more" if len(s.not_attached) > 3 else ""
-        text += f"; {len(s.not_attached)} not: {shown}{more}"
+        text += f"; {_plural(len(s.not_attached), 'problem')}: {shown}{more}"
     return text
 
 
@@ -238,7 +238,7 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
     for case_id, nodeids, error in summary.rejected:
         line(f"rejected:   {case_id} ({', '.join(nodeids[:3])}): {error}", red=True)
     if summary.attached or summary.not_attached or summary.attachments_waiting:
-        line(f"files:      {_files(summary)}", yellow=bool(summary.not_attached))
+        line(f"evidence:   {_evidence(summary)}", yellow=bool(summary.not_attached))
     for note in summary.notes:
         line(f"note:       {note}")
     for error in summary.errors:

@@ -74,7 +74,7 @@ def test_attach_from_test_and_teardown_reaches_every_case_once(inner: Inner) -> 
     assert len(posts(inner)) == 6
     description = inner.descriptions(rid)["TC-1"]
     assert "  CI job: https://ci.example.com/job/7" in description
-    result.stdout.fnmatch_lines(["files:      6 attached"])
+    result.stdout.fnmatch_lines(["evidence:   6 files attached"])
     assert not (inner.pytester.path / ".bstm").exists()  # copies and journal: all sent, gone
 
 
@@ -144,7 +144,7 @@ def test_oversize_and_unreadable_files_are_one_summary_line_never_a_failed_test(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
-            "files:      1 attached; 2 not: huge.log not attached: 0 MB, over 0 MB; "
+            "evidence:   1 file attached; 2 problems: huge.log not attached: 4.0 KB, over 1.0 KB; "
             "missing.png not attached: cannot read it (No such file or directory)"
         ]
     )
