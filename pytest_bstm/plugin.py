@@ -74,6 +74,10 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     recorder = EvidenceRecorder(store, sink)
     config.stash[EVIDENCE_KEY] = recorder
     config.pluginmanager.register(SessionStatus(recorder), "bstm-evidence")
+    if settings.attach_output:
+        from pytest_bstm.results.captured import CapturedOutput  # noqa: PLC0415
+
+        config.pluginmanager.register(CapturedOutput(recorder), "bstm-captured-output")
 
 
 @pytest.fixture

@@ -103,6 +103,11 @@ OPTIONS: tuple[Option, ...] = (
         kind="bool",
     ),
     Option(
+        "--bstm-attach-output",
+        "Attach the captured stdout, stderr and log of a failed test to its results.",
+        kind="bool",
+    ),
+    Option(
         "--bstm-journal",
         "Journal file of results before upload (default: "
         ".bstm/journal-<date>-<time>-<session>.jsonl, one per session).",

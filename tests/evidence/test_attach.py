@@ -93,6 +93,9 @@ def test_the_service_down_then_journal_upload_sends_each_file_once(
     assert len(state.attachments) == 6
     copies = sorted((inner.pytester.path / "attachments").iterdir())
     assert len(copies) == 3 * 2 - 3  # one copy per file; two cases share it
+    code, out, _ = bstm("journal", "upload", str(journal), "--dry-run")
+    assert code == 0
+    assert "would upload 3 results and 6 attached files to a new run" in out
     code, out, err = bstm("journal", "upload", str(journal), "--url", inner.emulator.url)
     assert code == 0, (out, err)
     assert "6 files attached" in out
@@ -230,3 +233,29 @@ def test_xdist_workers_attach_and_every_file_arrives_once(inner: Inner) -> None:
     for i in range(6):
         assert got[f"TC-{10 + i}"] == {f"f{i}.txt": ("text/plain", 6, sha(f"file {i}".encode()))}
     assert len(posts(inner)) == 12
+
+
+def test_captured_output_of_a_failed_test_on_request(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import logging
+        import sys
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_fails():
+            print("cart: 3 items")
+            sys.stderr.write("warning: slow backend\\n")
+            logging.getLogger("shop").warning("payment retried")
+            assert False
+
+        @pytest.mark.tc("TC-2")
+        def test_passes():
+            print("quiet")
+        """
+    )
+    inner.run("--bstm-attach-output").assert_outcomes(passed=1, failed=1)
+    got = files(inner, inner.only_run()["identifier"])
+    assert sorted(got["TC-1"]) == ["log.txt", "stderr.txt", "stdout.txt"]
+    assert got["TC-1"]["stdout.txt"][:2] == ("text/plain", len("cart: 3 items\n"))
+    assert got["TC-2"] == {}
