@@ -33,6 +33,17 @@ def test_two_again():
 def test_three():
     pass
 """
+# each session's run holds its own results, and both runs are closed
+EACH_ITS_OWN = {
+    frozenset({"TC-1", "TC-2"}): {
+        "statuses": {"TC-1": "passed", "TC-2": "failed"},
+        "state": "closed",
+    },
+    frozenset({"TC-2", "TC-3"}): {
+        "statuses": {"TC-2": "passed", "TC-3": "passed"},
+        "state": "closed",
+    },
+}
 
 
 class _SameSecond(datetime):
@@ -84,17 +95,7 @@ def test_a_second_session_keeps_the_journal_the_first_asked_to_upload(inner: Inn
     for command in commands:  # as printed, after the second session
         done = shell(command, inner.pytester.path)
         assert done.returncode == 0, (command, done.stdout, done.stderr)
-    runs = _runs_by_cases(inner)
-    assert runs == {
-        frozenset({"TC-1", "TC-2"}): {
-            "statuses": {"TC-1": "passed", "TC-2": "failed"},
-            "state": "closed",
-        },
-        frozenset({"TC-2", "TC-3"}): {
-            "statuses": {"TC-2": "passed", "TC-3": "passed"},
-            "state": "closed",
-        },
-    }
+    assert _runs_by_cases(inner) == EACH_ITS_OWN
 
 
 @pytest.mark.usefixtures("same_second")
@@ -106,13 +107,4 @@ def test_two_reporting_sessions_in_one_process_each_get_their_own_results(inner:
         result.stdout.fnmatch_lines(["*results:*2 uploaded*"])
         result.stdout.no_fnmatch_line("*waiting:*")
     assert not (inner.pytester.path / ".bstm").exists()
-    assert _runs_by_cases(inner) == {
-        frozenset({"TC-1", "TC-2"}): {
-            "statuses": {"TC-1": "passed", "TC-2": "failed"},
-            "state": "closed",
-        },
-        frozenset({"TC-2", "TC-3"}): {
-            "statuses": {"TC-2": "passed", "TC-3": "passed"},
-            "state": "closed",
-        },
-    }
+    assert _runs_by_cases(inner) == EACH_ITS_OWN
