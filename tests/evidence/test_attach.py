@@ -259,3 +259,43 @@ def test_captured_output_of_a_failed_test_on_request(inner: Inner) -> None:
     assert sorted(got["TC-1"]) == ["log.txt", "stderr.txt", "stdout.txt"]
     assert got["TC-1"]["stdout.txt"][:2] == ("text/plain", len("cart: 3 items\n"))
     assert got["TC-2"] == {}
+
+
+ONE_FILE = """
+import pytest
+
+@pytest.mark.tc("{case}")
+def test_one(bstm):
+    bstm.attach(b"evidence", name="a.txt")
+"""
+
+
+def test_a_busy_service_is_waited_out_and_the_file_sent_once(inner: Inner) -> None:
+    inner.pytester.makepyfile(ONE_FILE.format(case="TC-1"))
+    inner.emulator.faults.fail(503, 2, methods="POST", path_contains="/attachments")
+    inner.run().assert_outcomes(passed=1)
+    rid = inner.only_run()["identifier"]
+    assert list(files(inner, rid)["TC-1"]) == ["a.txt"]
+    assert [r["status"] for r in posts(inner)] == [503, 503, 200]
+
+
+def test_a_refused_file_is_named_once_and_never_retried(inner: Inner) -> None:
+    inner.pytester.makepyfile(ONE_FILE.format(case="TC-1"))
+    inner.emulator.faults.fail(400, 1, methods="POST", path_contains="/attachments")
+    result = inner.run()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["evidence:   0 files attached; 1 problem: a.txt (TC-1): *400*"])
+    assert len(posts(inner)) == 1
+    assert inner.only_run()["active_state"] == "closed"
+
+
+def test_a_file_of_a_refused_result_is_not_sent(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        ONE_FILE.format(case="TC-999")
+        + "\n\n@pytest.mark.tc('TC-1')\ndef test_known():\n    pass\n"
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*TC-999 not in project PR-1*"])
+    result.stdout.fnmatch_lines(["evidence:   0 files attached; 1 problem: a.txt (TC-999): *"])
+    assert posts(inner) == []
