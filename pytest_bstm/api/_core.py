@@ -52,6 +52,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 ItemT = TypeVar("ItemT", bound=BaseModel)
 SelfT = TypeVar("SelfT", bound="ClientCore")
 
+_FORM = {"Content-Type": None}  # drops the session's JSON Content-Type for a multipart form
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 
@@ -161,8 +162,7 @@ class ClientCore:
         ``path`` is relative to ``/api/v2``. ``idempotent`` defaults to True for every
         method but POST; a non-idempotent call is not retried once it may have been sent.
         ``context`` is handed to the model's validators; ``retry`` replaces the client's
-        policy for this call; ``files`` (field -> (file name, bytes, content type)) sends a
-        multipart form instead of a JSON body.
+        policy for this call; ``files`` ({field: (name, bytes, type)}) sends a multipart form.
         """
         api_path = API_PREFIX + path
         if idempotent is None:
@@ -202,6 +202,7 @@ class ClientCore:
     ) -> tuple[requests.Response, int]:
         """The retry loop; returns the final answer or raises TransportError."""
         url = self.base_url + api_path
+        payload = {"json": body} if files is None else {"files": files, "headers": _FORM}
         started = self._clock()
         attempt = 0
         while True:
@@ -211,14 +212,8 @@ class ClientCore:
             with self._stats_lock:
                 self._requests_sent += 1
             try:
-                # a form sets its own Content-Type (the session's says JSON)
-                extra: dict[str, Any] = (
-                    {"json": body}
-                    if files is None
-                    else {"files": files, "headers": {"Content-Type": None}}
-                )
                 response = self._session.request(
-                    method, url, params=params, timeout=self.timeout, **extra
+                    method, url, params=params, timeout=self.timeout, **payload
                 )
             except requests.RequestException as exc:
                 check_delivery(
