@@ -165,6 +165,29 @@ def _writable(path: Path) -> tuple[bool, str]:
     return True, ""
 
 
+def _unfinished(path: Path) -> tuple[bool, str]:
+    """A named journal an earlier session left with work to do is not written to (its results
+    would be sent into this session's run, or its crash settled by this session's end): the
+    user uploads it first. A finished one is appended to; its readers start anew at each
+    session's plan line."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return True, ""
+    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only for a journal that exists
+
+    try:
+        left = len(journal.read(path).unsent)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return False, (
+            f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "
+            f"journal ({exc}): name another file, or move it away"
+        )
+    return left == 0, (
+        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {left} result(s) an earlier "
+        f"session did not upload: upload them first (bstm journal upload {path}), or name "
+        "another journal"
+    )
+
+
 def is_enabled(config: pytest.Config) -> bool:
     return activation(config).enabled
 
@@ -265,6 +288,8 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
     c.check(*_writable(journal_path))
+    if journal and not dry_run:
+        c.check(*_unfinished(journal_path))
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))
     mode: Mode = "join" if run_id else "clone" if clone_id else "create"

@@ -274,6 +274,11 @@ def read(path: Path) -> JournalState:
                 if running is not None and running["nodeid"] == outcome.nodeid:
                     running = None
             elif kind == "plan" and isinstance(record.get("plan"), dict):
+                if state.plan is not None and record["plan"].get("token") != state.plan.get(
+                    "token"
+                ):
+                    # a later session appended to a finished named journal: its own run
+                    state.run, state.closed, held, tallies, running = None, False, {}, {}, None
                 state.plan, state.url = record["plan"], record.get("url")
                 build_url = record.get("build_url")
             elif kind == "run" and record.get("run"):
