@@ -113,11 +113,18 @@ def normalize(value: Iterable[str | CaseRef]) -> list[CaseRef]:
 @pytest.hookimpl(trylast=True)
 def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
     """Built-in mapping: the closest ``tc`` marker: a parameter set's own
-    (``pytest.param(..., marks=tc(...))``) over the function's, over the class's, over the
-    module's."""
+    (``pytest.param(..., marks=tc(...))``) over the function's, over a pytest-bdd scenario's
+    case tags (:mod:`pytest_bstm.collect.bdd`), over the class's, over the module's."""
     callspec = getattr(item, "callspec", None)
     own = [m for m in getattr(callspec, "marks", ()) if m.name == "tc"]
-    marker = own[-1] if own else item.get_closest_marker("tc")
+    closest = next(item.iter_markers_with_node("tc"), None)
+    if not own and (closest is None or closest[0] is not item):
+        from pytest_bstm.collect import bdd  # noqa: PLC0415 - imports mapping
+
+        tagged = bdd.refs(item)  # a pytest-bdd scenario's tags: closer than class or module
+        if tagged is not None:
+            return tagged
+    marker = own[-1] if own else (closest[1] if closest is not None else None)
     if marker is None:
         return None
     return refs_from_marker(marker.args, dict(marker.kwargs))

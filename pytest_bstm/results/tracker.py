@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from pytest_bstm.collect import bdd
 from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
 from pytest_bstm.results.model import TestOutcome
 
@@ -198,6 +199,7 @@ class OutcomeTracker:
             excerpt=_excerpt(culprit) if culprit is not None else None,
             earlier_attempts=state.earlier,
             subtests=subtests,
+            steps=bdd.steps(state.phases.get("call"), message),
         )
 
 
