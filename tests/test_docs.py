@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_bstm import hookspecs
-from pytest_bstm.config.options import OPTIONS
+from pytest_bstm.config.options import INI_ONLY, OPTIONS
 from pytest_bstm.vocabulary import DEFAULT_STATUS_MAP
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -52,7 +52,8 @@ def test_options_table_matches_pytest_help(
     in_readme = [row[0].strip("`").split()[0] for row in table("options-table")]
     assert in_help == in_readme
     ini_names = set(re.findall(r"^  (bstm_[a-z_]+) \(", text, re.M))
-    assert ini_names == {row[1].strip("`") for row in table("options-table")} | {"bstm_status_map"}
+    ini_only = {name for name, _ in INI_ONLY}
+    assert ini_names == {row[1].strip("`") for row in table("options-table")} | ini_only
 
 
 def test_status_table_matches_the_default_map() -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
+
+if TYPE_CHECKING:
+    from pytest_bstm.collect.configurations import Configurations
 
 PLUGIN_NAME = "bstm-mapping"  # this module, registered as a plugin when reporting is on
 RECORD_PROPERTY = "id"
@@ -130,8 +133,14 @@ def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
     return refs_from_marker(marker.args, dict(marker.kwargs))
 
 
-def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, list[CaseRef]]:
-    """Map every item; raise one ``pytest.UsageError`` naming every offending test."""
+def map_items(
+    config: pytest.Config,
+    items: Sequence[pytest.Item],
+    configurations: Configurations | None = None,
+) -> dict[str, list[CaseRef]]:
+    """Map every item; raise one ``pytest.UsageError`` naming every offending test. With
+    ``configurations`` (``bstm_configuration_param``), a parameter's value names the
+    configuration of the test's refs."""
     mapping: dict[str, list[CaseRef]] = {}
     problems: list[str] = []
     hook = config.hook.pytest_bstm_case_ids
@@ -151,6 +160,8 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
             "pytest-bstm: invalid test case mapping (fix the tc markers or the "
             "pytest_bstm_case_ids hook):\n  " + "\n  ".join(problems)
         )
+    if configurations is not None:
+        configurations.apply(items, mapping)
     return mapping
 
 

@@ -1,9 +1,10 @@
 """The one channel between xdist workers and the controller.
 
 Controller -> workers: ``workerinput`` carries a folder, with ``--bstm-select`` the cases
-of the joined run, and with ``--dist each`` how many workers run each test. Workers ->
-controller: at collection finish each worker writes its mapping (node ID -> case references,
-which tests may record a case at run time, and which run more than once) into the folder;
+of the joined run, with ``bstm_configuration_param`` the configurations by name, and with
+``--dist each`` how many workers run each test. Workers -> controller: at collection finish
+each worker writes its mapping (node ID -> case references, which tests may record a case at
+run time, and which run more than once) into the folder;
 the controller reads it when xdist reports that worker's collection. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
 mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from pytest_bstm.collect.configurations import WORKER_INPUT as CONFIGURATIONS
+from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 
 FOLDER = "bstm_dir"
@@ -36,13 +39,20 @@ def _atomic_write(target: Path, data: Any) -> None:
 
 
 def configure_node(
-    config: pytest.Config, node: Any, folder: str | None, run_cases: set[str] | None
+    config: pytest.Config,
+    node: Any,
+    folder: str | None,
+    run_cases: set[str] | None,
+    configurations: Configurations | None = None,
 ) -> None:
-    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, and
-    for ``--dist each`` (every worker runs every test) how many times each test runs."""
+    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, for
+    ``bstm_configuration_param`` the configurations, and for ``--dist each`` (every worker
+    runs every test) how many times each test runs."""
     node.workerinput[FOLDER] = folder
     if run_cases is not None:
         node.workerinput[RUN_CASES] = sorted(run_cases)
+    if configurations is not None:
+        node.workerinput[CONFIGURATIONS] = configurations.to_json()
     if config.getoption("dist", None) == "each":
         node.workerinput[RUNS_EACH] = node.workerinput.get("workercount", 1)
 
@@ -62,7 +72,9 @@ class Worker:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        self.found = map_items(config, items)
+        table = self.workerinput.get(CONFIGURATIONS)
+        configurations = Configurations.from_json(table) if table else None
+        self.found = map_items(config, items, configurations)
         run_cases = self.workerinput.get(RUN_CASES)
         if self.select and run_cases is not None:
             self.deselected = deselect(config, items, self.found, set(run_cases))

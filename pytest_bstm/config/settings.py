@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 import pytest
 
+from pytest_bstm.config import values
 from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_RUN_NAME, OPTIONS, Option
 from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
@@ -53,6 +54,8 @@ class Settings:
     test_plan: str | None = None
     sub_test_plan: str | None = None
     configurations: tuple[int, ...] = ()
+    configuration_param: str | None = None  # its value names the configuration (by name)
+    configuration_map: Mapping[str, int] = field(default_factory=dict)  # name -> ID, wins
     case_assignee: str | None = None
     prune: bool = False
     select: bool = False
@@ -197,9 +200,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     statuses = tuple(s.lower() for s in split(text("--bstm-clone-statuses")))
     c.check(not statuses or bool(clone_id), "--bstm-clone-statuses needs --bstm-clone TR-N")
     for status in statuses:
-        c.check(
-            bool(STATUS_RE.fullmatch(status)), f"--bstm-clone-statuses: {status!r} is no status"
-        )
+        c.check(bool(STATUS_RE.fullmatch(status)), f"--bstm-clone-statuses: {status!r}: no status")
     test_plan, sub_plan = pair("--bstm-test-plan", "--bstm-sub-test-plan", text)
     c.ident(test_plan, PLAN_RE, "--bstm-test-plan", "TP-1")
     c.ident(sub_plan, SUB_PLAN_RE, "--bstm-sub-test-plan", "STP-5")
@@ -245,6 +246,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         run_name = ""
         c.problems.append(f"--bstm-run-name: {exc}")
     status_map, notices = parse_status_map(list(config.getini("bstm_status_map")), c)
+    config_map = values.parse_configuration_map(list(config.getini("bstm_configuration_map")), c)
     dry_run = flag("--bstm-dry-run")
     username, access_key = os.environ.get(USERNAME_ENV), os.environ.get(ACCESS_KEY_ENV)
     missing = missing_credentials(os.environ)
@@ -277,6 +279,8 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         test_plan=test_plan,
         sub_test_plan=sub_plan,
         configurations=tuple(configurations),
+        configuration_param=text("--bstm-configuration-param"),
+        configuration_map=config_map,
         case_assignee=case_assignee,
         prune=prune,
         select=select,

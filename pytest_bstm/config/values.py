@@ -93,3 +93,18 @@ def parse_status_map(lines: list[str], c: Problems) -> tuple[dict[str, str], lis
                 "the service refuses those results unless the account has it as a custom status"
             )
     return mapping, notices
+
+
+def parse_configuration_map(lines: list[str], c: Problems) -> dict[str, int]:
+    """``bstm_configuration_map`` lines ``name = ID`` -> lower-case name -> configuration ID."""
+    table: dict[str, int] = {}
+    for line in lines:
+        name, sep, ident = (part.strip() for part in line.partition("="))
+        if not sep or not name or not ident.isdigit() or int(ident) <= 0:
+            c.problems.append(
+                f"bstm_configuration_map line {line!r} must read 'name = configuration ID', "
+                "e.g. 'chrome = 101'"
+            )
+            continue
+        table[name.lower()] = int(ident)
+    return table

@@ -3,11 +3,9 @@
 Registered only in pytest's main process or the xdist controller; workers never talk to the API.
 It runs on pytest's main thread, owns the summary and calls every user hook; the upload thread
 (:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events that are drained here.
-
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
-controller knows that workers will run tests, so that workers can learn the run ID.
-"""
+controller knows that workers will run tests, so that workers can learn the run ID."""
 
 from __future__ import annotations
 
@@ -92,7 +90,7 @@ class Reporter:
         self.session = session
         for notice in self.settings.notices:
             self.notices.tell(notice)
-        self.service.start()
+        self.service.start(self.executes)  # (bstm_configuration_param: reads configurations)
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
             if self.settings.select and self.executes:
@@ -100,14 +98,16 @@ class Reporter:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        xdist.configure_node(self.config, node, self.xdist_dir, self.run_cases)
+        xdist.configure_node(
+            self.config, node, self.xdist_dir, self.run_cases, self.service.configurations
+        )
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         try:
-            self.mapping = map_items(config, items)
+            self.mapping = map_items(config, items, self.service.configurations)
         except pytest.UsageError:
             self.aborted = True
             raise
