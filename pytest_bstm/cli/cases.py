@@ -22,10 +22,10 @@ from pathlib import Path
 
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
-from pytest_bstm.cli.sync_plan import Candidate, Plan, make_plan
+from pytest_bstm.cli.sync_plan import Candidate, Plan, ScenarioCandidate, make_plan
 from pytest_bstm.cli.sync_tm import CaseSync
 from pytest_bstm.collect.inventory import CollectionFailed, collect
-from pytest_bstm.collect.markers import SourceChangedError
+from pytest_bstm.collect.markers import Insertion, SourceChangedError
 
 DEFAULT_FOLDER = "pytest"
 UNKNOWN_ID = "TC-?"
@@ -85,19 +85,20 @@ def sync(args: argparse.Namespace) -> int:
         c.err(f"note: {line}")
     c.out(_inventory_line(len(inventory.functions), plan))
     failure: errors.BstmError | None = None
-    if plan.candidates:
+    every = plan.every
+    if every:
         with c.make_client(args.url) as client:
             tm = CaseSync(client, args.project, dry_run=args.dry_run, say=c.out)
             try:
-                _find_or_create(tm, plan.candidates)
+                _find_or_create(tm, every)
             except errors.BstmError as exc:  # keep what was done: report it, write its markers
                 failure = exc
-    ready = [cand for cand in plan.candidates if cand.case_id is not None]
+    ready = [cand for cand in every if cand.case_id is not None]
     markers, files, write_failed = 0, 0, False
     if args.write_markers:
         markers, files, write_failed = _write_markers(ready, inventory.rootdir, args.dry_run)
     elif ready and not args.dry_run:
-        c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...)")
+        c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...), @TC-n")
     c.out(_summary(plan, markers, files, dry_run=args.dry_run))
     if failure is not None:
         c.err(f"error: {failure}")
@@ -105,7 +106,7 @@ def sync(args: argparse.Namespace) -> int:
     return 1 if plan.problems or failure is not None or write_failed else 0
 
 
-def _find_or_create(tm: CaseSync, candidates: Sequence[Candidate]) -> None:
+def _find_or_create(tm: CaseSync, candidates: Sequence[Candidate | ScenarioCandidate]) -> None:
     for number, cand in enumerate(candidates, start=1):
         node = tm.folder(cand.folder)
         found = tm.existing_case(node, cand.node_id)
@@ -120,18 +121,18 @@ def _find_or_create(tm: CaseSync, candidates: Sequence[Candidate]) -> None:
 
 
 def _write_markers(
-    ready: Sequence[Candidate], rootdir: Path, dry_run: bool
+    ready: Sequence[Candidate | ScenarioCandidate], rootdir: Path, dry_run: bool
 ) -> tuple[int, int, bool]:
-    """Write (or, dry, show) the markers file by file: (markers, files, whether any failed)."""
-    by_file: dict[Path, list[Candidate]] = {}
+    """Write (or, dry, show) the markers (in test modules) and case tags (in feature files)
+    file by file: (markers and tags, files, whether any failed)."""
+    by_file: dict[Path, list[Candidate | ScenarioCandidate]] = {}
     for cand in ready:
         by_file.setdefault(cand.source.path, []).append(cand)
     markers = files = 0
     failed = False
     for path, cands in by_file.items():
         source = cands[0].source
-        wanted = {cand.definition.qualname: str(cand.case_id) for cand in cands}
-        insertions = source.plan(wanted)
+        insertions = _insertions(cands)
         shown = _relative(path, rootdir)
         if not dry_run:
             try:
@@ -155,6 +156,16 @@ def _write_markers(
     return markers, files, failed
 
 
+def _insertions(cands: Sequence[Candidate | ScenarioCandidate]) -> list[Insertion]:
+    """The lines one file gets: markers above functions, or tags above scenarios."""
+    first = cands[0]
+    if isinstance(first, ScenarioCandidate):
+        scenarios = [cand for cand in cands if isinstance(cand, ScenarioCandidate)]
+        return first.source.plan({s.scenario.scenario.line: str(s.case_id) for s in scenarios})
+    functions = [cand for cand in cands if isinstance(cand, Candidate)]
+    return first.source.plan({f.definition.qualname: str(f.case_id) for f in functions})
+
+
 def _relative(path: Path, rootdir: Path) -> str:
     try:
         return path.relative_to(rootdir).as_posix()
@@ -163,14 +174,15 @@ def _relative(path: Path, rootdir: Path) -> str:
 
 
 def _summary(plan: Plan, markers: int, files: int, *, dry_run: bool) -> str:
+    every = plan.every
     if dry_run:
-        todo = [cand for cand in plan.candidates if cand.case_id == UNKNOWN_ID]
+        todo = [cand for cand in every if cand.case_id == UNKNOWN_ID]
         folders = len({cand.folder for cand in todo})
         return (
             f"dry run: would create {_count(len(todo), 'case')} in {_count(folders, 'folder')}, "
             f"would write {_count(markers, 'marker')} in {_count(files, 'file')}"
         )
-    made = [cand for cand in plan.candidates if cand.created]
+    made = [cand for cand in every if cand.created]
     folders = len({cand.folder for cand in made})
     return (
         f"created {_count(len(made), 'case')} in {_count(folders, 'folder')}, "
@@ -182,7 +194,12 @@ def _inventory_line(functions: int, plan: Plan) -> str:
     line = f"{_count(functions, 'test function')}: {plan.mapped} mapped, "
     line += f"{len(plan.candidates)} without a case"
     left = functions - plan.mapped - len(plan.candidates)
-    return line + (f", {left} left as they are (see above)" if left else "")
+    line += f", {left} left as they are (see above)" if left else ""
+    scenarios = plan.scenarios_mapped + len(plan.scenarios)
+    if scenarios:
+        line += f"; {_count(scenarios, 'scenario')}: {plan.scenarios_mapped} mapped, "
+        line += f"{len(plan.scenarios)} without a case"
+    return line
 
 
 def _count(number: int, noun: str) -> str:
@@ -190,7 +207,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _remind(plan: Plan) -> None:
-    made = [cand for cand in plan.candidates if cand.created]
+    made = [cand for cand in plan.every if cand.created]
     if made:
         listed = ", ".join(f"{cand.case_id} {cand.node_id}" for cand in made)
         c.err(f"cases created before the error: {listed}; a second run finds them")
