@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
+from pytest_bstm.cli.sync_automation import Coverage, keep_automated
 from pytest_bstm.cli.sync_plan import Candidate, Plan, ScenarioCandidate, make_plan
 from pytest_bstm.cli.sync_tm import CaseSync
 from pytest_bstm.collect.inventory import CollectionFailed, collect
@@ -86,11 +87,15 @@ def sync(args: argparse.Namespace) -> int:
     c.out(_inventory_line(len(inventory.functions), plan))
     failure: errors.BstmError | None = None
     every = plan.every
-    if every:
+    coverage = Coverage()
+    if every or inventory.mapped_cases:
         with c.make_client(args.url) as client:
             tm = CaseSync(client, args.project, dry_run=args.dry_run, say=c.out)
             try:
                 _find_or_create(tm, every)
+                coverage = keep_automated(
+                    client, args.project, inventory.mapped_cases, dry_run=args.dry_run, say=c.out
+                )
             except errors.BstmError as exc:  # keep what was done: report it, write its markers
                 failure = exc
     ready = [cand for cand in every if cand.case_id is not None]
@@ -99,7 +104,14 @@ def sync(args: argparse.Namespace) -> int:
         markers, files, write_failed = _write_markers(ready, inventory.rootdir, args.dry_run)
     elif ready and not args.dry_run:
         c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...), @TC-n")
+    if coverage.marked or coverage.missing:
+        c.out(_coverage(coverage, args))
     c.out(_summary(plan, markers, files, dry_run=args.dry_run))
+    if coverage.missing:
+        c.err(
+            f"note: {_count(len(coverage.missing), 'mapped case')} not in {args.project} "
+            f"({', '.join(coverage.missing)}): fix or remove those markers or tags"
+        )
     if failure is not None:
         c.err(f"error: {failure}")
         _remind(plan)
@@ -188,6 +200,12 @@ def _summary(plan: Plan, markers: int, files: int, *, dry_run: bool) -> str:
         f"created {_count(len(made), 'case')} in {_count(folders, 'folder')}, "
         f"wrote {_count(markers, 'marker')} in {_count(files, 'file')}"
     )
+
+
+def _coverage(coverage: Coverage, args: argparse.Namespace) -> str:
+    verb = "would mark" if args.dry_run else "marked"
+    text = f"automation: {verb} {_count(len(coverage.marked), 'mapped case')} automated"
+    return text + (f", {len(coverage.missing)} missing" if coverage.missing else "")
 
 
 def _inventory_line(functions: int, plan: Plan) -> str:

@@ -69,6 +69,7 @@ class Inventory:
     rootdir: Path
     functions: list[TestFunction] = field(default_factory=list)
     scenarios: list[TestScenario] = field(default_factory=list)
+    mapped_cases: dict[str, list[str]] = field(default_factory=dict)  # case -> its node IDs
     errors: list[CollectionError] = field(default_factory=list)
     other_items: int = 0  # items that are not Python test functions (doctests, plugin items)
 
@@ -102,6 +103,9 @@ class _Collector:
         except pytest.UsageError as exc:
             self.failure = str(exc)
             return
+        for nodeid, refs in found.items():
+            for ref in refs:
+                inventory.mapped_cases.setdefault(ref.case_id, []).append(nodeid)
         functions: dict[tuple[Path, Qualname], TestFunction] = {}
         scenarios: dict[tuple[str, int], TestScenario] = {}
         for item in session.items:
