@@ -109,7 +109,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--bstm-journal",
-        "Journal file of results before upload (default: .bstm/journal-<date>-<pid>.jsonl).",
+        "Journal file of results before upload (default: "
+        ".bstm/journal-<date>-<time>-<session>.jsonl, one per session).",
         metavar="PATH",
     ),
     Option(
