@@ -27,8 +27,8 @@ class Configurations:
     """The session's table from a parameter's value to a configuration ID.
 
     ``listing``: the account's configurations (ID -> name), None when it could not be read
-    (then only ``overrides`` apply and an unknown value keeps the default configurations,
-    ``unread`` says why). ``overrides``: ``bstm_configuration_map``, lower-case names."""
+    (then only ``overrides`` name configurations, ``unread`` says why). ``overrides``:
+    ``bstm_configuration_map``, lower-case names."""
 
     param: str
     listing: Mapping[int, str] | None
@@ -63,9 +63,11 @@ class Configurations:
     def apply(self, items: Sequence[pytest.Item], mapping: dict[str, list[CaseRef]]) -> None:
         """Give each mapped test whose parameters include ``param`` that value's configuration
         (refs that name their own keep them); an unknown value is a usage error listing the
-        account's configurations (none is raised while the listing is unread)."""
+        account's configurations. While the listing is unread, the map alone names them, and
+        only if it names every value."""
         table = self.by_name
         unknown: list[str] = []
+        chosen: dict[str, int] = {}
         for item in items:
             refs = mapping.get(item.nodeid)
             params = getattr(getattr(item, "callspec", None), "params", {})
@@ -74,14 +76,18 @@ class Configurations:
             value = params[self.param]
             found = table.get(str(value).strip().lower())
             if found is None:
-                if self.listing is not None:
-                    unknown.append(f"{item.nodeid}: {self.param}={value!r}")
-                continue
-            mapping[item.nodeid] = [
-                ref if ref.configurations else replace(ref, configurations=(found,)) for ref in refs
-            ]
-        if unknown:
+                unknown.append(f"{item.nodeid}: {self.param}={value!r}")
+            else:
+                chosen[item.nodeid] = found
+        if unknown and self.listing is not None:
             raise pytest.UsageError(self._unknown(unknown))
+        if unknown:  # unread listing: a case under some configurations and none would lose
+            return  # results (the run pairs it one way), so every test keeps the defaults
+        for nodeid, found in chosen.items():
+            mapping[nodeid] = [
+                ref if ref.configurations else replace(ref, configurations=(found,))
+                for ref in mapping[nodeid]
+            ]
 
     def _unknown(self, unknown: list[str]) -> str:
         listing = sorted((self.listing or {}).items())

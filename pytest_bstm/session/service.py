@@ -158,8 +158,8 @@ class Service:
                 unread = f"could not read the account's configurations ({why})"
         if unread is not None:
             self.tell(
-                f"{unread}: only bstm_configuration_map names configurations; tests with "
-                f"other values of '{s.configuration_param}' share the default ones"
+                f"{unread}: unless bstm_configuration_map names every value of "
+                f"'{s.configuration_param}', the tests report under the default configurations"
             )
         return Configurations(s.configuration_param, listing, s.configuration_map, unread)
 

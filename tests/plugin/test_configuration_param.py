@@ -187,3 +187,40 @@ def test_checkout(browser, n):
         ("TC-1", 203): "failed",
     }
     assert ("POST", API) in inner.calls()
+
+
+def test_an_unreadable_listing_leaves_only_the_map_and_says_so(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.emulator.faults.fail(status=403, times=1, path_contains="/configurations")
+    _ini(inner, "chrome = 201")
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome", "opera"])
+def test_checkout(browser):
+    pass
+"""
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*could not read the account's configurations (HTTP 403): unless "
+            "bstm_configuration_map names every value of 'browser', the tests report under "
+            "the default configurations*"
+        ]
+    )
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-1", None): "passed"}  # nothing lost, nothing split
+
+    # the map names every value: it alone applies
+    inner.emulator.reset()
+    inner.emulator.add_configurations(BROWSERS)
+    inner.emulator.faults.fail(status=403, times=1, path_contains="/configurations")
+    _ini(inner, "chrome = 201", "opera = 202")
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-1", 201): "passed", ("TC-1", 202): "passed"}
