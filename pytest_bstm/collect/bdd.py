@@ -122,7 +122,7 @@ def refs(item: pytest.Item) -> list[CaseRef] | None:
     return [CaseRef(case_id) for case_id in chosen] or None
 
 
-def _scenario_report(report: pytest.TestReport) -> Any:
+def scenario_report(report: pytest.TestReport) -> dict[str, Any] | None:
     """pytest-bdd's own report of the scenario a test ran: on the report (pytest-bdd 7 and 8,
     and so through xdist) or in its registry of reports (9, in this process)."""
     data = getattr(report, "scenario", None)
@@ -137,7 +137,7 @@ def _scenario_report(report: pytest.TestReport) -> Any:
 def steps(report: pytest.TestReport | None, error: str | None) -> list[str]:
     """The scenario's steps as pytest-bdd ran them: passed, the one that FAILED with
     ``error``, and the ones that did not run; empty for a test that is not a scenario."""
-    data = _scenario_report(report) if report is not None else None
+    data = scenario_report(report) if report is not None else None
     if data is None:
         return []
     lines = [f"{data.get('keyword') or 'Scenario'}: {data.get('name', '')}"]

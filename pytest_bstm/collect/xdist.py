@@ -7,7 +7,8 @@ each worker writes its mapping (node ID -> case references, which tests may reco
 run time, and which run more than once) into the folder;
 the controller reads it when xdist reports that worker's collection. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
-mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
+mapping by node ID; nothing of the plugin travels inside reports or ``user_properties`` (a
+pytest-bdd scenario's own step report goes along, as pytest-bdd 8 sends it itself).
 Controller -> workers again: the run ID, in a file of the folder, once the run is prepared.
 """
 
@@ -16,11 +17,13 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_bstm.collect import bdd
 from pytest_bstm.collect.configurations import WORKER_INPUT as CONFIGURATIONS
 from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
@@ -78,6 +81,19 @@ class Worker:
         run_cases = self.workerinput.get(RUN_CASES)
         if self.select and run_cases is not None:
             self.deselected = deselect(config, items, self.found, set(run_cases))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(
+        self, config: pytest.Config, report: pytest.TestReport
+    ) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+        """pytest-bdd's report of a scenario's steps travels with its test's report, as
+        pytest-bdd 8 sends it itself (9 keeps it in the worker; the description needs it)."""
+        data = yield
+        if data is not None and "scenario" not in data:
+            scenario = bdd.scenario_report(report)
+            if scenario is not None:
+                data["scenario"] = scenario
+        return data
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:

@@ -189,3 +189,22 @@ def test_without_case_tags_scenarios_are_unmapped(inner: Inner) -> None:
     result = inner.run(*BDD, "-v")
     result.stdout.fnmatch_lines(["*unmapped:*7 tests without a tc marker*"])
     assert inner.emulator.runs("PR-1") == []
+
+
+def test_under_xdist_workers_map_scenarios_by_their_tags(inner: Inner) -> None:
+    _write(inner)
+    result = inner.pytester.runpytest_subprocess(*inner.args(*BDD, "-p", "xdist.plugin", "-n", "2"))
+    result.assert_outcomes(passed=4, failed=3)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {
+        ("TC-1", None): "passed",
+        ("TC-2", None): "failed",
+        ("TC-3", None): "passed",
+        ("TC-4", None): "failed",
+        ("TC-5", None): "passed",
+        ("TC-6", None): "failed",
+        ("TC-7", None): "failed",
+    }
+    login = inner.descriptions(run)["TC-2"]
+    assert "FAILED   When the visitor logs in (line 11): AssertionError: wrong password" in login
+    assert "not run  Then the dashboard shows (line 12)" in login
