@@ -152,21 +152,6 @@ def activation(config: pytest.Config) -> Activation:
     return Activation(True)
 
 
-def _writable(path: Path) -> tuple[bool, str]:
-    """Whether the journal can be made at ``path`` (checked without writing anything)."""
-    flag = "--bstm-journal (or bstm_journal)"
-    if path.is_dir():
-        return False, f"{flag} {str(path)!r} is a directory: name a file, e.g. results.jsonl"
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        return False, f"{flag}: {str(parent)!r} is not a directory, so {str(path)!r} cannot be made"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return False, f"{flag}: {str(parent)!r} is not writable, so {str(path)!r} cannot be made"
-    return True, ""
-
-
 def is_enabled(config: pytest.Config) -> bool:
     return activation(config).enabled
 
@@ -265,7 +250,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         if journal
         else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
-    c.check(*_writable(journal_path))
+    c.check(*values.writable(journal_path))
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))
     mode: Mode = "join" if run_id else "clone" if clone_id else "create"

@@ -1,12 +1,15 @@
-"""Reading single option values: comma lists, the run name template, the status map, and
-the collector that lets one usage error name every problem."""
+"""Reading single option values: comma lists, the run name template, the status map, the
+configuration map, whether the journal's path can be made, and the collector that lets one
+usage error name every problem."""
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 
 from pytest_bstm.vocabulary import (
     DEFAULT_STATUS_MAP,
@@ -108,3 +111,18 @@ def parse_configuration_map(lines: list[str], c: Problems) -> dict[str, int]:
             continue
         table[name.lower()] = int(ident)
     return table
+
+
+def writable(path: Path) -> tuple[bool, str]:
+    """Whether the journal can be made at ``path`` (checked without writing anything)."""
+    flag = "--bstm-journal (or bstm_journal)"
+    if path.is_dir():
+        return False, f"{flag} {str(path)!r} is a directory: name a file, e.g. results.jsonl"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return False, f"{flag}: {str(parent)!r} is not a directory, so {str(path)!r} cannot be made"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return False, f"{flag}: {str(parent)!r} is not writable, so {str(path)!r} cannot be made"
+    return True, ""
