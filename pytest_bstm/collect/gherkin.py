@@ -135,5 +135,6 @@ def parse(text: str, path: str = "") -> FeatureFile:
 
 
 def read(path: str | Path) -> FeatureFile:
-    """Parse the file at ``path`` (UTF-8, as pytest-bdd reads it)."""
-    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+    """Parse the file at ``path`` (UTF-8, as pytest-bdd reads it by default; other bytes are
+    replaced, they cannot be tags or keywords); OSError when it cannot be read."""
+    return parse(Path(path).read_text(encoding="utf-8", errors="replace"), str(path))
