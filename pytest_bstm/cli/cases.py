@@ -6,7 +6,10 @@ case per unmapped test function in a folder tree that mirrors the test files (se
 requests), and with ``--write-markers`` adds ``@pytest.mark.tc("TC-n")`` above each of those
 functions, leaving every other byte of the file as it was. Running it again creates nothing
 and changes nothing: folders are found by name, cases by the node ID in their description.
-``--dry-run`` reads from the service and writes nothing, neither requests nor files.
+pytest-bdd scenarios are handled the same way, their case tags written into the feature file
+(:mod:`pytest_bstm.collect.feature_tags`); every mapped case is then marked ``automated``
+(:mod:`pytest_bstm.cli.sync_automation`). ``--dry-run`` reads from the service and writes
+nothing, neither requests nor files.
 
 Output: one line per folder and per case as it is found or created (``[3/40] TC-7 node``),
 one per marker written, and a last line ``created 5 cases in 3 folders, wrote 5 markers in
