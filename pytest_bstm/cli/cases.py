@@ -39,8 +39,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cases = commands.add_parser("cases", help="create TM test cases for the suite's tests")
     actions = cases.add_subparsers(dest="action", required=True, metavar="ACTION")
     text = (
-        "Create a TM test case for every test function without one, in a folder tree that "
-        "mirrors the test files, and optionally write the tc markers into the source."
+        "Create a TM test case for every test function and pytest-bdd scenario without one, "
+        "in a folder tree that mirrors the test files, optionally write the tc markers (and "
+        "case tags) into the source, and mark every mapped case automated."
     )
     p = actions.add_parser("sync", parents=[c.common_options()], help=text, description=text)
     p.add_argument(
@@ -59,7 +60,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--write-markers",
         action="store_true",
-        help='add @pytest.mark.tc("TC-n") to each function in the source',
+        help='add @pytest.mark.tc("TC-n") to each function, @TC-n above each scenario',
     )
     p.add_argument(
         "--dry-run",
