@@ -224,3 +224,32 @@ def test_checkout(browser):
     result.assert_outcomes(passed=2)
     run = inner.only_run()["identifier"]
     assert inner.statuses(run) == {("TC-1", 201): "passed", ("TC-1", 202): "passed"}
+
+
+def test_a_case_under_configurations_and_under_none_keeps_every_result(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome", "firefox"])
+def test_page(browser):
+    pass
+
+
+@pytest.mark.tc("TC-1")
+def test_api():
+    assert False, "the API is down"
+"""
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2, failed=1)
+    assert "rejected" not in result.stdout.str()
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {
+        ("TC-1", None): "failed",
+        ("TC-1", 201): "passed",
+        ("TC-1", 202): "passed",
+    }
