@@ -153,3 +153,29 @@ def test_without_write_markers_a_second_run_finds_the_cases(
     assert code == 0
     assert "[1/2] TC-1006  accounts.feature::Log in  (found)" in out.splitlines()
     assert (bdd_suite / "accounts.feature").read_bytes() == FEATURE_AFTER
+
+
+def test_an_outline_with_some_examples_tagged_is_left_alone(
+    bdd_suite: Path, sync: Bstm, files: Callable[[Path], Files]
+) -> None:
+    partly = FEATURE.replace(b"\t\tExamples:\r\n", b"\t\t@TC-5\r\n\t\tExamples:\r\n").replace(
+        b"\t\t\t| amex |\r\n", b"\r\n\t\tExamples:\r\n\t\t\t| card |\r\n\t\t\t| amex |\r\n"
+    )
+    (bdd_suite / "accounts.feature").write_bytes(partly)
+    ini = bdd_suite / "pytest.ini"  # pytest-bdd makes Examples tags markers: registered
+    ini.write_text(ini.read_text() + "    TC-5\n")
+    before = files(bdd_suite)
+    code, out, err = sync("--write-markers")
+    assert code == 0, (out, err)
+    assert err == (
+        "bstm: note: accounts.feature::Pay with <card>: 1 of 2 examples are mapped; tag the "
+        "scenario, or each Examples block, with its case (@TC-n)\n"
+    )
+    assert "[1/1] TC-1006  accounts.feature::Log in  (created)" in out.splitlines()
+    after = files(bdd_suite)
+    assert after["accounts.feature"] == partly.replace(
+        b"  Scenario: Log in\r\n", b"  @TC-1006\r\n  Scenario: Log in\r\n"
+    )
+    assert {k: v for k, v in after.items() if k != "accounts.feature"} == {
+        k: v for k, v in before.items() if k != "accounts.feature"
+    }
