@@ -253,3 +253,26 @@ def test_api():
         ("TC-1", 201): "passed",
         ("TC-1", 202): "passed",
     }
+
+
+def test_a_dry_run_reads_the_configurations_and_rehearses_with_them(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome", "safari"])
+def test_a(browser):
+    pass
+"""
+    )
+    result = inner.run("--bstm-dry-run")
+    result.assert_outcomes(passed=2)
+    out = result.stdout.str()
+    assert '"configuration_ids":[201,203]' in out
+    assert "results that would be uploaded: 2 passed" in out
+    assert "error:" not in out
+    assert inner.emulator.runs("PR-1") == []
+    assert {r["method"] for r in inner.emulator.requests} == {"GET"}
