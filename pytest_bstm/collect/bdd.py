@@ -138,8 +138,8 @@ def scenario_report(report: pytest.TestReport) -> dict[str, Any] | None:
 
 
 def steps(report: pytest.TestReport | None, error: str | None) -> list[str]:
-    """The scenario's steps as pytest-bdd ran them: passed, the one that FAILED with
-    ``error``, and the ones that did not run; empty for a test that is not a scenario."""
+    """The scenario's steps as pytest-bdd ran them: passed, the one that FAILED (or SKIPPED)
+    with ``error``, and the ones that did not run; empty for a test that is not a scenario."""
     data = scenario_report(report) if report is not None else None
     if data is None:
         return []
@@ -157,4 +157,8 @@ def steps(report: pytest.TestReport | None, error: str | None) -> list[str]:
             lines.append(f"  not run  {text}{where}")
     if not failed_seen and report is not None and report.failed and error:
         lines.append(f"  error    {error[:300]}")  # a step not found, or the test body
+    elif report is not None and report.skipped and len(lines) > 1:
+        # a step that skips (pytest.skip) is the last one pytest-bdd started
+        lines[-1] = lines[-1].replace("  passed   ", "  SKIPPED  ", 1)
+        lines[-1] += f": {error[:300]}" if error else ""
     return lines

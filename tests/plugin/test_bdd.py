@@ -122,6 +122,7 @@ def test_tags_at_every_level_map_scenarios_and_describe_the_failing_step(inner: 
     assert "FAILED   When the visitor logs in (line 11): AssertionError: wrong password" in login
     assert "not run  Then the dashboard shows (line 12)" in login
     assert "FAILED   Then diners is accepted" in described["TC-4"]
+    assert "SKIPPED" not in described["TC-4"]
     ticket = described["TC-6"]
     assert "StepDefinitionNotFoundError" in ticket
     assert "a ticket is open" in ticket
@@ -208,3 +209,18 @@ def test_under_xdist_workers_map_scenarios_by_their_tags(inner: Inner) -> None:
     login = inner.descriptions(run)["TC-2"]
     assert "FAILED   When the visitor logs in (line 11): AssertionError: wrong password" in login
     assert "not run  Then the dashboard shows (line 12)" in login
+
+
+def test_a_step_that_skips_is_named(inner: Inner) -> None:
+    _write(
+        inner,
+        steps=STEPS.replace(
+            'raise AssertionError("wrong password")', 'import pytest; pytest.skip("no network")'
+        ),
+    )
+    result = inner.run(*BDD)
+    result.assert_outcomes(passed=4, failed=2, skipped=1)
+    login = inner.descriptions(inner.only_run()["identifier"])["TC-2"]
+    assert "passed   Given a visitor (line 10)" in login
+    assert "SKIPPED  When the visitor logs in (line 11): Skipped: no network" in login
+    assert "Then the dashboard shows" not in login
