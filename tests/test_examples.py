@@ -49,7 +49,7 @@ EXAMPLE_RUNS = (
     ),
     Example(
         "parametrized",
-        ("-v",),
+        ("-vv",),
         "11 uploaded (10 passed, 1 skipped)",
         "11 passed, 1 skipped",
         extra_lines=(

@@ -117,7 +117,8 @@ def sync(args: argparse.Namespace) -> int:
             f"({', '.join(coverage.missing)}): fix or remove those markers or tags"
         )
     if failure is not None:
-        c.err(f"error: {failure}")
+        said = c.not_found(failure, args) if isinstance(failure, errors.NotFoundError) else failure
+        c.err(f"error: {said}")
         _remind(plan)
     return 1 if plan.problems or failure is not None or write_failed else 0
 

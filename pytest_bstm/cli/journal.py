@@ -11,26 +11,28 @@ session would have. ``--run TR-N`` sends the results to another run instead.
 from __future__ import annotations
 
 import argparse
-import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
+from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
 from pytest_bstm.delivery import journal
+from pytest_bstm.delivery.events import preparing
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.cases import ChangeNotVisibleError
-from pytest_bstm.run.explain import remedy_of
+from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, RunPreparer
 
 FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
+# what the service refused in the journal itself: a later upload as it is fails the same way
+HOPELESS = (errors.BadRequestError, errors.NotFoundError, NothingToReport)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,6 +61,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dry-run", action="store_true", help="say what would be uploaded, send nothing"
     )
     parser.set_defaults(handler=upload)
+    aside = actions.add_parser(
+        "set-aside",
+        help="leave a journal out of folder uploads (kept, renamed to *.jsonl.aside)",
+        description=(
+            "Rename each journal to PATH.aside, so that `bstm journal upload .bstm/` leaves out "
+            "a journal whose upload cannot succeed. Nothing is deleted: `bstm journal upload "
+            "PATH.aside` still uploads it by name."
+        ),
+    )
+    aside.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="journal files")
+    aside.set_defaults(handler=set_aside)
 
 
 @dataclass
@@ -71,6 +84,7 @@ class Outcome:
     rejected: list[tuple[Result, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     closed: bool = False
+    hopeless: bool = False  # no later upload of the journal as it is can succeed
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -78,21 +92,6 @@ def counts(statuses: Counter[str]) -> str:
     parts = [f"{statuses[s]} {s}" for s in ("passed", "failed")]
     parts += [f"{n} {s}" for s, n in sorted(statuses.items()) if s not in ("passed", "failed")]
     return ", ".join(parts)
-
-
-def journals(paths: list[Path]) -> list[Path]:
-    """Every journal named: files as given, folders expanded to their ``*.jsonl``."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(path.glob("*.jsonl")))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise c.UsageError(f"cannot read journal {path}: no such file or directory")
-    if not found:
-        raise c.UsageError(f"no journal (*.jsonl) in {', '.join(map(str, paths))}")
-    return found
 
 
 def _read(path: Path) -> journal.JournalState:
@@ -112,7 +111,7 @@ def upload(args: argparse.Namespace) -> int:
     status = 0
     found = journals(args.paths)
     for path in found:
-        with _exclusive(path):
+        with exclusive(path):
             try:
                 state = _read(path)
             except c.UsageError as exc:  # of several, a stray file stops none of the others
@@ -123,28 +122,6 @@ def upload(args: argparse.Namespace) -> int:
                 continue
             status = max(status, _upload_one(args, path, state, named=len(found) > 1))
     return status
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the journal, so that two uploads of one journal at once
-    cannot both make a run or post its results (POSIX ``flock``; elsewhere no lock)."""
-    try:
-        import fcntl  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with path.open("a", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise c.UsageError(
-                f"another `bstm journal upload` of {path} is running: wait for it to end"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _results(path: Path, state: journal.JournalState) -> list[Result]:
@@ -160,6 +137,7 @@ def _upload_one(
     results = _results(path, state)
     plan = RunPlan.from_json(state.plan) if state.plan else None
     project = args.project or (plan.project if plan else None) or c.env_project()
+    project = project or c.ini_project()
     run = args.run or state.run
     close = plan is not None and plan.close and args.run is None and not state.closed
     if not results and not (close and run is not None):
@@ -219,11 +197,18 @@ def _deliver(
                     writer.closed(run)
                     outcome.closed = True
             except FAILURES as exc:
-                message = str(exc)
-                if remedy_of(exc) == "new_run":
+                message, remedy = str(exc), remedy_of(exc)
+                if outcome.run is None and plan is not None and isinstance(exc, errors.BstmError):
+                    failure = explain(exc, plan, client)  # as the session would have told it
+                    message, remedy = (
+                        f"could not {preparing(plan)}: {failure.message}",
+                        failure.remedy,
+                    )
+                if remedy == "new_run":
                     # the journal's own run cannot take the results: a new one can
                     command = new_run_command(path, url, project)
                     message += f"; send the results to a new run with: {command}"
+                outcome.hopeless = remedy == "none" and isinstance(exc, HOPELESS)
                 outcome.errors.append(message)
             if sender is not None:
                 outcome.sent, outcome.rejected = sender.sent, sender.rejected
@@ -253,12 +238,20 @@ def _report(outcome: Outcome) -> int:
     for message in outcome.errors:
         c.err(f"error: {message}")
     left = len(journal.read(outcome.path).unsent)
+    if left and (outcome.hopeless or outcome.rejected):
+        c.err(
+            f"to leave {outcome.path} out of later folder uploads (kept, renamed): "
+            f"bstm journal set-aside {outcome.path}"
+        )
     tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
     closed = f"; {outcome.run} closed" if outcome.closed else ""
     total = sum(outcome.sent.values())
     results = "1 result" if total == 1 else f"{total} results"
-    c.out(
-        f"uploaded {results} to {outcome.run or 'no run'} ({counts(outcome.sent)})"
-        f"{tail}{closed}; {left} left in {outcome.path}"
-    )
+    if outcome.run is None:
+        c.out(f"uploaded nothing (no run); {left} left in {outcome.path}")
+    else:
+        c.out(
+            f"uploaded {results} to {outcome.run} ({counts(outcome.sent)})"
+            f"{tail}{closed}; {left} left in {outcome.path}"
+        )
     return 1 if left or outcome.rejected or outcome.errors else 0

@@ -1,4 +1,5 @@
-"""The ``--bstm-*`` options: one table drives ``--help``, the ini keys and the README reference."""
+"""The ``--bstm-*`` options: one table drives ``--help``, the ini keys and the option reference
+of the documentation (:func:`reference`, filled into ``docs/options.md`` by the site's build)."""
 
 from __future__ import annotations
 
@@ -158,3 +159,17 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(opt.ini, help=opt.help, default=None)
     for name, text in INI_ONLY:
         parser.addini(name, help=text, type="linelist", default=[])
+
+
+def reference() -> list[list[str]]:
+    """The option reference's rows: flag, ini key, environment variable, default, meaning."""
+    return [
+        [
+            f"`{o.flag}{f' {o.metavar}' if o.metavar else ''}`",
+            f"`{o.ini}`",
+            f"`{o.env}`" if o.env else "",
+            f"`{o.default}`" if o.default else "",
+            o.help,
+        ]
+        for o in OPTIONS
+    ]

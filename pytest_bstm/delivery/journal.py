@@ -63,6 +63,7 @@ class Journal:
         self.path = path.absolute()
         self._own = own
         self._made = False  # this object created the file
+        self._made_folder = False  # ... and its folder (removed with it, only when empty)
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
@@ -109,7 +110,9 @@ class Journal:
 
     def _open(self) -> IO[str]:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.is_dir():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._made_folder = True
             try:
                 return self._open_once()
             except FileNotFoundError:
@@ -172,7 +175,8 @@ class Journal:
         if self._made:
             self.path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            self.path.parent.rmdir()  # only when empty
+            if self._made_folder:
+                self.path.parent.rmdir()  # only when empty
 
     def close(self) -> None:
         with self._sync_lock, self._lock:

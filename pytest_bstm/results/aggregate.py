@@ -23,6 +23,7 @@ from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, 
 
 MAX_DESCRIPTION = 6000
 MAX_LISTED_TESTS = 40
+MAX_ATTEMPTS = 10  # earlier attempts of a rerun named per test (the last ones)
 
 
 class Tally:
@@ -76,18 +77,20 @@ class Tally:
             lines.extend(f"  {s[:400]}" for s in o.steps)
             if o.excerpt:
                 lines.extend("  | " + line for line in o.excerpt.splitlines())
-            lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
+            lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts[-MAX_ATTEMPTS:])
+        tail: list[str] = []  # kept whole when the named tests are cut short
         hidden = len(self.nodeids) - len(listed)
         if hidden > 0:
             left = self.counts - Counter(o.outcome for o in listed)
             by_outcome = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(left.items()))
-            lines.append(f"... and {hidden} more tests ({by_outcome})")
+            tail.append(f"... and {hidden} more tests ({by_outcome})")
         if build_url:
-            lines.append(f"Build: {build_url}")
+            tail.append(f"Build: {build_url[:500]}")
         text = "\n".join(lines)
-        if len(text) > MAX_DESCRIPTION:
-            text = text[: MAX_DESCRIPTION - 20] + "\n... (truncated)"
-        return text
+        room = MAX_DESCRIPTION - sum(len(t) + 1 for t in tail)
+        if len(text) > room:
+            text = text[: room - 16] + "\n... (truncated)"
+        return "\n".join([text, *tail]) if tail else text
 
     def result(self, key: Key, token: str, build_url: str | None) -> Result:
         """The one result of ``key``: the worst status, the named tests described."""

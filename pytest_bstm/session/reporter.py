@@ -285,7 +285,7 @@ class Reporter:
         self.config.hook.pytest_bstm_session_finished(
             config=self.config, run=self.summary.run, summary=self.summary
         )
-        if self.settings.strict and self.summary.failed and session.exitstatus == 0:
+        if self.settings.strict and session.exitstatus == 0 and self.summary.fail_strictly():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None and session.exitstatus not in SUMMARY_EXIT_CODES:

@@ -38,7 +38,7 @@ class Summary:
     assigned: set[Key] = field(default_factory=set)
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    unmapped: dict[str, None] = field(default_factory=dict)  # node IDs, in order (a set)
     rendered: bool = False  # the section was written
     deselected: int = 0
     unknown: dict[str, list[str]] = field(default_factory=dict)
@@ -58,6 +58,7 @@ class Summary:
     keep_journal: bool = False
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
     upload_seconds: float | None = None  # how long the session end waited for the upload
+    strict_failure: str | None = None  # the problem for which --bstm-strict failed the session
 
     def hear(self, event: Event) -> None:
         """What the upload thread told: the run is ready or closed, a retry, a note, an error."""
@@ -79,14 +80,14 @@ class Summary:
 
     def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
         """The tests to run: which are mapped to which cases, which to none."""
-        self.unmapped = [n for n, refs in mapping.items() if not refs]
+        self.unmapped = {n: None for n, refs in mapping.items() if not refs}
         self.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
 
     def map_at_run_time(self, nodeid: str, case_ids: list[str]) -> None:
         """A test reached cases at run time (``record_property``): it is mapped after all."""
         if nodeid not in self.mapped:
             self.mapped[nodeid] = case_ids
-            self.unmapped = [n for n in self.unmapped if n != nodeid]
+            self.unmapped.pop(nodeid, None)  # constant time: one per test of a large suite
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -94,7 +95,23 @@ class Summary:
     @property
     def failed(self) -> bool:
         """A reporting failure (what ``--bstm-strict`` turns into a failing exit code)."""
-        return bool(self.errors or self.pending or self.rejected)
+        return self.problem is not None
+
+    @property
+    def problem(self) -> str | None:
+        """The reporting failure, in one line: the first error, refused results, or the wait."""
+        if self.errors:
+            return self.errors[0]
+        if self.rejected:
+            return f"the service refused {_plural(len(self.rejected), 'result')}"
+        if self.pending:
+            return f"{_plural(self.pending, 'result')} not uploaded"
+        return None
+
+    def fail_strictly(self) -> bool:
+        """``--bstm-strict`` fails the session when reporting failed; the summary says why."""
+        self.strict_failure = self.problem
+        return self.strict_failure is not None
 
     def error(self, message: str) -> None:
         if message not in self.errors:
@@ -157,6 +174,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+LISTED = {1: 10, 2: 100}  # lines a listing shows at -v, -vv; every line from -vvv on
+
+
+def _listed(lines: list[str], verbose: int) -> list[str]:
+    """``lines`` as far as the verbosity shows them, with one line that counts the rest."""
+    if verbose < 1:
+        return []
+    limit = LISTED.get(verbose)
+    if limit is None or len(lines) <= limit:
+        return lines
+    more = f"-{'v' * (verbose + 1)}"
+    return [*lines[:limit], f"... and {len(lines) - limit} more ({more} lists them)"]
+
+
 def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
     """The ``bstm`` section, once; none at all when there is nothing to say."""
     if summary.rendered:
@@ -190,13 +221,16 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line(f"dropped:    {_plural(summary.dropped, 'result')} by pytest_bstm_result")
     if summary.unmapped:
         line(f"unmapped:   {_plural(len(summary.unmapped), 'test')} without a tc marker")
-        if verbose > 0:
-            for nodeid in summary.unmapped:
-                line(f"  {nodeid}")
-    if verbose > 0 and summary.mapped:
+        for text in _listed(list(summary.unmapped), verbose):
+            line(f"  {text}")
+    if verbose > 1 and summary.mapped:
         line("mapping:")
-        for nodeid, ids in summary.mapped.items():
-            line(f"  {nodeid} -> {', '.join(ids)}")
+        mapped = summary.mapped.items()
+        for text in _listed([f"{n} -> {', '.join(ids)}" for n, ids in mapped], verbose):
+            line(f"  {text}")
+    elif verbose > 0 and summary.mapped:
+        reached = _plural(len({c for ids in summary.mapped.values() for c in ids}), "case")
+        line(f"mapped:     {_plural(len(summary.mapped), 'test')} to {reached} (-vv lists them)")
     if verbose > 0 and summary.requests:
         limited = f" ({summary.rate_limited} answered 429)" if summary.rate_limited else ""
         line(f"requests:   {summary.requests} to the service{limited}")
@@ -216,6 +250,8 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line(f"note:       {note}")
     for error in summary.errors:
         line(f"error:      {error}", red=True)
+    if summary.strict_failure is not None:
+        line(f"strict:     exit code 1 (--bstm-strict): {summary.strict_failure}", red=True)
     if summary.pending:
         line(
             f"waiting:    {_plural(summary.pending, 'result')} not uploaded, kept in "
