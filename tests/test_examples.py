@@ -82,6 +82,13 @@ EXAMPLE_RUNS = (
         env=(("RELEASE_CHANNEL", "beta"),),
     ),
     Example(
+        "browserstack",
+        (),
+        "1 uploaded (1 passed)",
+        "1 passed",
+        extra_lines=("evidence:   2 files attached",),
+    ),
+    Example(
         "sharded-ci",
         (),
         "9 uploaded (7 passed, 2 skipped)",

@@ -18,7 +18,7 @@ from pathlib import Path
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
-from pytest_bstm.delivery import journal
+from pytest_bstm.delivery import attachments, journal
 from pytest_bstm.delivery.events import preparing
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
@@ -85,6 +85,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     closed: bool = False
     hopeless: bool = False  # no later upload of the journal as it is can succeed
+    attached: int = 0
+    not_attached: list[str] = field(default_factory=list)
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -140,7 +142,7 @@ def _upload_one(
     project = project or c.ini_project()
     run = args.run or state.run
     close = plan is not None and plan.close and args.run is None and not state.closed
-    if not results and not (close and run is not None):
+    if not results and not state.unattached() and not (close and run is not None):
         c.out(f"nothing to upload from {path}" if named else "nothing to upload")
         return 0
     if run is None and plan is None:
@@ -152,7 +154,9 @@ def _upload_one(
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
         n = "1 result" if len(results) == 1 else f"{len(results)} results"
-        c.out(f"would upload {n} to {where} ({counts(statuses)})")
+        files = len(state.attachments) - len(state.attachments_done)
+        also = f" and {files} attached file{'s' * (files != 1)}" if files else ""
+        c.out(f"would upload {n}{also} to {where} ({counts(statuses)})")
         return 0
     if not project:
         raise c.UsageError(f"{path} names no project: pass --project PR-1")
@@ -192,6 +196,12 @@ def _deliver(
                     # a killed session may have sent some: read the run's results back once
                     sender.unconfirmed = {r.key for r in results}
                 sender.send(results)
+                ok = (state.sent | sender.done) - {r.key for r, _ in sender.rejected}
+                left = state.unattached(set(state.results))  # any that may name the same copy
+                files = attachments.upload(
+                    client, project, run, writer, state.unattached(ok), others=left
+                )
+                outcome.attached, outcome.not_attached = files.uploaded, files.failed
                 if close and plan is not None and not sender.rejected:
                     Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
                     writer.closed(run)
@@ -237,7 +247,10 @@ def _report(outcome: Outcome) -> int:
         c.err(f"rejected {result.case_id}{cfg} [{tests}]: {message}")
     for message in outcome.errors:
         c.err(f"error: {message}")
-    left = len(journal.read(outcome.path).unsent)
+    for message in outcome.not_attached:
+        c.err(f"not attached: {message}")
+    after = journal.read(outcome.path)
+    left = len(after.unsent) + len(after.unattached())
     if left and (outcome.hopeless or outcome.rejected):
         c.err(
             f"to leave {outcome.path} out of later folder uploads (kept, renamed): "
@@ -245,6 +258,7 @@ def _report(outcome: Outcome) -> int:
         )
     tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
     closed = f"; {outcome.run} closed" if outcome.closed else ""
+    closed = f"; {outcome.attached} files attached{closed}" if outcome.attached else closed
     total = sum(outcome.sent.values())
     results = "1 result" if total == 1 else f"{total} results"
     if outcome.run is None:

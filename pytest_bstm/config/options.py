@@ -109,6 +109,11 @@ OPTIONS: tuple[Option, ...] = (
         kind="bool",
     ),
     Option(
+        "--bstm-attach-output",
+        "Attach the captured stdout, stderr and log of a failed test to its results.",
+        kind="bool",
+    ),
+    Option(
         "--bstm-journal",
         "Journal file of results before upload (default: "
         ".bstm/journal-<date>-<time>-<session>.jsonl, one per session).",
@@ -126,7 +131,7 @@ INI_ONLY: tuple[tuple[str, str], ...] = (
     (
         "bstm_status_map",
         "Lines 'outcome = status' overriding the status of an outcome "
-        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed).",
+        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed, rerun_passed).",
     ),
     (
         "bstm_configuration_map",

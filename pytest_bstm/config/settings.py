@@ -64,6 +64,7 @@ class Settings:
     dry_run: bool = False
     emulator: bool = False
     strict: bool = False
+    attach_output: bool = False  # captured output of failed tests as attachments
     journal: Path = Path(".bstm/journal.jsonl")
     journal_named: bool = False  # named by the user: kept even when everything was sent
     # this session's own: in the run's description, every result key and the default journal's
@@ -278,6 +279,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         dry_run=dry_run,
         emulator=emulator,
         strict=flag("--bstm-strict"),
+        attach_output=flag("--bstm-attach-output"),
         journal=journal_path,
         journal_named=bool(journal),
         token=token,

@@ -2,10 +2,10 @@
 
 The thread owns the network and nothing else. Tests never wait for it: ``submit()`` appends to
 the journal and a queue. It sends full batches at once, partial ones after ``flush_interval``
-seconds, and everything when the session drains; transient failures are retried with backoff
-until the session's deadline. What the main thread must know (the run is ready, preparation
-failed, uploads stopped) goes to ``events``, drained by the main thread, which alone runs user
-hooks and the summary."""
+seconds, and everything when the session drains, then the attachments (one step, see
+:mod:`pytest_bstm.delivery.attachments`); transient failures are retried with backoff until
+the session's deadline. What the main thread must know goes to ``events``, drained by the main
+thread, which alone runs user hooks and the summary."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
+from pytest_bstm.delivery.attachments import Pending
 from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
@@ -47,6 +48,7 @@ class Uploader:
         self.max_batch = max_batch
         self.retry_pause = retry_pause
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.attachments = Pending(journal)  # journaled after their results, sent at the end
         self.sender: Sender | None = None
         self.stopped: str | None = None
         self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
@@ -150,8 +152,7 @@ class Uploader:
         oldest = retry_at = 0.0
         pause, kicked = self.retry_pause, False
         while not self._abort.is_set():
-            # woken for a full batch or the session end, else a tick: never once per result,
-            # which would make the test thread hand the GIL over after every test
+            # woken for a full batch or the end, else a tick: never once per result (the GIL)
             self._wake.wait(self._idle(len(backlog), retry_at))
             self._wake.clear()
             items = self._take_queued()
@@ -171,7 +172,7 @@ class Uploader:
                 if backlog or self.stopped is not None or self.sender is None:
                     return
                 if now >= retry_at:
-                    if self._close_run():
+                    if self._attach() and self._close_run():
                         return
                     retry_at, pause = time.monotonic() + pause, min(pause * 2, MAX_PAUSE)
                 continue
@@ -196,8 +197,7 @@ class Uploader:
         full = backlog + self._queue.qsize() >= self.max_batch
         return 0.0 if ready and full else TICK
 
-    def _take_queued(self) -> list[Result]:
-        # this thread is the only consumer: at least qsize() items are there
+    def _take_queued(self) -> list[Result]:  # the only consumer: qsize() items are there
         return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
 
     def _prepare(self) -> bool:
@@ -235,6 +235,10 @@ class Uploader:
         self.prepared.set()
         return True
 
+    def _attach(self) -> bool:  # every result delivered: the attachments (False: try again)
+        assert self.sender is not None
+        return self.attachments.settle(self.sender, self._check_running, self._note)
+
     def _close_run(self) -> bool:
         """At the end, everything delivered: close the run if asked; False to try again."""
         self._check_running()
@@ -253,8 +257,7 @@ class Uploader:
         self.events.put(Event("closed", prepared=replace(prepared, run=run)))
         return True
 
-    def _check_running(self) -> None:
-        """No new call once the session stopped waiting (the thread may wake after that)."""
+    def _check_running(self) -> None:  # no new call once the session stopped waiting
         if self._abort.is_set():
             raise UploadStopped
 
@@ -286,11 +289,9 @@ class Uploader:
         return True
 
     def _done(self) -> None:
-        assert self.sender is not None
-        done = self.sender.done
+        done = self.sender.done if self.sender is not None else set()
         with self._lock:
-            for key in [k for k in self._unsent if k in done]:
-                del self._unsent[key]
+            self._unsent = {k: r for k, r in self._unsent.items() if k not in done}
 
     def _note(self, message: str) -> None:
         if message not in self.errors:

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.results.evidence import describe_links
 from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, result_key
 
 MAX_DESCRIPTION = 6000
@@ -30,7 +31,7 @@ class Tally:
     """The running aggregate of one (case, configuration): ``add`` costs the same for the
     first test and the fifty-thousandth."""
 
-    __slots__ = ("counts", "duration", "named", "nodeids", "rank", "status")
+    __slots__ = ("attaching", "counts", "duration", "named", "nodeids", "rank", "status")
 
     def __init__(self) -> None:
         self.status = ""
@@ -41,6 +42,7 @@ class Tally:
         # rank -> the tests named at that rank, in the order they finished; at most
         # MAX_LISTED_TESTS in all: the first ones of a stable sort by rank, worst first
         self.named: dict[int, list[tuple[TestOutcome, str]]] = {}
+        self.attaching: list[TestOutcome] = []  # every test that recorded evidence (bstm fixture)
 
     def add(self, outcome: TestOutcome, status: str) -> None:
         r = rank(status)
@@ -49,6 +51,8 @@ class Tally:
         self.nodeids.append(outcome.nodeid)
         self.duration += outcome.duration
         self.counts[outcome.outcome] += 1
+        if outcome.evidence:
+            self.attaching.append(outcome)
         if len(self.nodeids) <= MAX_LISTED_TESTS:
             self.named.setdefault(r, []).append((outcome, status))
             return
@@ -78,6 +82,8 @@ class Tally:
             if o.excerpt:
                 lines.extend("  | " + line for line in o.excerpt.splitlines())
             lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts[-MAX_ATTEMPTS:])
+            if o.evidence:
+                lines.extend(f"  {line[:500]}" for line in describe_links(o.evidence))
         tail: list[str] = []  # kept whole when the named tests are cut short
         hidden = len(self.nodeids) - len(listed)
         if hidden > 0:

@@ -20,7 +20,7 @@ def advise(
     """Add the commands that finish what the session left (called after :func:`account`)."""
     if settings.emulator or settings.dry_run:
         return  # the in-process service is gone with the session: nothing to finish there
-    if s.pending:
+    if s.pending or s.attachments_waiting:
         name = str((plan.payload if plan else {}).get("name") or settings.run_name)
         hint = remedy_for(uploader.remedy, s.journal, url, settings.project, name)
         if hint is not None:

@@ -2,7 +2,8 @@
 
 Registered only in pytest's main process or the xdist controller; workers never talk to the API.
 It runs on pytest's main thread, owns the summary and calls every user hook; the upload thread
-(:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events that are drained here.
+(:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events drained here.
+
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
 controller knows that workers will run tests, so that workers can learn the run ID."""
@@ -54,7 +55,8 @@ class Reporter:
         self.token = settings.token
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
+        self.evidence = ev = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
+        self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath, ev.take)
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
         own = not settings.journal_named  # a default journal is this session's alone
@@ -68,23 +70,19 @@ class Reporter:
         self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
         self.xdist_dir: str | None = None
-        self.expected = False
-        self.started = False
-        self.aborted = False
+        self.expected = self.started = self.aborted = False
         self.result_hook = True
         self.session: pytest.Session | None = None
         self.finishing = False  # from the session end on, problems go to the summary only
         self.gave_up = False  # a wait for the run timed out: later calls do not wait again
         self.crash_status: str | None = None  # serial, executing: journal each test's start
-        self.executes = not any(  # --setup-only/--setup-plan: pytest's runner skips the call
-            getattr(config.option, n, False) for n in ("collectonly", "setuponly", "setupplan")
-        )
+        modes = ("collectonly", "setuponly", "setupplan")  # pytest's runner skips the call
+        self.executes = not any(getattr(config.option, n, False) for n in modes)
 
     @property
     def is_xdist_controller(self) -> bool:
         return self.config.pluginmanager.has_plugin("dsession")
 
-    # -- session start and collection ------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
@@ -93,6 +91,7 @@ class Reporter:
         self.service.start(self.executes)  # (bstm_configuration_param: reads configurations)
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
+            self.evidence.open(self.xdist_dir)
             if self.settings.select and self.executes:
                 self.run_cases = self.service.cases_to_select()
 
@@ -164,8 +163,7 @@ class Reporter:
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
-        """A test executed: plan the run, let the upload thread prepare it (the sender adds
-        pairs an earlier plan lacks)."""
+        """A test executed: plan the run, the upload thread prepares it (adds missing pairs)."""
         if not self._plan(extra):
             return
         assert self.plan is not None
@@ -179,8 +177,7 @@ class Reporter:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it when a test asks before it is ready; None
-        in a dry run (its run exists only in the rehearsal)."""
+        """The run's ID, waiting (bounded) for it if a test asks early; None in a dry run."""
         if self.settings.dry_run:
             return None
         if not self.started and self.executes and self.expected:
@@ -229,10 +226,10 @@ class Reporter:
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
         if outcome is not None and outcome.refs:
             self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
+            self.summary.noted(outcome.evidence)
         ready, unsettled = self.agg.add(nodeid, outcome)
         if unsettled and outcome is not None and self._started(unsettled):
-            # what ran of pairs that wait for later tests: journaled once, small, so that a
-            # killed session loses none of it (journal.py); the final result is sent
+            # pairs waiting for later tests: journaled once, small, a kill loses none (journal.py)
             self.journal.test(test_record(outcome, self.agg.status(outcome), unsettled))
         for key, tally in ready:
             self._submit(key, tally)
@@ -257,6 +254,7 @@ class Reporter:
         if self.plan is not None and key not in self.plan_pairs:
             self.service.knows(key[0])
         self.uploader.submit(result)
+        self.uploader.attachments.add(result, tally.attaching)
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -298,6 +296,7 @@ class Reporter:
     def shutdown(self) -> None:
         self.uploader.stop()
         self.journal.close()
+        self.evidence.close()
         self.service.stop()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_bstm.delivery.events import preparing
 
@@ -59,6 +59,9 @@ class Summary:
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
     upload_seconds: float | None = None  # how long the session end waited for the upload
     strict_failure: str | None = None  # the problem for which --bstm-strict failed the session
+    attached: int = 0  # files uploaded to results (bstm.attach)
+    not_attached: list[str] = field(default_factory=list)  # "name: why", one summary line
+    attachments_waiting: int = 0  # kept in the journal for `bstm journal upload`
 
     def hear(self, event: Event) -> None:
         """What the upload thread told: the run is ready or closed, a retry, a note, an error."""
@@ -77,6 +80,10 @@ class Summary:
             self.notes.append(event.message)
         else:
             self.error(event.message)
+
+    def noted(self, evidence: list[dict[str, Any]]) -> None:
+        """A finished test's evidence: what could not be attached or linked is summarised."""
+        self.not_attached += [str(r["text"]) for r in evidence if r.get("kind") == "note"]
 
     def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
         """The tests to run: which are mapped to which cases, which to none."""
@@ -130,6 +137,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
             else:
                 s.rejected.append((result.case_id, result.nodeids, message))
     s.pending = len(uploader.pending)
+    attachments = uploader.attachments
+    s.attached, s.attachments_waiting = attachments.done.uploaded, attachments.waiting
+    s.not_attached += attachments.done.failed
     client = uploader.client
     if client is not None:
         s.requests, s.rate_limited = client.requests_sent, client.rate_limited
@@ -154,7 +164,9 @@ def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Sett
     if plan is not None and uploader.started:  # a plan journaled for a crash, never started
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
-        s.keep_journal = bool(s.rejected) or (plan.close and run is not None and not s.closed)
+        s.keep_journal = bool(s.rejected or s.attachments_waiting) or (
+            plan.close and run is not None and not s.closed
+        )
         resumable = uploader.remedy in ("retry", "credentials")
         if run is not None and plan.close and not s.closed and s.pending and resumable:
             s.notes.append(
@@ -168,6 +180,19 @@ def _cases(pairs: set[Key], done: str) -> str:
     cases = len({case for case, _ in pairs})
     extra = "" if cases == len(pairs) else f" ({len(pairs)} with configurations)"
     return f"{cases} {done}{extra}"
+
+
+def _evidence(s: Summary) -> str:
+    """``3 files attached, 1 waiting (...); 2 problems: big.log not attached: ...; ...``."""
+    parts = [f"{_plural(s.attached, 'file')} attached"]
+    if s.attachments_waiting:
+        parts.append(f"{s.attachments_waiting} waiting (kept in the journal)")
+    text = ", ".join(parts)
+    if s.not_attached:
+        shown = "; ".join(s.not_attached[:3])
+        more = f"; and {len(s.not_attached) - 3} more" if len(s.not_attached) > 3 else ""
+        text += f"; {_plural(len(s.not_attached), 'problem')}: {shown}{more}"
+    return text
 
 
 def _plural(n: int, word: str) -> str:
@@ -246,6 +271,8 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             line(f"  {case_id}: {', '.join(nodeids[:3])}")
     for case_id, nodeids, error in summary.rejected:
         line(f"rejected:   {case_id} ({', '.join(nodeids[:3])}): {error}", red=True)
+    if summary.attached or summary.not_attached or summary.attachments_waiting:
+        line(f"evidence:   {_evidence(summary)}", yellow=bool(summary.not_attached))
     for note in summary.notes:
         line(f"note:       {note}")
     for error in summary.errors:
