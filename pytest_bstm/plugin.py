@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_bstm import hookspecs
-from pytest_bstm.collect import mapping
+from pytest_bstm.collect import bdd, mapping
 from pytest_bstm.config.options import add_options
 from pytest_bstm.config.settings import Settings, activation, is_enabled, resolve
 from pytest_bstm.results.evidence import EVIDENCE_KEY, Evidence, EvidenceRecorder, recorder_of
@@ -30,6 +30,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: object) -> bool | None:
+    """pytest-bdd: a case tag (``@TC-12``, or a malformed one, an error at mapping) maps the
+    scenario (:mod:`pytest_bstm.collect.bdd`) and is not made a marker, so
+    ``--strict-markers`` and ``-W error`` need no registration."""
+    return True if bdd.is_case_tag(tag) else None
 
 
 def pytest_configure(config: pytest.Config) -> None:

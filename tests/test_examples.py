@@ -94,6 +94,25 @@ EXAMPLE_RUNS = (
         "9 uploaded (7 passed, 2 skipped)",
         "9 passed, 1 skipped, 1 xfailed",
     ),
+    Example(
+        "gherkin",
+        ("-p", "pytest-bdd"),
+        "5 uploaded (4 passed, 1 skipped)",
+        "5 passed, 1 skipped",
+        extra_lines=(
+            "emulator:   TR-1 is closed: 5 cases (4 passed, 1 skipped), 5 results stored",
+        ),
+    ),
+    Example(
+        "browser-matrix",
+        ("-v",),
+        "6 uploaded (6 passed)",
+        "6 passed",
+        extra_lines=(
+            "cases:      3 added (6 with configurations)",
+            "emulator:   TR-1 is closed: 6 cases (6 passed), 6 results stored",
+        ),
+    ),
 )
 
 

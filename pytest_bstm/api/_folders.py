@@ -1,4 +1,5 @@
-"""Folder endpoints (list, sub-folders, create) and creating a test case in a folder."""
+"""Folder endpoints (list, sub-folders, create), creating a test case in a folder, and
+changing one."""
 
 from __future__ import annotations
 
@@ -92,4 +93,19 @@ class FoldersMixin(ClientCore):
         body = {"test_case": case.to_wire()}
         return self._request(
             "POST", path, model=TestCaseEnvelope, body=body, idempotent=False
+        ).test_case
+
+    def update_test_case(
+        self, project_id: str, case_id: str, *, automation_status: str
+    ) -> ProjectTestCase:
+        """Change one case's fields (vendor code: ``PATCH .../test-cases/{id}`` with
+        ``{"test_case": {...}}``); today its ``automation_status`` (``automated``,
+        ``not_automated``, ``automation_not_required``). Setting a value is idempotent."""
+        path = (
+            f"/projects/{segment('project_id', project_id)}"
+            f"/test-cases/{segment('case_id', case_id)}"
+        )
+        body = {"test_case": {"automation_status": automation_status}}
+        return self._request(
+            "PATCH", path, model=TestCaseEnvelope, body=body, idempotent=True
         ).test_case

@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bstm.collect.inventory import Inventory, TestFunction
+from pytest_bstm.collect.feature_tags import FeatureSource
+from pytest_bstm.collect.inventory import Inventory, TestFunction, TestScenario
 from pytest_bstm.collect.markers import Definition, SourceFile
 
 #: The description line that names the test a case was created for.
@@ -50,13 +51,47 @@ class Candidate:
     def node_id(self) -> str:
         return self.function.node_id
 
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """The new case's steps: (step, expected result)."""
+        return [(f"Run: pytest {self.node_id}", "The test passes")]
+
+
+@dataclass
+class ScenarioCandidate:
+    """A pytest-bdd scenario that needs a case, and where its tag goes (its feature file)."""
+
+    scenario: TestScenario
+    source: FeatureSource
+    folder: tuple[str, ...]
+    title: str
+    description: str
+    case_id: str | None = None
+    created: bool = False
+
+    @property
+    def node_id(self) -> str:
+        return self.scenario.node_id
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """The scenario's own lines, each a step (Background steps are not repeated)."""
+        return [(text, "") for _, text in self.scenario.scenario.steps]
+
 
 @dataclass
 class Plan:
     candidates: list[Candidate] = field(default_factory=list)
+    scenarios: list[ScenarioCandidate] = field(default_factory=list)
+    scenarios_mapped: int = 0
     mapped: int = 0  # functions already mapped
     problems: list[str] = field(default_factory=list)  # each makes the command fail
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def every(self) -> list[Candidate | ScenarioCandidate]:
+        """Test functions, then scenarios, that need a case."""
+        return [*self.candidates, *self.scenarios]
 
 
 def title_for(name: str, docstring: str | None) -> str:
@@ -69,8 +104,10 @@ def title_for(name: str, docstring: str | None) -> str:
 
 
 def description_for(node_id: str, docstring: str | None) -> str:
-    """``pytest: <node ID>``, then the docstring after a blank line."""
-    text = NODE_PREFIX + node_id
+    """``pytest: <node ID>``, then the docstring after a blank line. The node ID's ``<``, ``>``
+    and ``&`` are escaped as HTML (a scenario outline's ``<card>``), so that the service's
+    HTML form of the description reads back the same (:func:`node_ids_in`)."""
+    text = NODE_PREFIX + html.escape(node_id, quote=False)
     return f"{text}\n\n{docstring}" if docstring else text
 
 
@@ -128,7 +165,39 @@ def make_plan(inventory: Inventory, root: str) -> Plan:
             plan.mapped += 1
         else:
             plan.candidates.append(_candidate(function, source, found[0], root))
+    for scenario in inventory.scenarios:
+        _plan_scenario(plan, scenario, root)
     return plan
+
+
+def _plan_scenario(plan: Plan, one: TestScenario, root: str) -> None:
+    """A scenario: mapped, partly mapped (a note), or a candidate for a case and a tag."""
+    if one.mapped == one.items:
+        plan.scenarios_mapped += 1
+        return
+    if one.mapped:
+        plan.notes.append(
+            f"{one.node_id}: {one.mapped} of {one.items} examples are mapped; tag the "
+            "scenario, or each Examples block, with its case (@TC-n)"
+        )
+        return
+    try:
+        source = FeatureSource.read(one.path)
+    except OSError as exc:
+        plan.problems.append(f"skipped {one.node_id}: cannot read it ({exc.strerror or exc})")
+        return
+    file_part = one.node_id.split("::", 1)[0]
+    plan.scenarios.append(
+        ScenarioCandidate(
+            scenario=one,
+            source=source,
+            folder=(root, *(p for p in file_part.split("/") if p not in ("", "."))),
+            title=one.scenario.name[:MAX_TITLE] or file_part,
+            description=description_for(
+                one.node_id, f"{one.scenario.keyword}: {one.scenario.name}"
+            ),
+        )
+    )
 
 
 def _candidate(function: TestFunction, source: SourceFile, d: Definition, root: str) -> Candidate:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pytest_bstm.api import Client
 from pytest_bstm.api.case_models import Folder, NewTestCase, TestCaseStep
-from pytest_bstm.cli.sync_plan import Candidate, node_ids_in
+from pytest_bstm.cli.sync_plan import Candidate, ScenarioCandidate, node_ids_in
 
 TAG = "pytest"
 AUTOMATED = "automated"
@@ -101,7 +101,7 @@ class CaseSync:
             self._cases[node.path] = known
         return self._cases[node.path].get(node_id)
 
-    def create_case(self, node: FolderNode, candidate: Candidate) -> str:
+    def create_case(self, node: FolderNode, candidate: Candidate | ScenarioCandidate) -> str:
         """Create ``candidate``'s case in ``node``; its identifier ("TC-n")."""
         assert node.id is not None, "no case is created in a dry run"
         case = NewTestCase(
@@ -109,8 +109,6 @@ class CaseSync:
             description=candidate.description,
             tags=[TAG],
             automation_status=AUTOMATED,
-            test_case_steps=[
-                TestCaseStep(step=f"Run: pytest {candidate.node_id}", result="The test passes")
-            ],
+            test_case_steps=[TestCaseStep(step=st, result=res) for st, res in candidate.steps],
         )
         return self.client.create_test_case(self.project, node.id, case).identifier

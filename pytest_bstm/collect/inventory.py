@@ -22,7 +22,7 @@ from types import ModuleType
 
 import pytest
 
-from pytest_bstm.collect import mapping
+from pytest_bstm.collect import bdd, gherkin, mapping
 from pytest_bstm.collect.markers import Qualname
 
 
@@ -43,6 +43,19 @@ class TestFunction:
     mapped: int = 0  # items with at least one case (marker or hook)
 
 
+@dataclass
+class TestScenario:
+    """A pytest-bdd scenario (its every Examples row, through any test function)."""
+
+    __test__ = False  # not a pytest test class
+
+    path: Path  # the feature file
+    node_id: str  # "features/accounts.feature::Log in" (rootdir-relative)
+    scenario: gherkin.Scenario
+    items: int = 0
+    mapped: int = 0  # items with at least one case (tag, marker or hook)
+
+
 @dataclass(frozen=True)
 class CollectionError:
     """A file or directory pytest could not collect, and why (one line)."""
@@ -55,6 +68,8 @@ class CollectionError:
 class Inventory:
     rootdir: Path
     functions: list[TestFunction] = field(default_factory=list)
+    scenarios: list[TestScenario] = field(default_factory=list)
+    mapped_cases: dict[str, list[str]] = field(default_factory=dict)  # case -> its node IDs
     errors: list[CollectionError] = field(default_factory=list)
     other_items: int = 0  # items that are not Python test functions (doctests, plugin items)
 
@@ -88,8 +103,22 @@ class _Collector:
         except pytest.UsageError as exc:
             self.failure = str(exc)
             return
+        for nodeid, refs in found.items():
+            for ref in refs:
+                inventory.mapped_cases.setdefault(ref.case_id, []).append(nodeid)
         functions: dict[tuple[Path, Qualname], TestFunction] = {}
+        scenarios: dict[tuple[str, int], TestScenario] = {}
         for item in session.items:
+            bdd_scenario = bdd.scenario_of(item)
+            if bdd_scenario is not None:  # a scenario's case lives in its feature file
+                where, parsed, scenario = bdd_scenario
+                one = scenarios.setdefault(
+                    (where, scenario.line),
+                    TestScenario(Path(parsed.path), f"{where}::{scenario.name}", scenario),
+                )
+                one.items += 1
+                one.mapped += bool(found.get(item.nodeid))
+                continue
             module = item.getparent(pytest.Module)
             if not isinstance(item, pytest.Function) or module is None:
                 inventory.other_items += 1
@@ -107,6 +136,7 @@ class _Collector:
             entry.items += 1
             entry.mapped += bool(found.get(item.nodeid))
         inventory.functions = list(functions.values())
+        inventory.scenarios = list(scenarios.values())
 
 
 def _reason(text: str) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
+
+if TYPE_CHECKING:
+    from pytest_bstm.collect.configurations import Configurations
 
 PLUGIN_NAME = "bstm-mapping"  # this module, registered as a plugin when reporting is on
 RECORD_PROPERTY = "id"
@@ -113,18 +116,31 @@ def normalize(value: Iterable[str | CaseRef]) -> list[CaseRef]:
 @pytest.hookimpl(trylast=True)
 def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
     """Built-in mapping: the closest ``tc`` marker: a parameter set's own
-    (``pytest.param(..., marks=tc(...))``) over the function's, over the class's, over the
-    module's."""
+    (``pytest.param(..., marks=tc(...))``) over the function's, over a pytest-bdd scenario's
+    case tags (:mod:`pytest_bstm.collect.bdd`), over the class's, over the module's."""
     callspec = getattr(item, "callspec", None)
     own = [m for m in getattr(callspec, "marks", ()) if m.name == "tc"]
-    marker = own[-1] if own else item.get_closest_marker("tc")
+    closest = next(item.iter_markers_with_node("tc"), None)
+    if not own and (closest is None or closest[0] is not item):
+        from pytest_bstm.collect import bdd  # noqa: PLC0415 - imports mapping
+
+        tagged = bdd.refs(item)  # a pytest-bdd scenario's tags: closer than class or module
+        if tagged is not None:
+            return tagged
+    marker = own[-1] if own else (closest[1] if closest is not None else None)
     if marker is None:
         return None
     return refs_from_marker(marker.args, dict(marker.kwargs))
 
 
-def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, list[CaseRef]]:
-    """Map every item; raise one ``pytest.UsageError`` naming every offending test."""
+def map_items(
+    config: pytest.Config,
+    items: Sequence[pytest.Item],
+    configurations: Configurations | None = None,
+) -> dict[str, list[CaseRef]]:
+    """Map every item; raise one ``pytest.UsageError`` naming every offending test. With
+    ``configurations`` (``bstm_configuration_param``), a parameter's value names the
+    configuration of the test's refs."""
     mapping: dict[str, list[CaseRef]] = {}
     problems: list[str] = []
     hook = config.hook.pytest_bstm_case_ids
@@ -144,6 +160,8 @@ def map_items(config: pytest.Config, items: Sequence[pytest.Item]) -> dict[str, 
             "pytest-bstm: invalid test case mapping (fix the tc markers or the "
             "pytest_bstm_case_ids hook):\n  " + "\n  ".join(problems)
         )
+    if configurations is not None:
+        configurations.apply(items, mapping)
     return mapping
 
 

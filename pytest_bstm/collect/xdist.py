@@ -1,12 +1,14 @@
 """The one channel between xdist workers and the controller.
 
 Controller -> workers: ``workerinput`` carries a folder, with ``--bstm-select`` the cases
-of the joined run, and with ``--dist each`` how many workers run each test. Workers ->
-controller: at collection finish each worker writes its mapping (node ID -> case references,
-which tests may record a case at run time, and which run more than once) into the folder;
+of the joined run, with ``bstm_configuration_param`` the configurations by name, and with
+``--dist each`` how many workers run each test. Workers -> controller: at collection finish
+each worker writes its mapping (node ID -> case references, which tests may record a case at
+run time, and which run more than once) into the folder;
 the controller reads it when xdist reports that worker's collection. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
-mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
+mapping by node ID; nothing of the plugin travels inside reports or ``user_properties`` (a
+pytest-bdd scenario's own step report goes along, as pytest-bdd 8 sends it itself).
 What tests record with ``bstm.attach``/``bstm.link`` goes through the folder too: one file per
 worker (``evidence-<worker>.jsonl``), read by :class:`EvidenceInbox` as tests finish.
 Controller -> workers again: the run ID, in a file of the folder, once the run is prepared.
@@ -18,11 +20,15 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
+from pytest_bstm.collect import bdd
+from pytest_bstm.collect.configurations import WORKER_INPUT as CONFIGURATIONS
+from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.results.evidence import EVIDENCE_KEY
 
@@ -40,13 +46,20 @@ def _atomic_write(target: Path, data: Any) -> None:
 
 
 def configure_node(
-    config: pytest.Config, node: Any, folder: str | None, run_cases: set[str] | None
+    config: pytest.Config,
+    node: Any,
+    folder: str | None,
+    run_cases: set[str] | None,
+    configurations: Configurations | None = None,
 ) -> None:
-    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, and
-    for ``--dist each`` (every worker runs every test) how many times each test runs."""
+    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, for
+    ``bstm_configuration_param`` the configurations, and for ``--dist each`` (every worker
+    runs every test) how many times each test runs."""
     node.workerinput[FOLDER] = folder
     if run_cases is not None:
         node.workerinput[RUN_CASES] = sorted(run_cases)
+    if configurations is not None:
+        node.workerinput[CONFIGURATIONS] = configurations.to_json()
     if config.getoption("dist", None) == "each":
         node.workerinput[RUNS_EACH] = node.workerinput.get("workercount", 1)
 
@@ -114,10 +127,25 @@ class Worker:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        self.found = map_items(config, items)
+        table = self.workerinput.get(CONFIGURATIONS)
+        configurations = Configurations.from_json(table) if table else None
+        self.found = map_items(config, items, configurations)
         run_cases = self.workerinput.get(RUN_CASES)
         if self.select and run_cases is not None:
             self.deselected = deselect(config, items, self.found, set(run_cases))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(
+        self, config: pytest.Config, report: pytest.TestReport
+    ) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+        """pytest-bdd's report of a scenario's steps travels with its test's report, as
+        pytest-bdd 8 sends it itself (9 keeps it in the worker; the description needs it)."""
+        data = yield
+        if data is not None and "scenario" not in data:
+            scenario = bdd.scenario_report(report)
+            if scenario is not None:
+                data["scenario"] = scenario
+        return data
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:

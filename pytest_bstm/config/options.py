@@ -75,6 +75,11 @@ OPTIONS: tuple[Option, ...] = (
         "Configuration IDs for every case (markers may override per test).",
         metavar="101,102",
     ),
+    Option(
+        "--bstm-configuration-param",
+        "The parameter or fixture whose value names each result's TM configuration.",
+        metavar="NAME",
+    ),
     Option("--bstm-case-assignee", "Default assignee (email) of the run's cases.", metavar="EMAIL"),
     Option(
         "--bstm-prune",
@@ -127,6 +132,11 @@ INI_ONLY: tuple[tuple[str, str], ...] = (
         "bstm_status_map",
         "Lines 'outcome = status' overriding the status of an outcome "
         "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed, rerun_passed).",
+    ),
+    (
+        "bstm_configuration_map",
+        "Lines 'value = configuration ID' naming the configuration of a value of "
+        "bstm_configuration_param (over the account's configuration names).",
     ),
 )
 

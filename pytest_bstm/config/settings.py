@@ -13,6 +13,7 @@ from typing import Literal, TypeVar
 
 import pytest
 
+from pytest_bstm.config import values
 from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_RUN_NAME, OPTIONS, Option
 from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
@@ -54,6 +55,8 @@ class Settings:
     test_plan: str | None = None
     sub_test_plan: str | None = None
     configurations: tuple[int, ...] = ()
+    configuration_param: str | None = None  # its value names the configuration (by name)
+    configuration_map: Mapping[str, int] = field(default_factory=dict)  # name -> ID, wins
     case_assignee: str | None = None
     prune: bool = False
     select: bool = False
@@ -150,44 +153,6 @@ def activation(config: pytest.Config) -> Activation:
     return Activation(True)
 
 
-def _writable(path: Path) -> tuple[bool, str]:
-    """Whether the journal can be made at ``path`` (checked without writing anything)."""
-    flag = "--bstm-journal (or bstm_journal)"
-    if path.is_dir():
-        return False, f"{flag} {str(path)!r} is a directory: name a file, e.g. results.jsonl"
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        return False, f"{flag}: {str(parent)!r} is not a directory, so {str(path)!r} cannot be made"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return False, f"{flag}: {str(parent)!r} is not writable, so {str(path)!r} cannot be made"
-    return True, ""
-
-
-def _unfinished(path: Path) -> tuple[bool, str]:
-    """A named journal an earlier session left with work to do is not written to (its results
-    would be sent into this session's run, or its crash settled by this session's end): the
-    user uploads it first. A finished one is appended to; its readers start anew at each
-    session's plan line."""
-    if not path.is_file() or path.stat().st_size == 0:
-        return True, ""
-    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only for a journal that exists
-
-    try:
-        left = len(journal.read(path).unsent)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        return False, (
-            f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "
-            f"journal ({exc}): name another file, or move it away"
-        )
-    return left == 0, (
-        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {left} result(s) an earlier "
-        f"session did not upload: upload them first (bstm journal upload {path}), or name "
-        "another journal"
-    )
-
-
 def is_enabled(config: pytest.Config) -> bool:
     return activation(config).enabled
 
@@ -225,9 +190,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     statuses = tuple(s.lower() for s in split(text("--bstm-clone-statuses")))
     c.check(not statuses or bool(clone_id), "--bstm-clone-statuses needs --bstm-clone TR-N")
     for status in statuses:
-        c.check(
-            bool(STATUS_RE.fullmatch(status)), f"--bstm-clone-statuses: {status!r} is no status"
-        )
+        c.check(bool(STATUS_RE.fullmatch(status)), f"--bstm-clone-statuses: {status!r}: no status")
     test_plan, sub_plan = pair("--bstm-test-plan", "--bstm-sub-test-plan", text)
     c.ident(test_plan, PLAN_RE, "--bstm-test-plan", "TP-1")
     c.ident(sub_plan, SUB_PLAN_RE, "--bstm-sub-test-plan", "STP-5")
@@ -273,6 +236,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         run_name = ""
         c.problems.append(f"--bstm-run-name: {exc}")
     status_map, notices = parse_status_map(list(config.getini("bstm_status_map")), c)
+    config_map = values.parse_configuration_map(list(config.getini("bstm_configuration_map")), c)
     dry_run = flag("--bstm-dry-run")
     username, access_key = os.environ.get(USERNAME_ENV), os.environ.get(ACCESS_KEY_ENV)
     missing = missing_credentials(os.environ)
@@ -287,9 +251,9 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         if journal
         else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
-    c.check(*_writable(journal_path))
+    c.check(*values.writable(journal_path))
     if journal and not dry_run:
-        c.check(*_unfinished(journal_path))
+        c.check(*values.unfinished(journal_path))
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))
     mode: Mode = "join" if run_id else "clone" if clone_id else "create"
@@ -308,6 +272,8 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         test_plan=test_plan,
         sub_test_plan=sub_plan,
         configurations=tuple(configurations),
+        configuration_param=text("--bstm-configuration-param"),
+        configuration_map=config_map,
         case_assignee=case_assignee,
         prune=prune,
         select=select,

@@ -1,12 +1,15 @@
-"""Reading single option values: comma lists, the run name template, the status map, and
-the collector that lets one usage error name every problem."""
+"""Reading single option values: comma lists, the run name template, the status map, the
+configuration map, whether the journal's path can be made, and the collector that lets one
+usage error name every problem."""
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 
 from pytest_bstm.vocabulary import (
     DEFAULT_STATUS_MAP,
@@ -93,3 +96,56 @@ def parse_status_map(lines: list[str], c: Problems) -> tuple[dict[str, str], lis
                 "the service refuses those results unless the account has it as a custom status"
             )
     return mapping, notices
+
+
+def parse_configuration_map(lines: list[str], c: Problems) -> dict[str, int]:
+    """``bstm_configuration_map`` lines ``name = ID`` -> lower-case name -> configuration ID."""
+    table: dict[str, int] = {}
+    for line in lines:
+        name, sep, ident = (part.strip() for part in line.partition("="))
+        if not sep or not name or not ident.isdigit() or int(ident) <= 0:
+            c.problems.append(
+                f"bstm_configuration_map line {line!r} must read 'name = configuration ID', "
+                "e.g. 'chrome = 101'"
+            )
+            continue
+        table[name.lower()] = int(ident)
+    return table
+
+
+def writable(path: Path) -> tuple[bool, str]:
+    """Whether the journal can be made at ``path`` (checked without writing anything)."""
+    flag = "--bstm-journal (or bstm_journal)"
+    if path.is_dir():
+        return False, f"{flag} {str(path)!r} is a directory: name a file, e.g. results.jsonl"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return False, f"{flag}: {str(parent)!r} is not a directory, so {str(path)!r} cannot be made"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return False, f"{flag}: {str(parent)!r} is not writable, so {str(path)!r} cannot be made"
+    return True, ""
+
+
+def unfinished(path: Path) -> tuple[bool, str]:
+    """A named journal an earlier session left with work to do is not written to (its results
+    would be sent into this session's run, or its crash settled by this session's end): the
+    user uploads it first. A finished one is appended to; its readers start anew at each
+    session's plan line."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return True, ""
+    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only for a journal that exists
+
+    try:
+        left = len(journal.read(path).unsent)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return False, (
+            f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "
+            f"journal ({exc}): name another file, or move it away"
+        )
+    return left == 0, (
+        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {left} result(s) an earlier "
+        f"session did not upload: upload them first (bstm journal upload {path}), or name "
+        "another journal"
+    )

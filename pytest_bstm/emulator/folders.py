@@ -1,4 +1,4 @@
-"""Test case folders and creating test cases in them.
+"""Test case folders, creating test cases in them, and changing a test case.
 
 What the sources say (vendor code unless noted): ``GET .../folders`` lists the project's top
 level and ``GET .../folders/{id}/sub-folders`` a folder's direct children, both paged, items
@@ -177,3 +177,31 @@ def _steps(value: Any) -> list[dict[str, Any]]:
             raise bad_request("test_case_steps entries hold strings: step and result")
         steps.append({"step": step.get("step", ""), "result": step.get("result", "")})
     return steps
+
+
+def update_test_case(req: Request) -> Reply:
+    """``PATCH .../test-cases/{id}`` with ``{"test_case": {...}}`` (vendor code): change the
+    given fields of one case (the case ID arrives as ``req.run_id``); the fields a new case
+    takes, validated the same way; an unknown case is a 404."""
+    project = req.state.project(req.project_id)
+    case = project.test_cases.get(req.run_id)
+    if case is None:
+        raise not_found(f"Test case {req.run_id} not found in {project.identifier}")
+    body = req.nested("test_case")
+    reject_unknown(body, CASE_FIELDS - {"template"}, "test_case")
+    if "name" in body:
+        case.title = opt_str(body, "name", blank=False) or case.title
+    if "description" in body:
+        case.description = opt_str(body, "description") or ""
+    if "tags" in body:
+        case.tags = str_list(body, "tags") or []
+    if "owner" in body:
+        case.owner = opt_email(body, "owner")
+    case.priority = _one_of(body, "priority", PRIORITIES) or case.priority
+    case.case_type = _one_of(body, "case_type", CASE_TYPES) or case.case_type
+    case.automation_status = (
+        _one_of(body, "automation_status", AUTOMATION_STATUSES) or case.automation_status
+    )
+    if "test_case_steps" in body:
+        case.steps = _steps(body["test_case_steps"])
+    return 200, {"success": True, "test_case": test_case_item(project, case)}

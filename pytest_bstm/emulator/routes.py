@@ -23,6 +23,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", _F, folders.get_folder),
     ("GET", _F + r"/sub-folders", folders.list_sub_folders),
     ("POST", _F + r"/test-cases", folders.create_test_case),
+    ("PATCH", _P + r"/test-cases/(?P<case>[^/]+)", folders.update_test_case),
     ("GET", _P + r"/test-runs", runs.list_runs),
     ("POST", _P + r"/test-runs", runs.create_run),
     ("GET", _R, runs.get_run),
@@ -46,7 +47,7 @@ _COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler
 
 
 def resolve(method: str, path: str) -> tuple[Handler, str, str]:
-    """The handler for ``method path``, the project ID and the run (or folder) ID in the path."""
+    """The handler for ``method path``, the project ID and the run (folder, case) ID in the path."""
     path = path.rstrip("/") or "/"
     allowed = False
     for route_method, pattern, handler in _COMPILED:
@@ -55,7 +56,7 @@ def resolve(method: str, path: str) -> tuple[Handler, str, str]:
             continue
         if route_method == method:
             groups = match.groupdict()
-            item = groups.get("run") or groups.get("folder") or ""
+            item = groups.get("run") or groups.get("folder") or groups.get("case") or ""
             return handler, unquote(groups.get("project") or ""), unquote(item)
         allowed = True
     if allowed:

@@ -78,6 +78,7 @@ class Tally:
             if o.message:
                 lines.append(f"  {o.message[:300]}")
             lines.extend(f"  {s[:300]}" for s in o.subtests[:20])
+            lines.extend(f"  {s[:400]}" for s in o.steps)
             if o.excerpt:
                 lines.extend("  | " + line for line in o.excerpt.splitlines())
             lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts[-MAX_ATTEMPTS:])

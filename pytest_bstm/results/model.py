@@ -21,7 +21,8 @@ class TestOutcome:
 
     ``outcome`` is one of :data:`pytest_bstm.vocabulary.OUTCOMES`; ``duration`` in seconds;
     ``subtests`` lists each failed (or skipped) subtest as ``"FAILED [msg] (i=1): message"``;
-    ``evidence``: the attachments, links and notes the test recorded.
+    ``evidence``: the attachments, links and notes the test recorded; ``steps``: a pytest-bdd
+    scenario's steps, the failing one with its error.
     """
 
     __test__ = False  # not a test class, whatever pytest's python_classes say
@@ -35,6 +36,7 @@ class TestOutcome:
     earlier_attempts: list[str] = field(default_factory=list)
     subtests: list[str] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # results/evidence.py records
+    steps: list[str] = field(default_factory=list)  # a pytest-bdd scenario's steps, as run
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pytest_bstm.collect import bdd
 from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
 from pytest_bstm.results.model import TestOutcome
 from pytest_bstm.results.paths import PathScrubber
@@ -229,6 +230,7 @@ class OutcomeTracker:
             earlier_attempts=[scrub(a) or "" for a in state.earlier],
             subtests=[scrub(s) or "" for s in subtests],
             evidence=evidence,
+            steps=[scrub(s) or "" for s in bdd.steps(state.phases.get("call"), message)],
         )
 
 

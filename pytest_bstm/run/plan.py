@@ -191,6 +191,24 @@ def create_payload(
     return payload
 
 
+def created_pairs(plan: RunPlan) -> set[Key]:
+    """The pairs a create with ``plan.payload`` holds: ``configuration_map`` entries, else
+    ``configurations``, else none (doc). A case under some configurations and under none is
+    created under none: the create body cannot say both; its other pairs are added after."""
+    payload = plan.payload
+    default: list[int | None] = list(payload.get("configurations") or []) or [None]
+    mapped: dict[str, list[int | None]] = {}
+    for entry in payload.get("configuration_map") or []:
+        ids = entry["test_case_id"]
+        for case_id in [ids] if isinstance(ids, str) else ids:
+            mapped[case_id] = list(entry["configuration_ids"])
+    return {
+        (case_id, cfg)
+        for case_id in payload.get("test_cases") or []
+        for cfg in mapped.get(case_id) or default
+    }
+
+
 def selections(pairs: set[Key]) -> list[models.CaseSelection]:
     """``add_test_cases``/``remove_test_cases`` entries: one per configuration."""
     by_config: dict[int | None, list[str]] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pytest_bstm.api import Client, errors
 from pytest_bstm.results.model import Key
 from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
-from pytest_bstm.run.plan import RunPlan
+from pytest_bstm.run.plan import RunPlan, created_pairs
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class RunPreparer:
         self.unknown: set[str] = set()
         self._run: tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]] | None = None
         self._existing: tuple[RunInfo, set[Key]] | None = None
+        self._created: RunInfo | None = None  # created once, even if a later step fails
 
     def step(self) -> Prepared:
         """Raise a transient error (retry later), a permanent one, or NothingToReport."""
@@ -77,8 +78,12 @@ class RunPreparer:
         if plan.mode == "create":
             if not plan.pairs:
                 raise NothingToReport("every mapped case is unknown: no run was created")
-            run = lc.create(plan)
-            return run, plan.pair_set, frozenset(plan.pair_set), frozenset()
+            run = self._created = self._created or lc.create(plan)
+            made = created_pairs(plan) & plan.pair_set
+            if made == plan.pair_set:
+                return run, plan.pair_set, frozenset(plan.pair_set), frozenset()
+            pairs, added, _ = lc.apply_delta(run, made, plan)  # what the create could not say
+            return run, pairs, frozenset(made | added), frozenset()
         if self._existing is None:
             self._existing = lc.join() if plan.mode == "join" else lc.clone()
         run, current = self._existing

@@ -114,10 +114,11 @@ def render(calls: list[Call], full: bool = False) -> list[str]:
 def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], str | None]:
     """The private service's account (an emulator seed) and a note for the summary.
 
-    With credentials (``read``), the project's cases and the joined or cloned run's entries are
-    read from the service (reads only), so the dry run meets the same unknown cases and the same
-    case delta as the session. Without, every mapped case is assumed to exist and the run to
-    hold none. The test plan named by the options exists either way.
+    With credentials (``read``), the project's cases, the account's configurations and the
+    joined or cloned run's entries are read from the service (reads only), so the dry run meets
+    the same unknown cases and configurations and the same case delta as the session. Without,
+    every mapped case is assumed to exist and the run to hold none. The test plan named by the
+    options exists either way.
     """
     s = settings
     project: dict[str, Any] = {"identifier": s.project, "test_cases": []}
@@ -127,6 +128,7 @@ def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], st
         project["test_plans"] = [{"identifier": plan, "name": "plan", "sub_test_plans": subs}]
     custom = [v for v in s.status_map.values() if v.lower() not in SYSTEM_STATUSES]
     runs: list[dict[str, Any]] = []
+    configurations: list[dict[str, Any]] = []
     note = None
     existing = s.run_id or s.clone_id
     if read is None:
@@ -136,6 +138,9 @@ def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], st
     else:
         try:
             project["test_cases"] = [c.identifier for c in read.iter_project_test_cases(s.project)]
+            configurations = [  # the IDs a create names are checked as the service would
+                {"id": c.id, "name": c.name or f"Config {c.id}"} for c in read.iter_configurations()
+            ]
             if existing:
                 entries = list(read.iter_run_test_cases(s.project, existing, page_size=300))
                 configs = sorted({c for e in entries if (c := e.configuration_id) is not None})
@@ -149,4 +154,6 @@ def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], st
     for run in runs:
         run.update(identifier=existing, project_id=s.project, name="existing run")
     seed = {"projects": [project], "runs": runs, "custom_statuses": custom}
+    if configurations:
+        seed["configurations"] = configurations
     return seed, note

@@ -6,8 +6,7 @@ It runs on pytest's main thread, owns the summary and calls every user hook; the
 
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
-controller knows that workers will run tests, so that workers can learn the run ID.
-"""
+controller knows that workers will run tests, so that workers can learn the run ID."""
 
 from __future__ import annotations
 
@@ -89,7 +88,7 @@ class Reporter:
         self.session = session
         for notice in self.settings.notices:
             self.notices.tell(notice)
-        self.service.start()
+        self.service.start(self.executes)  # (bstm_configuration_param: reads configurations)
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
             self.evidence.open(self.xdist_dir)
@@ -98,14 +97,16 @@ class Reporter:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        xdist.configure_node(self.config, node, self.xdist_dir, self.run_cases)
+        xdist.configure_node(
+            self.config, node, self.xdist_dir, self.run_cases, self.service.configurations
+        )
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         try:
-            self.mapping = map_items(config, items)
+            self.mapping = map_items(config, items, self.service.configurations)
         except pytest.UsageError:
             self.aborted = True
             raise

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_bstm.api import Client, RetryPolicy, errors
+from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.session import dryrun
@@ -44,15 +45,22 @@ class Service:
         self.recorder = Recorder() if settings.dry_run else None
         self.url = settings.url
         self.select_error: str | None = None
+        self.configurations: Configurations | None = None  # bstm_configuration_param's table
         self.dry_run_note: str | None = None
         self.seeds_cases = True  # an emulator stands in for an account that has every case
         self.retry = replace(RETRY, rate_limit_window=settings.rate_limit_window)
 
-    def start(self) -> None:
-        """Start the emulator when the session reports to one (no I/O otherwise)."""
+    def start(self, executes: bool = True) -> None:
+        """Start the emulator when the session reports to one; when a session that executes
+        tests names configurations by a parameter, read them (no I/O otherwise)."""
         s = self.settings
-        if not (s.emulator or s.dry_run):
-            return
+        if s.emulator or s.dry_run:
+            self._start_emulator()
+        if s.configuration_param and executes:
+            self.configurations = self._configurations()
+
+    def _start_emulator(self) -> None:
+        s = self.settings
         from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
 
         seed = None
@@ -134,6 +142,31 @@ class Service:
             )
             self.tell(self.select_error)
             return None
+
+    def _configurations(self) -> Configurations:
+        """``bstm_configuration_param``: the account's configurations, read once before any
+        write (reads only). When the service cannot say (or a dry run has no credentials),
+        only ``bstm_configuration_map`` applies and a line says so."""
+        s = self.settings
+        assert s.configuration_param is not None
+        unread = None
+        listing: dict[int, str] | None = None
+        if s.dry_run and self.dry_run_note is not None:
+            unread = "the dry run could not read the account's configurations"
+        else:
+            try:
+                read = self._real_client() if s.dry_run else self.client()
+                with read as client:
+                    listing = {c.id: c.name for c in client.iter_configurations() if c.name}
+            except errors.BstmError as exc:  # no warning (-W error): a line says it
+                why = f"HTTP {exc.status}" if isinstance(exc, errors.ApiError) else str(exc)
+                unread = f"could not read the account's configurations ({why})"
+        if unread is not None:
+            self.tell(
+                f"{unread}: unless bstm_configuration_map names every value of "
+                f"'{s.configuration_param}', the tests report under the default configurations"
+            )
+        return Configurations(s.configuration_param, listing, s.configuration_map, unread)
 
     def finish(self, summary: Summary, verbose: int) -> None:
         """The emulator's view of the run and the dry run's calls, for the summary."""

@@ -70,8 +70,10 @@ def test_sync_writes_markers_then_a_session_reports_every_test(
             "result": "The test passes",
         }
     ]
-    # one listing of the top level, then one request per folder and per case
-    assert methods(emulator) == ["GET"] + ["POST"] * 11
+    # one listing of the top level, then one request per folder and per case; then one
+    # listing of the mapped cases and one update per mapped case not yet automated
+    assert methods(emulator) == ["GET"] + ["POST"] * 11 + ["GET", "PATCH", "PATCH"]
+    assert "automation: marked 2 mapped cases automated" in lines
 
     result = inner.run()
     result.assert_outcomes(passed=9)
@@ -90,7 +92,8 @@ def test_sync_writes_markers_then_a_session_reports_every_test(
         "created 0 cases in 0 folders, wrote 0 markers in 0 files",
     ]
     assert files(suite) == before
-    assert len(emulator.requests) == requests  # nothing to do, nothing asked
+    # nothing to create: one listing of the mapped cases, every one automated by now
+    assert methods(emulator)[requests:] == ["GET"]
 
 
 def test_without_markers_a_second_run_finds_the_cases_by_node_id(

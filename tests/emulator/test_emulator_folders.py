@@ -215,3 +215,37 @@ def test_seed_folders_and_added_projects() -> None:
             timeout=5,
         )
         assert answer.json()["folder"]["id"] == 13
+
+
+def test_a_case_is_updated_in_place(emulator_api: requests.Session, emulator: Emulator) -> None:
+    answer = emulator_api.patch(
+        "/projects/PR-1/test-cases/TC-2",
+        json={"test_case": {"automation_status": "automated", "tags": ["bdd"]}},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["test_case"]["automation_status"] == "automated"
+    case = next(c for c in emulator.test_cases("PR-1") if c["identifier"] == "TC-2")
+    assert (case["automation_status"], case["tags"], case["priority"]) == (
+        "automated",
+        ["bdd"],
+        "High",  # what the body does not name stays
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("TC-999", {"test_case": {"automation_status": "automated"}}, 404),
+        ("TC-2", {"test_case": {"automation_status": "yes"}}, 400),
+        ("TC-2", {"test_case": {"colour": "red"}}, 400),
+        ("TC-2", {"automation_status": "automated"}, 400),
+    ],
+)
+def test_a_case_update_is_validated(
+    emulator_api: requests.Session, emulator: Emulator, path: str, body: Any, status: int
+) -> None:
+    answer = emulator_api.patch(f"/projects/PR-1/test-cases/{path}", json=body)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["success"] is False
+    case = next(c for c in emulator.test_cases("PR-1") if c["identifier"] == "TC-2")
+    assert case["automation_status"] == "not_automated"

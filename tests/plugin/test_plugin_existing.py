@@ -77,7 +77,7 @@ def test_join_unknown_run_says_so_and_keeps_exit_code(inner: Inner) -> None:
     result.stdout.fnmatch_lines(
         ["error:*could not join run TR-999: it is not in PR-1 (HTTP 404*): check --bstm-run"]
     )
-    assert result.stdout.str().count("404") == 1  # the 404 is told once
+    assert result.stdout.str().count("HTTP 404") == 1  # the 404 is told once
 
 
 def test_clone_failures_and_select_reruns_only_them(inner: Inner, client: Client) -> None:

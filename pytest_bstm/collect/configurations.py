@@ -1,0 +1,103 @@
+"""Parameters -> configurations: the value of the parameter or fixture named by
+``bstm_configuration_param`` (``browser``) names the TM configuration of a test's results.
+
+A value is looked up by name in the account's configurations listing, case-insensitively;
+``bstm_configuration_map`` lines (``chrome = 101``) win over the listing. A marker's own
+``configurations=[...]`` wins over both. The listing is read once per session, before any
+write (:meth:`pytest_bstm.session.service.Service.configurations`); under xdist the controller
+hands the resolved table to its workers with the rest of the channel's input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+
+from pytest_bstm.collect.mapping import CaseRef
+
+WORKER_INPUT = "bstm_configurations"
+MAX_LISTED = 30
+
+
+@dataclass(frozen=True)
+class Configurations:
+    """The session's table from a parameter's value to a configuration ID.
+
+    ``listing``: the account's configurations (ID -> name), None when it could not be read
+    (then only ``overrides`` name configurations, ``unread`` says why). ``overrides``:
+    ``bstm_configuration_map``, lower-case names."""
+
+    param: str
+    listing: Mapping[int, str] | None
+    overrides: Mapping[str, int] = field(default_factory=dict)
+    unread: str | None = None
+
+    @property
+    def by_name(self) -> dict[str, int]:
+        table = {name.strip().lower(): cid for cid, name in (self.listing or {}).items()}
+        table.update(self.overrides)
+        return table
+
+    def to_json(self) -> dict[str, Any]:
+        listing = None if self.listing is None else [[c, n] for c, n in self.listing.items()]
+        return {
+            "param": self.param,
+            "listing": listing,
+            "overrides": dict(self.overrides),
+            "unread": self.unread,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Configurations:
+        listing = data.get("listing")
+        return cls(
+            param=str(data["param"]),
+            listing=None if listing is None else {int(c): str(n) for c, n in listing},
+            overrides={str(k): int(v) for k, v in dict(data.get("overrides") or {}).items()},
+            unread=data.get("unread"),
+        )
+
+    def apply(self, items: Sequence[pytest.Item], mapping: dict[str, list[CaseRef]]) -> None:
+        """Give each mapped test whose parameters include ``param`` that value's configuration
+        (refs that name their own keep them); an unknown value is a usage error listing the
+        account's configurations. While the listing is unread, the map alone names them, and
+        only if it names every value."""
+        table = self.by_name
+        unknown: list[str] = []
+        chosen: dict[str, int] = {}
+        for item in items:
+            refs = mapping.get(item.nodeid)
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            if not refs or self.param not in params:
+                continue
+            value = params[self.param]
+            found = table.get(str(value).strip().lower())
+            if found is None:
+                unknown.append(f"{item.nodeid}: {self.param}={value!r}")
+            else:
+                chosen[item.nodeid] = found
+        if unknown and self.listing is not None:
+            raise pytest.UsageError(self._unknown(unknown))
+        if unknown:  # unread listing: a case under some configurations and none would lose
+            return  # results (the run pairs it one way), so every test keeps the defaults
+        for nodeid, found in chosen.items():
+            mapping[nodeid] = [
+                ref if ref.configurations else replace(ref, configurations=(found,))
+                for ref in mapping[nodeid]
+            ]
+
+    def _unknown(self, unknown: list[str]) -> str:
+        listing = sorted((self.listing or {}).items())
+        known = ", ".join(f"{name} ({cid})" for cid, name in listing[:MAX_LISTED]) or "none"
+        if len(listing) > MAX_LISTED:
+            known += f", ... ({len(listing)} in all)"
+        return (
+            f"pytest-bstm: no TM configuration is named by these values of '{self.param}' "
+            "(bstm_configuration_param):\n  "
+            + "\n  ".join(unknown)
+            + f"\nThe account's configurations: {known}.\nUse one of these names, or map the "
+            f"value to an ID in bstm_configuration_map (e.g. 'edge = 101')."
+        )
