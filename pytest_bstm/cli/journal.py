@@ -26,7 +26,8 @@ from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.cases import ChangeNotVisibleError
 from pytest_bstm.run.explain import remedy_of
-from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
+from pytest_bstm.run.info import RunInfo
+from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, RunPreparer
 

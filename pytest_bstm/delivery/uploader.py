@@ -1,11 +1,11 @@
-"""The upload thread: prepares the run, then sends batches through the one :class:`Sender`.
+"""The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
+run, then sends batches through the one :class:`Sender`.
 
-The thread owns the network and nothing else. Tests never wait for it: ``submit()`` appends to
-the journal and a queue. It sends full batches at once, partial ones after ``flush_interval``
-seconds, and everything when the session drains; transient failures are retried with backoff
-until the session's deadline. What the main thread must know (the run is ready, preparation
-failed, uploads stopped) goes to ``events``, drained by the main thread, which alone runs user
-hooks and the summary."""
+The thread owns the network and nothing else: ``submit()`` queues a result the journal holds.
+It sends full batches at once, partial ones after ``flush_interval`` seconds, and everything
+when the session drains; transient failures are retried with backoff until the session's
+deadline. What pytest's process must know (the run is ready, preparation failed, uploads
+stopped) goes to ``events``, which the sender process hands over as typed events."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
-from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing
+from pytest_bstm.delivery.events import Event, Ready, UploadStopped, describe, preparing
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.remedies import Remedy
@@ -93,9 +93,10 @@ class Uploader:
     def started(self) -> bool:
         return self._thread is not None
 
-    def submit(self, result: Result) -> None:
-        """Journal one result (flushed, so a killed process keeps it) and queue it."""
-        self.journal.results([journal_record(result)])
+    def submit(self, result: Result, *, journaled: bool = False) -> None:
+        """Queue one result; journal it first (flushed) unless the journal holds it."""
+        if not journaled:
+            self.journal.results([journal_record(result)])
         with self._lock:
             self._unsent[result.key] = result
         self._queue.put(result)
@@ -123,7 +124,7 @@ class Uploader:
                     self._abort.set()
                     break
                 thread.join(min(0.25, timeout - elapsed))
-                if progress is not None and thread.is_alive() and elapsed >= 1.0:
+                if progress is not None and thread.is_alive():
                     progress(len(self.pending), elapsed)
         except KeyboardInterrupt:  # Ctrl-C while waiting: stop at once, keep the journal
             self._abort.set()
@@ -231,7 +232,7 @@ class Uploader:
             before_write=self._check_running,
         )
         self._prepared = prepared
-        self.events.put(Event("ready", prepared=prepared))
+        self.events.put(Event("ready", ready=ready_of(prepared)))
         self.prepared.set()
         return True
 
@@ -250,7 +251,7 @@ class Uploader:
             self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}")
             return True
         self.journal.closed(run.run_id)
-        self.events.put(Event("closed", prepared=replace(prepared, run=run)))
+        self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
     def _check_running(self) -> None:
@@ -295,3 +296,9 @@ class Uploader:
     def _note(self, message: str) -> None:
         if message not in self.errors:
             self.errors.append(message)
+
+
+def ready_of(prepared: Prepared) -> Ready:
+    """What pytest's process hears of a prepared run."""
+    p = prepared
+    return Ready(p.run, frozenset(p.added), p.removed, p.assigned, p.unknown, p.note)

@@ -1,8 +1,9 @@
 """The controller-side reporter: one object holding the session's reporting state.
 
-Registered only in pytest's main process or the xdist controller; workers never talk to the API.
-It runs on pytest's main thread, owns the summary and calls every user hook; the upload thread
-(:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events that are drained here.
+Registered only in pytest's main process or the xdist controller; neither talks to the API.
+It runs on pytest's main thread, owns the summary, calls every user hook and appends results to
+the journal; the sender process (:mod:`pytest_bstm.delivery.process`) reads the journal, owns the
+network, and posts events that are heard here without blocking.
 
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
@@ -15,7 +16,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -25,23 +26,18 @@ from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.process import SenderProcess
 from pytest_bstm.delivery.records import journal_record
-from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, make_result
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
-from pytest_bstm.run.lifecycle import RunInfo
-from pytest_bstm.run.prepare import RunPreparer
-from pytest_bstm.session import service
+from pytest_bstm.run.info import RunInfo
 from pytest_bstm.session.hints import advise
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 from pytest_bstm.session.progress import wait_for_uploads
 from pytest_bstm.session.summary import Summary, account, render
-
-if TYPE_CHECKING:
-    from pytest_bstm.api import Client
 
 # the exit codes after which pytest itself calls pytest_terminal_summary (terminal.py)
 SUMMARY_EXIT_CODES = {0, 1, 2, 4, 5, 6}
@@ -61,12 +57,11 @@ class Reporter:
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
         self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal)
-        self.uploader = Uploader(self.journal)
+        self.sender = SenderProcess(settings, self.journal.path)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
-        self.service = service.Service(settings, self.uploader.wait, self.notices.tell)
+        self.prepared = False  # the sender said the run is ready, or that it cannot be
         self.plan: plans.RunPlan | None = None
-        self.plan_pairs: set[Key] = set()  # the plan's pairs, for a lookup per result
         self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
         self.xdist_dir: str | None = None
@@ -92,11 +87,10 @@ class Reporter:
         self.session = session
         for notice in self.settings.notices:
             self.notices.tell(notice)
-        self.service.start()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
             if self.settings.select and self.executes:
-                self.run_cases = self.service.cases_to_select()
+                self.run_cases = self._select()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -112,7 +106,7 @@ class Reporter:
             self.aborted = True
             raise
         if self.settings.select and self.executes:
-            cases = self.run_cases = self.service.cases_to_select()
+            cases = self.run_cases = self._select()
             if cases is not None:
                 self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
 
@@ -148,6 +142,19 @@ class Reporter:
         self.summary.map_collected(mapping)
         self.result_hook = bool(self.config.hook.pytest_bstm_result.get_hookimpls())
 
+    def _select(self) -> set[str] | None:
+        """``--bstm-select``: the sender reads the run's cases (None: it could not)."""
+        if self.run_cases is not None:
+            return self.run_cases
+        event = self.sender.select()
+        if event is None:
+            self.summary.error(f"--bstm-select: {self.sender.died}: no test was deselected")
+            return None
+        if event.message:
+            self.notices.tell(event.message)
+            self.summary.notes.append(event.message)
+        return None if event.cases is None else set(event.cases)
+
     # -- the run -----------------------------------------------------------------------------
     def _plan(self, extra: list[Key] | None = None) -> bool:
         """Plan the run (hook on the main thread), journal it; False while it has no case."""
@@ -159,22 +166,20 @@ class Reporter:
                 return False
             if plan.payload:
                 self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
-            self.plan, self.plan_pairs = plan, plan.pair_set
-            self.journal.plan(self.service.url, plan.to_json())
+            self.plan = plan
+            self.journal.plan(self.settings.url, plan.to_json())
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
-        """A test executed: plan the run, let the upload thread prepare it (the sender adds
-        pairs an earlier plan lacks)."""
+        """A test executed: plan the run, let the sender process prepare it (it adds pairs an
+        earlier plan lacks)."""
         if not self._plan(extra):
             return
-        assert self.plan is not None
         self.started = True
-        client: Client = self.service.client(self.plan)
-        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
+        self.journal.sync()
+        self.sender.start()
         if self.is_xdist_controller:
-            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
-            self._drain()
+            self._wait_ready()
             if self.run is None and self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
@@ -185,26 +190,33 @@ class Reporter:
             return None
         if not self.started and self.executes and self.expected:
             self._start()
-        if self.run is None and self.uploader.started and not self.gave_up:
-            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
-            self._drain()
+        if self.run is None and self.sender.started:
+            self._wait_ready()
         return self.run.run_id if self.run is not None else None
 
+    def _wait_ready(self) -> None:
+        """Wait (bounded, once) until the sender says the run is ready or cannot be."""
+        if not (self.prepared or self.gave_up):
+            found = self.sender.wait_for({"ready", "failed", "note"}, START_WAIT, self._on)
+            self.gave_up = not found
+
     def _drain(self) -> None:
-        """Hear what the upload thread posted (main thread only)."""
-        while not self.uploader.events.empty():
-            event = self.uploader.events.get()
-            if not self.finishing:  # the suite may run for a long time yet: tell it now
-                self.notices.event(event.kind, event.message, self.plan)
+        """Hear what the sender process posted (main thread only, never blocking)."""
+        for event in self.sender.poll():
             self._on(event)
 
     def _on(self, event: Event) -> None:
+        if event.kind == "progress":
+            return
+        if not self.finishing:  # the suite may run for a long time yet: tell it now
+            self.notices.event(event.kind, event.message, self.plan)
+        self.prepared = self.prepared or event.kind in ("ready", "failed", "note")
         self.summary.hear(event)
         self.run = self.summary.run
-        if event.kind == "ready" and event.prepared is not None:
+        if event.kind == "ready" and event.ready is not None:
             if self.xdist_dir is not None:
-                xdist.write_run(self.xdist_dir, event.prepared.run.run_id)
-            self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.prepared.run)
+                xdist.write_run(self.xdist_dir, event.ready.run.run_id)
+            self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.ready.run)
         elif event.kind == "failed" and self.xdist_dir is not None and self.run is None:
             xdist.write_run(self.xdist_dir, None)
 
@@ -220,7 +232,7 @@ class Reporter:
             return  # --setup-only/--setup-plan: reports, but no test executes
         if not self.started and self.is_xdist_controller:
             self._start()
-        elif self.uploader.started and not self.uploader.events.empty():
+        elif self.sender.spawned:
             self._drain()
         finished = self.tracker.add(report)
         if finished is not None:
@@ -251,9 +263,7 @@ class Reporter:
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        if self.plan is not None and key not in self.plan_pairs:
-            self.service.knows(key[0])
-        self.uploader.submit(result)
+        self.journal.results([journal_record(result)])  # the sender reads it from there
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -266,15 +276,17 @@ class Reporter:
         for key, outcomes in self.agg.drain():
             self._submit(key, outcomes)
         self.journal.ended()  # held results are decided
-        if self.uploader.started:
-            timeout = self.settings.drain_timeout
-            self.summary.upload_seconds = wait_for_uploads(self.config, self.uploader, timeout)
-            self._drain()
-        elif self.executes and self.expected and self.mapping and not self.summary.mapped:
+        self.journal.sync()  # everything is on disk before the sender's last look
+        report = None
+        if self.sender.spawned:
+            timeout, verbose = self.settings.drain_timeout, compat.verbosity(self.config)
+            report, seconds = wait_for_uploads(self.config, self.sender, timeout, verbose, self._on)
+            self.summary.upload_seconds = seconds if self.sender.started else None
+        unmarked = self.executes and self.expected and self.mapping and not self.summary.mapped
+        if unmarked and not self.sender.started:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
-        account(self.summary, self.uploader, self.plan, self.settings)
-        advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
-        self.service.finish(self.summary, compat.verbosity(self.config))
+        account(self.summary, report, self.sender, self.plan, self.settings)
+        advise(self.summary, report, self.plan, self.settings)
         if self.settings.dry_run or not (
             self.summary.pending or self.summary.keep_journal or self.settings.journal_named
         ):
@@ -293,8 +305,7 @@ class Reporter:
             render(self.summary, terminalreporter, compat.verbosity(self.config))
 
     def shutdown(self) -> None:
-        self.uploader.stop()
+        self.sender.stop()
         self.journal.close()
-        self.service.stop()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)

@@ -1,11 +1,10 @@
-"""Which service the session talks to, and how: the real one, the bundled emulator
+"""Which service the sender process talks to, and how: the real one, the bundled emulator
 (``--bstm-emulator``), or a private emulator behind a recording transport (``--bstm-dry-run``).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -18,7 +17,6 @@ from pytest_bstm.session.dryrun import Recorder, render
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
-    from pytest_bstm.session.summary import Summary
 
 # Transient failures are retried until the session's end (then until its drain deadline):
 # never given up early (issue: many shards under the account's rate limit).
@@ -130,36 +128,29 @@ class Service:
             self.tell(self.select_error)
             return None
 
-    def finish(self, summary: Summary, verbose: int) -> None:
-        """The emulator's view of the run and the dry run's calls, for the summary."""
-        if self.select_error:
-            summary.notes.append(self.select_error)
-        emu, run = self.emulator, summary.run
-        if self.recorder is not None:  # nothing was written: say what would have been
-            summary.dry_run_calls = render(self.recorder.calls, full=verbose > 0)
-            if self.dry_run_note:
-                summary.notes.append(self.dry_run_note)
-            summary.pending = 0
-            if summary.uploaded:
-                tally = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
-                summary.dry_run_calls.append(f"results that would be uploaded: {tally}")
-            summary.run, summary.closed, summary.uploaded = None, False, Counter()
-            summary.added, summary.removed, summary.assigned = set(), set(), set()
-            return
-        if emu is None or run is None:
-            return
-        state = emu.run(run.run_id)
-        cases = emu.run_cases(run.run_id)
-        results = emu.results(run.run_id)
+    def dry_run_calls(self, verbose: int) -> list[str]:
+        """The dry run's calls, for the summary (none for a real service)."""
+        if self.recorder is None:
+            return []
+        return render(self.recorder.calls, full=verbose > 0)
+
+    def emulator_view(self, run_id: str | None) -> list[str]:
+        """The emulator's view of the run, for the summary (none for a real service)."""
+        emu = self.emulator
+        if emu is None or run_id is None or self.recorder is not None:
+            return []
+        state = emu.run(run_id)
+        cases = emu.run_cases(run_id)
+        results = emu.results(run_id)
         counts: dict[str, int] = {}
         for case in cases:
             status = str(case.get("latest_status") or "untested").lower()
             counts[status] = counts.get(status, 0) + 1
         detail = ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
-        summary.emulator_view.append(
-            f"{run.run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
+        return [
+            f"{run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
             f"{len(results)} results stored"
-        )
+        ]
 
     def stop(self) -> None:
         if self.emulator is not None:
