@@ -7,8 +7,9 @@ process appends to it, and delivers every result through the upload thread and t
 lines to EVENTS (:mod:`pytest_bstm.delivery.events`).
 
 stdin: the session's settings (first line, never on the command line: the access key must not
-show in ``ps``), then one command a line: ``select`` (answer ``--bstm-select``), ``start``
-(the plan is journaled: prepare the run and send), ``finish SECONDS VERBOSE`` (everything is
+show in ``ps``), then one command a line: ``select`` (answer ``--bstm-select``), ``start PLAN``
+(prepare the run of this plan, JSON, and send), ``result RECORD`` (a result the journal could not
+take: the disk is full), ``finish SECONDS VERBOSE`` (everything is
 journaled: deliver it within SECONDS, report, exit), ``abort`` (stop now, report, exit). The
 end of stdin without ``finish`` means pytest's process died: what the journal holds is delivered
 (the test it died in failed) until the drain deadline, and the run is closed as planned.
@@ -39,6 +40,7 @@ from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
 
 IDLE = 0.1  # seconds between looks at the journal and the commands
+CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
 
 class Aborted(Exception):
@@ -63,11 +65,13 @@ class Delivery:
     # -- reading the journal -------------------------------------------------------------------
     def tail(self) -> None:
         """Hand the results pytest's process appended since the last look to the uploader."""
+        if not self.path.is_file():  # not written (yet), or a device (/dev/full)
+            return
         try:
             with self.path.open("rb") as fh:
                 fh.seek(self._offset)
-                chunk = fh.read()
-        except FileNotFoundError:
+                chunk = fh.read(CHUNK)
+        except OSError:
             return
         self._offset += len(chunk)
         *lines, self._partial = (self._partial + chunk).split(b"\n")
@@ -81,9 +85,13 @@ class Delivery:
                 self.plan = RunPlan.from_json(record["plan"])
             elif kind == "result" and record.get("key") not in self.seen:
                 self._take(record)
+        if len(chunk) == CHUNK:
+            self.tail()
 
     def _take(self, record: dict[str, object]) -> None:
         result = from_record(record)
+        if result.key in self.seen:
+            return
         self.seen.add(result.key)
         if self.plan is not None and result.pair not in self.plan.pair_set:
             self.service.knows(result.case_id)
@@ -97,7 +105,8 @@ class Delivery:
             encode(Event("selected", message, cases=None if cases is None else frozenset(cases)))
         )
 
-    def start(self) -> None:
+    def start(self, plan: RunPlan | None = None) -> None:
+        self.plan = self.plan or plan
         self.tail()
         if self.uploader.started or self.plan is None:
             return
@@ -185,8 +194,10 @@ def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
             return
         if command == "select":
             delivery.select()
-        elif command == "start":
-            delivery.start()
+        elif command.startswith("start "):
+            delivery.start(RunPlan.from_json(json.loads(command[6:])))
+        elif command.startswith("result "):
+            delivery._take(json.loads(command[7:]))
         elif command.startswith("finish"):
             _, seconds, verbose = command.split()
             delivery.finish(float(seconds), commands)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import os
 import pickle
 import shutil
@@ -23,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pytest_bstm
 from pytest_bstm.config.settings import Settings
@@ -98,12 +99,16 @@ class SenderProcess:
             pass
 
     # -- while tests run -----------------------------------------------------------------------
-    def start(self) -> None:
-        """The plan is journaled and a test executed: prepare the run, send results."""
+    def start(self, plan: dict[str, Any]) -> None:
+        """A test executed: prepare the run of ``plan`` (its JSON form), send results."""
         self.spawn()
         if not self.started:
             self.started = True
-            self._send("start")
+            self._send(f"start {json.dumps(plan)}")
+
+    def result(self, record: dict[str, Any]) -> None:
+        """A result the journal could not take (the disk is full): hand it over directly."""
+        self._send(f"result {json.dumps(record)}")
 
     def poll(self, *, now: bool = False) -> list[Event]:
         """The events the sender wrote since the last look (cheap: at most one look per

@@ -119,6 +119,14 @@ class Reporter:
                 {i.nodeid for i in session.items if may_record(i)},
                 repeats(session.items),
             )
+            maps = self.summary.mapped or any(may_record(i) for i in session.items)
+            if maps and self._will_run(session, bool(session.items)):
+                self.sender.spawn()  # its start overlaps the first test; it writes nothing yet
+
+    def _will_run(self, session: pytest.Session, items: bool) -> bool:
+        """Tests will execute: pytest stops after a collection error, unless told not to."""
+        keeps_on = self.config.getoption("continue_on_collection_errors", False)
+        return items and self.executes and (keeps_on or not session.testsfailed)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -129,9 +137,7 @@ class Reporter:
             return
         mapping, recording, self.summary.deselected, again = found
         self._expect(mapping, recording, again)
-        # pytest stops before running tests after a collection error, unless told not to
-        keeps_on = self.config.getoption("continue_on_collection_errors", False)
-        if ids and self.executes and (keeps_on or not (self.session and self.session.testsfailed)):
+        if self.session is not None and self._will_run(self.session, bool(ids)):
             self._start()  # workers learn the run ID from their first test on
 
     def _expect(
@@ -175,9 +181,9 @@ class Reporter:
         earlier plan lacks)."""
         if not self._plan(extra):
             return
+        assert self.plan is not None
         self.started = True
-        self.journal.sync()
-        self.sender.start()
+        self.sender.start(self.plan.to_json())
         if self.is_xdist_controller:
             self._wait_ready()
             if self.run is None and self.xdist_dir is not None:
@@ -263,7 +269,10 @@ class Reporter:
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        self.journal.results([journal_record(result)])  # the sender reads it from there
+        record = journal_record(result)
+        self.journal.results([record])  # the sender reads it from there
+        if self.journal.failure:  # a full disk: the sender hears it directly
+            self.sender.result(record)
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
