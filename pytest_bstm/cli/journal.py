@@ -14,24 +14,14 @@ import argparse
 import contextlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.delivery import journal
-from pytest_bstm.delivery.records import from_record
+from pytest_bstm.delivery.driver import Busy, Outcome, deliver, exclusive, results_of
 from pytest_bstm.delivery.remedies import new_run_command
-from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
-from pytest_bstm.run.cases import ChangeNotVisibleError
-from pytest_bstm.run.explain import remedy_of
-from pytest_bstm.run.info import RunInfo
-from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.run.prepare import NothingToReport, RunPreparer
-
-FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,18 +50,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dry-run", action="store_true", help="say what would be uploaded, send nothing"
     )
     parser.set_defaults(handler=upload)
-
-
-@dataclass
-class Outcome:
-    """What one journal's upload did."""
-
-    path: Path
-    run: str | None = None
-    sent: Counter[str] = field(default_factory=Counter)
-    rejected: list[tuple[Result, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    closed: bool = False
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -128,29 +106,21 @@ def upload(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the journal, so that two uploads of one journal at once
-    cannot both make a run or post its results (POSIX ``flock``; elsewhere no lock)."""
+    """The journal, held so that no other delivery of it runs at once (a usage error if one
+    does: a sender process still finishing it, or another upload)."""
     try:
-        import fcntl  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with path.open("a", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise c.UsageError(
-                f"another `bstm journal upload` of {path} is running: wait for it to end"
-            ) from None
-        try:
+        with exclusive(path):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except Busy:
+        raise c.UsageError(
+            f"another `bstm journal upload` of {path} (or its session's sender process) is "
+            "running: wait for it to end"
+        ) from None
 
 
 def _results(path: Path, state: journal.JournalState) -> list[Result]:
     try:
-        return [from_record(record) for record in state.unsent]
+        return results_of(state)
     except (KeyError, TypeError, ValueError) as exc:
         raise c.UsageError(f"malformed result record in {path}: {exc!r}") from None
 
@@ -196,43 +166,12 @@ def _deliver(
     results: list[Result],
     close: bool,
 ) -> Outcome:
-    outcome = Outcome(path, run)
-    writer = journal.Journal(path)
     url = args.url if args.url is not None else _url(state)
-    try:
-        with c.make_client(url) as client:
-            sender: Sender | None = None
-            try:
-                if run is None and plan is not None:
-                    prepared = RunPreparer(client, plan, look_first=True).step()
-                    run = outcome.run = prepared.run.run_id
-                    writer.run(run, prepared.run.web_url)
-                    sender = Sender(client, writer, project, run, pairs=set(prepared.pairs))
-                else:
-                    assert run is not None
-                    sender = Sender(client, writer, project, run)
-                    sender.check_open()
-                    # a killed session may have sent some: read the run's results back once
-                    sender.unconfirmed = {r.key for r in results}
-                sender.send(results)
-                if close and plan is not None and not sender.rejected:
-                    Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
-                    writer.closed(run)
-                    outcome.closed = True
-            except FAILURES as exc:
-                message = str(exc)
-                if remedy_of(exc) == "new_run":
-                    # the journal's own run cannot take the results: a new one can
-                    command = new_run_command(path, url, project)
-                    message += f"; send the results to a new run with: {command}"
-                outcome.errors.append(message)
-            if sender is not None:
-                outcome.sent, outcome.rejected = sender.sent, sender.rejected
-    finally:
-        writer.close()
-    if writer.failure:
-        outcome.errors.append(f"could not mark the journal: {writer.failure}")
-    return outcome
+    with c.make_client(url) as client:
+        return deliver(
+            client, path, url=url, project=project, run=run, plan=plan, results=results,
+            close=close,
+        )  # fmt: skip
 
 
 def _url(state: journal.JournalState) -> str | None:

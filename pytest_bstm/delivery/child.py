@@ -25,11 +25,13 @@ import queue
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery import driver
 from pytest_bstm.delivery import journal as journals
 from pytest_bstm.delivery.events import DeliveryReport, Event, encode
 from pytest_bstm.delivery.journal import Journal
@@ -39,6 +41,7 @@ from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
 
+THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
 IDLE = 0.1  # seconds between looks at the journal and the commands
 CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
@@ -61,6 +64,7 @@ class Delivery:
         self.seen: set[str] = set()  # keys of the results handed to the upload thread
         self._offset = 0
         self._partial = b""
+        self._held: contextlib.AbstractContextManager[None] | None = None
 
     # -- reading the journal -------------------------------------------------------------------
     def tail(self) -> None:
@@ -105,11 +109,22 @@ class Delivery:
             encode(Event("selected", message, cases=None if cases is None else frozenset(cases)))
         )
 
+    def _lock(self) -> bool:
+        """Hold the journal (as ``bstm journal upload`` does) while this process delivers it."""
+        if self._held is None:
+            try:
+                self._held = driver.exclusive(self.path)
+                self._held.__enter__()
+            except driver.Busy:
+                self._held = None
+        return self._held is not None
+
     def start(self, plan: RunPlan | None = None) -> None:
         self.plan = self.plan or plan
         self.tail()
         if self.uploader.started or self.plan is None:
             return
+        self._lock()
         client = self.service.client(self.plan)
         self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
 
@@ -137,16 +152,22 @@ class Delivery:
         return not self.uploader.interrupted
 
     def orphaned(self) -> None:
-        """pytest's process died: deliver what its journal holds, the test it died in failed."""
-        self.tail()
-        with contextlib.suppress(OSError, ValueError):
-            state = journals.read(self.path)
-            for record in state.unsent:
-                if record.get("key") not in self.seen:
-                    self._take(record)
-        if self.seen:
-            self.start()
-        self.finish(self.settings.drain_timeout, None)
+        """pytest's process died: finish its journal as ``bstm journal upload`` would (the one
+        driver: the test it died in failed, nothing sent twice, the run closed as planned),
+        within the drain deadline."""
+        self.uploader.halt(THREAD_END)  # nothing of it is in flight while the driver reads
+        self.journal.sync()
+        self.service.wait = time.sleep  # the uploader's wait stops on its halt
+        if self.settings.dry_run or not self.path.is_file() or not self._lock():
+            return  # nothing to deliver, or another delivery of the journal runs
+        state = journals.read(self.path)
+        if state.plan is None:
+            return
+        client = self.service.client(RunPlan.from_json(state.plan))
+        deadline = time.monotonic() + self.settings.drain_timeout
+        client.retry = client.retry.retrying_until(deadline)
+        with client:
+            driver.finish(client, self.path, self.service.url)
 
     def report(self, verbose: int) -> DeliveryReport:
         u = self.uploader
@@ -179,6 +200,8 @@ class Delivery:
         self.uploader.stop()
         self.journal.close()
         self.service.stop()
+        if self._held is not None:
+            self._held.__exit__(None, None, None)
 
 
 def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:

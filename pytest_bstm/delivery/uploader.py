@@ -137,6 +137,12 @@ class Uploader:
         self._abort.set()
         self._wake.set()
 
+    def halt(self, timeout: float) -> None:
+        """End the thread and wait (at most ``timeout``) for its request in flight."""
+        self.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     # -- upload thread -----------------------------------------------------------------------
     def _loop(self) -> None:
         try:
