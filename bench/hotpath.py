@@ -20,7 +20,7 @@ import pytest
 from pytest_bstm.collect.mapping import CaseRef
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import journal_record
-from pytest_bstm.results.aggregate import Aggregator, make_result
+from pytest_bstm.results.aggregate import Aggregator
 from pytest_bstm.results.model import Result
 from pytest_bstm.results.tracker import OutcomeTracker
 
@@ -54,10 +54,11 @@ def one_pass(size: int, last: str, folder: Path) -> float:
             finished = tracker.add(report)
             if finished is None or depth < 2:
                 continue
-            for key, outcomes in agg.add(finished.nodeid, finished.outcome):
+            ready, _ = agg.add(finished.nodeid, finished.outcome)
+            for key, tally in ready:
                 if depth < 3:
                     continue
-                result = make_result(key, outcomes, agg, "0123456789ab", None)
+                result = tally.result(key, "0123456789ab", None)
                 kept.append(result)
                 if depth >= 4:
                     journal.results([journal_record(result)])

@@ -104,7 +104,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "--bstm-journal",
-        "Journal file of results before upload (default: .bstm/journal-<date>-<pid>.jsonl).",
+        "Journal file of results before upload (default: "
+        ".bstm/journal-<date>-<time>-<session>.jsonl, one per session).",
         metavar="PATH",
     ),
     Option(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,9 @@ class Settings:
     strict: bool = False
     journal: Path = Path(".bstm/journal.jsonl")
     journal_named: bool = False  # named by the user: kept even when everything was sent
+    # this session's own: in the run's description, every result key and the default journal's
+    # name (two sessions of one process in the same second must not share a journal)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     rate_limit_window: float = 60.0
     status_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS_MAP))
@@ -253,10 +257,11 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         f"{credentials_hint(missing)} (or use --bstm-emulator / --bstm-dry-run)",
     )
     journal = text("--bstm-journal")
+    token = uuid.uuid4().hex[:12]
     journal_path = (
         Path(journal)
         if journal
-        else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{os.getpid()}.jsonl"
+        else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
     c.check(*_writable(journal_path))
     if c.problems:
@@ -286,6 +291,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         strict=flag("--bstm-strict"),
         journal=journal_path,
         journal_named=bool(journal),
+        token=token,
         drain_timeout=drain,
         rate_limit_window=window,
         status_map=status_map,

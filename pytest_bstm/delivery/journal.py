@@ -2,7 +2,7 @@
 
 Line types (one JSON object per line, no credentials ever):
 
-- ``{"type": "plan", "url", "plan": {...}}``: the run's intent (a
+- ``{"type": "plan", "url", "plan": {...}, "build_url"}``: the run's intent (a
   :class:`~pytest_bstm.run.plan.RunPlan`), written before the first result, so that
   ``bstm journal upload PATH`` alone can create, clone or join the run, add and assign the
   cases, upload, and close it as the session would have
@@ -11,16 +11,23 @@ Line types (one JSON object per line, no credentials ever):
 - ``{"type": "result", "key", "project", "run", "case", "configuration", "status",
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
-- ``{"type": "held", ...}`` (the fields of a result): a result held back while a test that may
-  record a case (``record_property``) was still to run; ``{"type": "ended"}``: the session
-  decided every held result (it wrote its result, or the user's hook dropped it). A journal
-  without ``ended`` is of a killed session: its held results without a result line count.
+- ``{"type": "test", "nodeid", "keys": [[case, configuration], ...], "outcome", "status",
+  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?}``: a finished test whose pairs
+  (``keys``) were not settled by its end: other tests of the case were still to run, or a test
+  that may record a case (``record_property``) was. Written once per test and bounded
+  (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the
+  tests. ``{"type": "ended"}``: the session decided every such pair (it wrote its result, or
+  the user's hook dropped it). A journal without ``ended`` is of a killed session: :func:`read`
+  folds its test lines into one result per pair that has no result line, as the session would
+  have (worst wins). Journals of earlier releases hold ``{"type": "held", ...}`` lines (a
+  whole result) instead; they are read the same way.
 - ``{"type": "running", "nodeid", "keys": [[case, configuration], ...], "status"}``: a test of
   a serial session is about to run, covering these pairs (none for an unmapped test, once the
   plan is journaled: the test before it did not crash). In a journal without ``ended``, the
-  last such test with no result line naming it is the one the process died in (``os._exit``,
-  a fatal signal, a kill): :func:`read` gives each of its pairs a ``status`` (the status map's
-  ``failed``) result saying so, as xdist does for a test that crashed its worker.
+  last such test with no result or test line naming it is the one the process died in
+  (``os._exit``, a fatal signal, a kill): :func:`read` gives each of its pairs a ``status``
+  (the status map's ``failed``) result saying so, as xdist does for a test that crashed its
+  worker.
 
 A killed process leaves a valid journal apart from, at worst, a torn last line, which
 :func:`read` ignores.
@@ -38,29 +45,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pytest_bstm.delivery.records import marker
-from pytest_bstm.results.model import result_key
+from pytest_bstm.delivery.records import journal_record, marker, outcome_from_test_record
+from pytest_bstm.results.aggregate import Tally
+from pytest_bstm.results.model import Key, result_key
 
 
 class Journal:
-    """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries)."""
+    """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries).
 
-    def __init__(self, path: Path) -> None:
+    ``own=True`` (a journal named for this session): the file is created by this object and
+    never opened if it exists already; :meth:`discard` removes only a file this object made.
+    """
+
+    def __init__(self, path: Path, own: bool = False) -> None:
         # absolute now: a late write (after the session restored another working directory)
         # must reach the same file
         self.path = path.absolute()
+        self._own = own
+        self._made = False  # this object created the file
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
         self._closed = False
-        self._must_end = False  # a held or running line was written: the end writes "ended"
+        self._must_end = False  # a test or running line was written: the end writes "ended"
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
         self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
 
     @classmethod
     def scratch(cls) -> Journal:
         """A journal in a private folder, removed at the end: a dry run writes nothing."""
-        return cls(Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl")
+        return cls(Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl", own=True)
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
@@ -97,13 +111,20 @@ class Journal:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                return _end_torn_line(self.path)
+                return self._open_once()
             except FileNotFoundError:
                 continue
-        return _end_torn_line(self.path)
+        return self._open_once()
 
-    def plan(self, url: str, plan: dict[str, Any]) -> None:
-        self._write([{"type": "plan", "url": url, "plan": plan}], sync=True)
+    def _open_once(self) -> IO[str]:
+        if self._made or not self._own:
+            return _end_torn_line(self.path)
+        file = self.path.open("x", encoding="utf-8")  # FileExistsError: not ours, untouched
+        self._made = True
+        return file
+
+    def plan(self, url: str, plan: dict[str, Any], build_url: str | None = None) -> None:
+        self._write([{"type": "plan", "url": url, "plan": plan, "build_url": build_url}], True)
 
     def run(self, run_id: str, web_url: str | None) -> None:
         self._write([{"type": "run", "run": run_id, "web_url": web_url}], sync=True)
@@ -114,9 +135,10 @@ class Journal:
     def results(self, records: Iterable[dict[str, Any]]) -> None:
         self._write([{"type": "result", **r} for r in records])
 
-    def held(self, record: dict[str, Any]) -> None:
+    def test(self, record: dict[str, Any]) -> None:
+        """A ``test`` line (:func:`~pytest_bstm.delivery.records.test_record`)."""
         self._must_end = True
-        self._write([{**record, "type": "held"}])
+        self._write([record])
 
     def running(self, nodeid: str, keys: list[tuple[str, int | None]], status: str) -> None:
         self._must_end = True
@@ -145,9 +167,10 @@ class Journal:
             self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
     def discard(self) -> None:
-        """Remove the journal (everything in it was sent)."""
+        """Remove the journal (everything in it was sent), if this object made it."""
         self.close()
-        self.path.unlink(missing_ok=True)
+        if self._made:
+            self.path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             self.path.parent.rmdir()  # only when empty
 
@@ -194,8 +217,12 @@ class JournalState:
 
 
 def read(path: Path) -> JournalState:
+    """What the journal at ``path`` says, in one pass (linear in its size); ValueError for a
+    hand-edited line that is JSON but not of the shape written."""
     state = JournalState()
-    held: dict[str, dict[str, Any]] = {}
+    held: dict[str, dict[str, Any]] = {}  # journals of earlier releases
+    tallies: dict[Key, Tally] = {}  # what ran of each pair a session left unsettled
+    build_url: str | None = None
     running: dict[str, Any] | None = None  # the last test that started and has no result
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
@@ -206,8 +233,21 @@ def read(path: Path) -> JournalState:
                     state.unreadable.append(number)
                 continue
             kind = record.get("type") if isinstance(record, dict) else None
-            if kind == "plan" and isinstance(record.get("plan"), dict):
+            if kind == "test":
+                try:
+                    outcome, status, keys = outcome_from_test_record(record)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ValueError(f"malformed test line: {record}") from exc
+                for pair in keys:
+                    tally = tallies.get(pair)
+                    if tally is None:
+                        tally = tallies[pair] = Tally()
+                    tally.add(outcome, status)
+                if running is not None and running["nodeid"] == outcome.nodeid:
+                    running = None
+            elif kind == "plan" and isinstance(record.get("plan"), dict):
                 state.plan, state.url = record["plan"], record.get("url")
+                build_url = record.get("build_url")
             elif kind == "run" and record.get("run"):
                 state.run = str(record["run"])
             elif kind == "closed":
@@ -219,17 +259,34 @@ def read(path: Path) -> JournalState:
             elif kind == "running":
                 running = _running(record)
             elif kind == "ended":
-                held, running = {}, None
+                held, tallies, running = {}, {}, None
             elif kind == "sent":
                 state.sent.update(record.get("keys", []))
             elif kind == "rejected":
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
+    if state.plan is not None:
+        _settle(state, tallies, held, str(state.plan["token"]), build_url)
     if running is not None and state.plan is not None:
         _crashed(state, held, running)
     for key, record in held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
     return state
+
+
+def _settle(
+    state: JournalState,
+    tallies: dict[Key, Tally],
+    held: dict[str, dict[str, Any]],
+    token: str,
+    build_url: str | None,
+) -> None:
+    """A killed session's unsettled pairs: each without a result line gets the one result
+    its test lines make (into ``held``, where the crashed test's note can join it)."""
+    for pair, tally in tallies.items():
+        key = result_key(token, *pair)
+        if key not in state.results:
+            held[key] = {"type": "held", **journal_record(tally.result(pair, token, build_url))}
 
 
 def _running(record: dict[str, Any]) -> dict[str, Any]:

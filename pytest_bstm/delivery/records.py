@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pytest_bstm.api import models
-from pytest_bstm.results.model import Result
+from pytest_bstm.results.model import Key, Result, TestOutcome
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
 MAX_BATCH = 300  # results per request (api-notes: bulk results take at most 300)
@@ -29,6 +29,52 @@ def journal_record(result: Result) -> dict[str, object]:
         "issues": result.issues,
         "custom_fields": result.custom_fields,
     }
+
+
+def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str, object]:
+    """One finished test whose pairs still wait for other tests, journaled once and small:
+    its node ID, outcome, mapped status, the pairs it counts for and what its description
+    line needs, each bounded (message 300 characters, 20 subtests of 300, the excerpt's 1,200,
+    5 earlier attempts of 200): at most about 8 KB plus the node ID and the pairs."""
+    record: dict[str, object] = {
+        "type": "test",
+        "nodeid": outcome.nodeid,
+        "keys": keys,
+        "outcome": outcome.outcome,
+        "status": status,
+        "duration": round(outcome.duration, 6),
+    }
+    if outcome.message:
+        record["message"] = outcome.message[:300]
+    if outcome.excerpt:
+        record["excerpt"] = outcome.excerpt[-1200:]
+    if outcome.subtests:
+        record["subtests"] = [s[:300] for s in outcome.subtests[:20]]
+    if outcome.earlier_attempts:
+        record["earlier"] = [a[:200] for a in outcome.earlier_attempts[-5:]]
+    return record
+
+
+def outcome_from_test_record(record: dict[str, Any]) -> tuple[TestOutcome, str, list[Key]]:
+    """(the outcome, its status, its pairs) a ``test`` journal line holds; KeyError,
+    TypeError or ValueError when malformed (a hand-edited journal)."""
+    keys: list[Key] = []
+    for pair in record["keys"]:
+        case, configuration = pair
+        if not isinstance(case, str) or not isinstance(configuration, int | None):
+            raise ValueError(f"malformed test line: {record}")
+        keys.append((case, configuration))
+    outcome = TestOutcome(
+        nodeid=str(record["nodeid"]),
+        outcome=str(record["outcome"]),
+        duration=float(record.get("duration") or 0.0),
+        refs=[],
+        message=record.get("message"),
+        excerpt=record.get("excerpt"),
+        earlier_attempts=[str(a) for a in record.get("earlier") or []],
+        subtests=[str(s) for s in record.get("subtests") or []],
+    )
+    return outcome, str(record["status"]), keys
 
 
 def from_record(record: dict[str, Any]) -> Result:

@@ -1,5 +1,11 @@
 """Test outcomes -> one result per (case, configuration): worst wins, status map, description.
 
+Each test's outcome is folded into the running :class:`Tally` of every pair it covers, once:
+the worst status, the count of tests by outcome, their node IDs and total duration, and a
+bounded list of the tests worth naming (the worst first). The work and memory per test are
+bounded by a constant however many tests cover one case (our choice: a description names at
+most :data:`MAX_LISTED_TESTS` tests, so only those are kept).
+
 A key's result is released once every test that covers it has finished. Tests that request the
 ``record_property`` fixture may add a case at run time (``record_property("id", "TC-3")``), so
 while any of them is still to finish, released results are held back: that is how one case
@@ -9,6 +15,7 @@ the alternative, a second result, would break "one result per case per session")
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 from pytest_bstm.collect.mapping import CaseRef
@@ -17,11 +24,90 @@ from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, 
 MAX_DESCRIPTION = 6000
 MAX_LISTED_TESTS = 40
 
-Ready = list[tuple[Key, list[TestOutcome]]]
+
+class Tally:
+    """The running aggregate of one (case, configuration): ``add`` costs the same for the
+    first test and the fifty-thousandth."""
+
+    __slots__ = ("counts", "duration", "named", "nodeids", "rank", "status")
+
+    def __init__(self) -> None:
+        self.status = ""
+        self.rank = 0
+        self.nodeids: list[str] = []
+        self.duration = 0.0  # seconds
+        self.counts: Counter[str] = Counter()  # outcome -> tests
+        # rank -> the tests named at that rank, in the order they finished; at most
+        # MAX_LISTED_TESTS in all: the first ones of a stable sort by rank, worst first
+        self.named: dict[int, list[tuple[TestOutcome, str]]] = {}
+
+    def add(self, outcome: TestOutcome, status: str) -> None:
+        r = rank(status)
+        if r > self.rank:  # the worst wins; among equals, the first
+            self.status, self.rank = status, r
+        self.nodeids.append(outcome.nodeid)
+        self.duration += outcome.duration
+        self.counts[outcome.outcome] += 1
+        if len(self.nodeids) <= MAX_LISTED_TESTS:
+            self.named.setdefault(r, []).append((outcome, status))
+            return
+        lowest = min(self.named)
+        if r > lowest:  # a worse test displaces the last-named of the mildest rank
+            bucket = self.named[lowest]
+            bucket.pop()
+            if not bucket:
+                del self.named[lowest]
+            self.named.setdefault(r, []).append((outcome, status))
+
+    def listed(self) -> list[TestOutcome]:
+        """The tests the description names, worst first."""
+        return [o for r in sorted(self.named, reverse=True) for o, _ in self.named[r]]
+
+    def describe(self, build_url: str | None) -> str:
+        """A bounded, readable description: each named test with its outcome."""
+        lines: list[str] = []
+        listed = self.listed()
+        for o in listed:
+            label = o.outcome.replace("_", " ").upper()
+            lines.append(f"{label} {o.nodeid} ({o.duration:.2f}s)")
+            if o.message:
+                lines.append(f"  {o.message[:300]}")
+            lines.extend(f"  {s[:300]}" for s in o.subtests[:20])
+            if o.excerpt:
+                lines.extend("  | " + line for line in o.excerpt.splitlines())
+            lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
+        hidden = len(self.nodeids) - len(listed)
+        if hidden > 0:
+            left = self.counts - Counter(o.outcome for o in listed)
+            by_outcome = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(left.items()))
+            lines.append(f"... and {hidden} more tests ({by_outcome})")
+        if build_url:
+            lines.append(f"Build: {build_url}")
+        text = "\n".join(lines)
+        if len(text) > MAX_DESCRIPTION:
+            text = text[: MAX_DESCRIPTION - 20] + "\n... (truncated)"
+        return text
+
+    def result(self, key: Key, token: str, build_url: str | None) -> Result:
+        """The one result of ``key``: the worst status, the named tests described."""
+        case_id, configuration_id = key
+        rkey = result_key(token, case_id, configuration_id)
+        return Result(
+            case_id=case_id,
+            configuration_id=configuration_id,
+            status=self.status,
+            description=self.describe(build_url) + f"\n[pytest-bstm {rkey}]",
+            nodeids=list(self.nodeids),
+            duration_ms=int(self.duration * 1000),
+            key=rkey,
+        )
+
+
+Ready = list[tuple[Key, Tally]]
 
 
 class Aggregator:
-    """Collects outcomes per key until every covering test has ended."""
+    """Folds outcomes per key until every covering test has ended."""
 
     def __init__(self, status_map: Mapping[str, str], default_configurations: tuple[int, ...]):
         self.status_map = status_map
@@ -29,7 +115,7 @@ class Aggregator:
         self._keys_of: dict[str, list[Key]] = {}
         self._left: dict[str, int] = {}  # node ID -> how many of its executions are to finish
         self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
-        self._got: dict[Key, list[TestOutcome]] = {}
+        self._got: dict[Key, Tally] = {}
         self._recording: set[str] = set()
 
     def expect(
@@ -57,38 +143,47 @@ class Aggregator:
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
 
-    def add(self, nodeid: str, outcome: TestOutcome | None) -> tuple[Ready, Ready]:
-        """Record that ``nodeid`` finished (``outcome`` None: it did not execute); return the
-        keys whose every covering test has now ended, and those held back: released ones while
-        a test that may record a case is still to run, and what ran so far of the keys ``nodeid``
-        covers that still wait for other tests (the journal keeps these meanwhile)."""
+    def add(self, nodeid: str, outcome: TestOutcome | None) -> tuple[Ready, list[Key]]:
+        """Record that ``nodeid`` finished (``outcome`` None: it did not execute). Returns the
+        keys whose every covering test has now ended (released), and the keys ``outcome`` was
+        folded into that are not released yet: what ran of them must be journaled meanwhile,
+        a crash before the rest must not lose it. While a test that may record a case is still
+        to run, nothing is released."""
         left = self._left.pop(nodeid, 0) - 1
         if left > 0:  # the same node ID runs again
             self._left[nodeid] = left
-            touched = list(self._keys_of.get(nodeid, []))
+            covered = self._keys_of.get(nodeid, [])
         else:
-            touched = self._keys_of.pop(nodeid, [])
-        for key in touched:
-            if self._waiting.get(key):
-                self._waiting[key] -= 1
+            covered = self._keys_of.pop(nodeid, [])
+        waiting = self._waiting
+        for key in covered:
+            if waiting.get(key):
+                waiting[key] -= 1
+        folded: list[Key] = []
         if outcome is not None:
+            status = self.status(outcome)
             for key in self.keys(outcome.refs):
-                self._got.setdefault(key, []).append(outcome)
-                touched.append(key)
-        recording = bool(self._recording)
+                tally = self._got.get(key)
+                if tally is None:
+                    tally = self._got[key] = Tally()
+                tally.add(outcome, status)
+                folded.append(key)
+        recorded_before = bool(self._recording)
         if left <= 0:
             self._recording.discard(nodeid)
-        candidates = list(self._got) if recording and not self._recording else touched
-        done = [k for k in dict.fromkeys(candidates) if k in self._got and not self._waiting.get(k)]
-        # what ran of a key still waiting: journaled too, a crash before the rest must not lose it
-        partial = [k for k in dict.fromkeys(touched) if k in self._got and self._waiting.get(k)]
         if self._recording:
-            return [], [(key, list(self._got[key])) for key in [*done, *partial]]
-        for key in done:
-            self._waiting.pop(key, None)
-        return [(key, self._got.pop(key)) for key in done], [
-            (k, list(self._got[k])) for k in partial
+            return [], folded
+        # the last test that may record a case ended: everything that waits for no test goes
+        candidates = list(self._got) if recorded_before else [*covered, *folded]
+        got = self._got
+        ready = [
+            (key, got.pop(key))
+            for key in dict.fromkeys(candidates)
+            if key in got and not waiting.get(key)
         ]
+        for key, _ in ready:
+            waiting.pop(key, None)
+        return ready, [key for key in folded if key in got]
 
     def drain(self) -> Ready:
         """Everything still waiting (some covering tests did not run): settle with what ran."""
@@ -98,51 +193,3 @@ class Aggregator:
 
     def status(self, outcome: TestOutcome) -> str:
         return self.status_map.get(outcome.outcome, outcome.outcome)
-
-
-def describe(outcomes: list[TestOutcome], statuses: list[str], build_url: str | None) -> str:
-    """A bounded, readable description: each contributing test with its outcome."""
-    if len(outcomes) == 1:
-        order = [0]
-    else:
-        order = sorted(range(len(outcomes)), key=lambda i: -rank(statuses[i]))
-    lines: list[str] = []
-    for i in order[:MAX_LISTED_TESTS]:
-        o = outcomes[i]
-        label = o.outcome.replace("_", " ").upper()
-        lines.append(f"{label} {o.nodeid} ({o.duration:.2f}s)")
-        if o.message:
-            lines.append(f"  {o.message[:300]}")
-        lines.extend(f"  {s[:300]}" for s in o.subtests[:20])
-        if o.excerpt:
-            lines.extend("  | " + line for line in o.excerpt.splitlines())
-        lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
-    hidden = len(order) - MAX_LISTED_TESTS
-    if hidden > 0:
-        lines.append(f"... and {hidden} more tests")
-    if build_url:
-        lines.append(f"Build: {build_url}")
-    text = "\n".join(lines)
-    if len(text) > MAX_DESCRIPTION:
-        text = text[: MAX_DESCRIPTION - 20] + "\n... (truncated)"
-    return text
-
-
-def make_result(
-    key: Key, outcomes: list[TestOutcome], agg: Aggregator, token: str, build_url: str | None
-) -> Result:
-    """The one result of ``key``: the worst status of its outcomes, every test described."""
-    statuses = [agg.status(o) for o in outcomes]
-    worst = statuses[0] if len(statuses) == 1 else max(statuses, key=rank)
-    case_id, configuration_id = key
-    rkey = result_key(token, case_id, configuration_id)
-    description = describe(outcomes, statuses, build_url) + f"\n[pytest-bstm {rkey}]"
-    return Result(
-        case_id=case_id,
-        configuration_id=configuration_id,
-        status=worst,
-        description=description,
-        nodeids=[o.nodeid for o in outcomes],
-        duration_ms=int(sum(o.duration for o in outcomes) * 1000),
-        key=rkey,
-    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from typing import Any
 
 import pytest
@@ -27,9 +26,9 @@ from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.process import SenderProcess
-from pytest_bstm.delivery.records import journal_record
+from pytest_bstm.delivery.records import journal_record, test_record
 from pytest_bstm.results import ci
-from pytest_bstm.results.aggregate import Aggregator, make_result
+from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
@@ -50,13 +49,14 @@ class Reporter:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self.token = uuid.uuid4().hex[:12]
+        self.token = settings.token
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
         self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
-        self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal)
+        own = not settings.journal_named  # a default journal is this session's alone
+        self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal, own)
         self.sender = SenderProcess(settings, self.journal.path)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
@@ -173,7 +173,7 @@ class Reporter:
             if plan.payload:
                 self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
             self.plan = plan
-            self.journal.plan(self.settings.url, plan.to_json())
+            self.journal.plan(self.settings.url, plan.to_json(), self.build_url)
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
@@ -247,21 +247,24 @@ class Reporter:
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
         if outcome is not None and outcome.refs:
             self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
-        ready, held = self.agg.add(nodeid, outcome)
-        for key, outcomes in held:
-            self._submit(key, outcomes, held=True)
-        for key, outcomes in ready:
-            self._submit(key, outcomes)
+        ready, unsettled = self.agg.add(nodeid, outcome)
+        if unsettled and outcome is not None and self._started(unsettled):
+            # what ran of pairs that wait for later tests: journaled once, small, so that a
+            # killed session loses none of it (journal.py); the final result is sent
+            self.journal.test(test_record(outcome, self.agg.status(outcome), unsettled))
+        for key, tally in ready:
+            self._submit(key, tally)
 
-    def _submit(self, key: Key, outcomes: list[TestOutcome], held: bool = False) -> None:
+    def _started(self, keys: list[Key]) -> bool:
+        """The run is planned (with ``keys``, when the plan lacks them) and its start asked."""
         if not self.started or self.plan is None:
-            self._start(extra=[key])
-            if self.plan is None:
-                return
-        result = make_result(key, outcomes, self.agg, self.token, self.build_url)
-        if held:  # journaled only: a killed process keeps it; the final one is sent
-            self.journal.held(journal_record(result))
+            self._start(extra=keys)
+        return self.plan is not None
+
+    def _submit(self, key: Key, tally: Tally) -> None:
+        if not self._started([key]):
             return
+        result = tally.result(key, self.token, self.build_url)
         self.summary.submitted.add(key)
         keep = self.result_hook and self.config.hook.pytest_bstm_result(
             config=self.config, result=result
@@ -282,9 +285,9 @@ class Reporter:
         self.summary.notes.extend(text for _, text in self.notices.lines)
         for finished in self.tracker.unfinished():
             self._finished(finished.nodeid, finished.outcome)
-        for key, outcomes in self.agg.drain():
-            self._submit(key, outcomes)
-        self.journal.ended()  # held results are decided
+        for key, tally in self.agg.drain():
+            self._submit(key, tally)
+        self.journal.ended()  # every unsettled pair is decided
         self.journal.sync()  # everything is on disk before the sender's last look
         report = None
         if self.sender.spawned:

@@ -1,0 +1,110 @@
+"""Session-shapes rows for ``pytest.main()`` called twice in one process (an IDE, a watcher, a
+notebook), both sessions started in the same second (issue 24): each session's journal is its
+own, so neither uploads, rewrites nor deletes the other's, and every printed command works."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from bstm_helpers import Inner, settle_upload_threads, shell, suggested
+
+from pytest_bstm.config import settings
+
+FIRST = """
+import pytest
+
+@pytest.mark.tc("TC-1")
+def test_one():
+    pass
+
+@pytest.mark.tc("TC-2")
+def test_two():
+    assert False
+"""
+SECOND = """
+import pytest
+
+@pytest.mark.tc("TC-2")
+def test_two_again():
+    pass
+
+@pytest.mark.tc("TC-3")
+def test_three():
+    pass
+"""
+# each session's run holds its own results, and both runs are closed
+EACH_ITS_OWN = {
+    frozenset({"TC-1", "TC-2"}): {
+        "statuses": {"TC-1": "passed", "TC-2": "failed"},
+        "state": "closed",
+    },
+    frozenset({"TC-2", "TC-3"}): {
+        "statuses": {"TC-2": "passed", "TC-3": "passed"},
+        "state": "closed",
+    },
+}
+
+
+class _SameSecond(datetime):
+    @classmethod
+    def now(cls, tz: object = None) -> _SameSecond:  # type: ignore[override]
+        return cls(2026, 12, 4, 15, 11, 38)
+
+
+@pytest.fixture
+def same_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both sessions resolve their settings at the same wall-clock second."""
+    monkeypatch.setattr(settings, "datetime", _SameSecond)
+
+
+def _session(inner: Inner, module: str, *extra: str) -> pytest.RunResult:
+    args = inner.args("--bstm-drain-timeout", "0.5", *extra, module)
+    result = inner.pytester.runpytest_inprocess(*args)
+    settle_upload_threads()
+    return result
+
+
+def _runs_by_cases(inner: Inner) -> dict[frozenset[str], dict[str, object]]:
+    out = {}
+    for run in inner.emulator.runs("PR-1"):
+        statuses = inner.statuses(run["identifier"])
+        out[frozenset(case for case, _ in statuses)] = {
+            "statuses": {case: s for (case, _), s in statuses.items()},
+            "state": run["active_state"],
+        }
+    return out
+
+
+@pytest.mark.usefixtures("same_second")
+def test_a_second_session_keeps_the_journal_the_first_asked_to_upload(inner: Inner) -> None:
+    inner.pytester.makepyfile(test_first=FIRST, test_second=SECOND)
+    inner.emulator.faults.down(True)
+    try:
+        first = _session(inner, "test_first.py")
+    finally:
+        inner.emulator.faults.down(False)
+    text = first.stdout.str()
+    assert "2 results not uploaded" in text, text
+    commands = suggested(text)
+    assert commands, text
+    second = _session(inner, "test_second.py")
+    second.stdout.fnmatch_lines(["*results:*2 uploaded*"])
+    journals = sorted(p.name for p in (inner.pytester.path / ".bstm").iterdir())
+    assert len(journals) == 1, journals  # the first session's, kept; the second's, discarded
+    for command in commands:  # as printed, after the second session
+        done = shell(command, inner.pytester.path)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+    assert _runs_by_cases(inner) == EACH_ITS_OWN
+
+
+@pytest.mark.usefixtures("same_second")
+def test_two_reporting_sessions_in_one_process_each_get_their_own_results(inner: Inner) -> None:
+    inner.pytester.makepyfile(test_first=FIRST, test_second=SECOND)
+    first = _session(inner, "test_first.py")
+    second = _session(inner, "test_second.py")
+    for result in (first, second):
+        result.stdout.fnmatch_lines(["*results:*2 uploaded*"])
+        result.stdout.no_fnmatch_line("*waiting:*")
+    assert not (inner.pytester.path / ".bstm").exists()
+    assert _runs_by_cases(inner) == EACH_ITS_OWN
