@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pytest_bstm.delivery.remedies import Remedy
     from pytest_bstm.results.model import Key
     from pytest_bstm.run.plan import RunPlan
+    from pytest_bstm.run.prepare import Prepared
 
 
 class UploadStopped(Exception):
@@ -69,6 +70,12 @@ class DeliveryReport:
     dry_run_calls: tuple[str, ...] = ()
     dry_run_note: str | None = None
     emulator_view: tuple[str, ...] = ()
+
+
+def ready_of(prepared: Prepared) -> Ready:
+    """What pytest's process hears of a prepared run."""
+    p = prepared
+    return Ready(p.run, frozenset(p.added), p.removed, p.assigned, p.unknown, p.note)
 
 
 def _keys(pairs: frozenset[Key]) -> list[list[Any]]:

@@ -150,14 +150,17 @@ class SenderProcess:
                 return False
             time.sleep(0.02)
 
-    def select(self) -> Event | None:
-        """``--bstm-select``: the run's cases (an event ``selected``), None if it died."""
+    def select(self) -> tuple[set[str] | None, str | None]:
+        """``--bstm-select``: the run's cases (None: unknown) and why, if they are not known."""
         self.spawn()
         self._send("select")
         found: list[Event] = []
         self.wait_for({"selected"}, SELECT_WAIT, found.append)
         self._heard = [e for e in found if e.kind != "selected"] + self._heard
-        return next((e for e in found if e.kind == "selected"), None)
+        answer = next((e for e in found if e.kind == "selected"), None)
+        if answer is None:
+            return None, f"--bstm-select: {self.died or 'no answer'}: no test was deselected"
+        return None if answer.cases is None else set(answer.cases), answer.message or None
 
     # -- session end ---------------------------------------------------------------------------
     def finish(

@@ -1,15 +1,13 @@
 """The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
-run, then sends batches through the one :class:`Sender`.
-
-The thread owns the network and nothing else: ``submit()`` queues a result the journal holds.
-It sends full batches at once, partial ones after ``flush_interval`` seconds, and everything
-when the session drains; transient failures are retried with backoff until the session's
-deadline. What pytest's process must know (the run is ready, preparation failed, uploads
-stopped) goes to ``events``, which the sender process hands over as typed events."""
+run, then sends the results the journal holds through the one :class:`Sender`: full batches at
+once, partial ones after ``flush_interval`` seconds, everything when the session drains;
+transient failures are retried with backoff until the session's deadline. What pytest's process
+must know (the run is ready, preparation failed, uploads stopped) goes to ``events``."""
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import queue
 import threading
 import time
@@ -17,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
-from pytest_bstm.delivery.events import Event, Ready, UploadStopped, describe, preparing
+from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.remedies import Remedy
@@ -53,7 +51,6 @@ class Uploader:
         self.errors: list[str] = []
         self.waited: str | None = None
         self.interrupted = False  # Ctrl-C ended the wait at the session end
-        self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
         self._prepared: Prepared | None = None
@@ -66,7 +63,7 @@ class Uploader:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- main thread -------------------------------------------------------------------------
+    # -- the sender process's main thread ---------------------------------------------------
     def wait(self, seconds: float) -> None:
         """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
         when the session stops waiting, so that nothing is written after it ended."""
@@ -145,12 +142,8 @@ class Uploader:
 
     # -- upload thread -----------------------------------------------------------------------
     def _loop(self) -> None:
-        try:
+        with contextlib.suppress(UploadStopped):
             self._run()
-        except UploadStopped:
-            pass
-        finally:
-            self.prepared.set()
 
     def _run(self) -> None:
         backlog: collections.deque[Result] = collections.deque()
@@ -239,7 +232,6 @@ class Uploader:
         )
         self._prepared = prepared
         self.events.put(Event("ready", ready=ready_of(prepared)))
-        self.prepared.set()
         return True
 
     def _close_run(self) -> bool:
@@ -268,7 +260,6 @@ class Uploader:
     def _stop(self, message: str, kind: str = "failed") -> None:
         self.stopped = message
         self.events.put(Event(kind, message))
-        self.prepared.set()
 
     def _send(self, batch: list[Result]) -> bool:
         """Deliver one batch; True when nothing of it needs another try."""
@@ -302,9 +293,3 @@ class Uploader:
     def _note(self, message: str) -> None:
         if message not in self.errors:
             self.errors.append(message)
-
-
-def ready_of(prepared: Prepared) -> Ready:
-    """What pytest's process hears of a prepared run."""
-    p = prepared
-    return Ready(p.run, frozenset(p.added), p.removed, p.assigned, p.unknown, p.note)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_bstm import compat
 from pytest_bstm.session.notices import fresh_line
 
 if TYPE_CHECKING:
@@ -55,14 +56,13 @@ class Progress:
 
 
 def wait_for_uploads(
-    config: pytest.Config,
-    sender: SenderProcess,
-    timeout: float,
-    verbose: int,
-    heard: Callable[[Event], None],
-) -> tuple[DeliveryReport | None, float]:
+    config: pytest.Config, sender: SenderProcess, heard: Callable[[Event], None]
+) -> tuple[DeliveryReport | None, float | None]:
     """The session end's wait for the sender, with the progress line: its report (None when
-    it died) and the seconds waited."""
+    it died or never ran) and the seconds waited for a run's uploads (None: no run started)."""
+    if not sender.spawned:
+        return None, None
+    timeout, verbose = sender.settings.drain_timeout, compat.verbosity(config)
     started = time.monotonic()
     progress = Progress(config)
 
@@ -74,4 +74,4 @@ def wait_for_uploads(
 
     report = sender.finish(timeout, verbose, on)
     progress.done()
-    return report, time.monotonic() - started
+    return report, time.monotonic() - started if sender.started else None

@@ -1,9 +1,8 @@
 """The controller-side reporter: one object holding the session's reporting state.
 
-Registered only in pytest's main process or the xdist controller; neither talks to the API.
-It runs on pytest's main thread, owns the summary, calls every user hook and appends results to
-the journal; the sender process (:mod:`pytest_bstm.delivery.process`) reads the journal, owns the
-network, and posts events that are heard here without blocking.
+Registered only in pytest's main process or the xdist controller, which never talk to the API:
+it runs on pytest's main thread, owns the summary, calls every user hook and journals results;
+the sender process (:mod:`pytest_bstm.delivery.process`) reads the journal and owns the network.
 
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
@@ -32,8 +31,6 @@ from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
-from pytest_bstm.run.info import RunInfo
-from pytest_bstm.session.hints import advise
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 from pytest_bstm.session.progress import wait_for_uploads
 from pytest_bstm.session.summary import Summary, account, render
@@ -62,7 +59,6 @@ class Reporter:
         self.notices.reporter = self
         self.prepared = False  # the sender said the run is ready, or that it cannot be
         self.plan: plans.RunPlan | None = None
-        self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
         self.xdist_dir: str | None = None
         self.expected = False
@@ -81,7 +77,6 @@ class Reporter:
     def is_xdist_controller(self) -> bool:
         return self.config.pluginmanager.has_plugin("dsession")
 
-    # -- session start and collection ------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
@@ -90,7 +85,7 @@ class Reporter:
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
             if self.settings.select and self.executes:
-                self.run_cases = self._select()
+                self._select()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -105,10 +100,8 @@ class Reporter:
         except pytest.UsageError:
             self.aborted = True
             raise
-        if self.settings.select and self.executes:
-            cases = self.run_cases = self._select()
-            if cases is not None:
-                self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
+        if self.settings.select and self.executes and (cases := self._select()) is not None:
+            self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.is_xdist_controller and not self.aborted:
@@ -150,16 +143,12 @@ class Reporter:
 
     def _select(self) -> set[str] | None:
         """``--bstm-select``: the sender reads the run's cases (None: it could not)."""
-        if self.run_cases is not None:
-            return self.run_cases
-        event = self.sender.select()
-        if event is None:
-            self.summary.error(f"--bstm-select: {self.sender.died}: no test was deselected")
-            return None
-        if event.message:
-            self.notices.tell(event.message)
-            self.summary.notes.append(event.message)
-        return None if event.cases is None else set(event.cases)
+        if self.run_cases is None:
+            self.run_cases, why = self.sender.select()
+            if why:
+                self.notices.tell(why)
+                self.summary.notes.append(why)
+        return self.run_cases
 
     # -- the run -----------------------------------------------------------------------------
     def _plan(self, extra: list[Key] | None = None) -> bool:
@@ -177,8 +166,7 @@ class Reporter:
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
-        """A test executed: plan the run, let the sender process prepare it (it adds pairs an
-        earlier plan lacks)."""
+        """A test executed: plan the run, let the sender process prepare it."""
         if not self._plan(extra):
             return
         assert self.plan is not None
@@ -186,30 +174,24 @@ class Reporter:
         self.sender.start(self.plan.to_json())
         if self.is_xdist_controller:
             self._wait_ready()
-            if self.run is None and self.xdist_dir is not None:
+            if self.summary.run is None and self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it when a test asks before it is ready; None
-        in a dry run (its run exists only in the rehearsal)."""
+        """The run's ID, waiting (bounded) for it; None in a dry run (a rehearsal's run)."""
         if self.settings.dry_run:
             return None
         if not self.started and self.executes and self.expected:
             self._start()
-        if self.run is None and self.sender.started:
+        if self.summary.run is None and self.sender.started:
             self._wait_ready()
-        return self.run.run_id if self.run is not None else None
+        return self.summary.run.run_id if self.summary.run is not None else None
 
     def _wait_ready(self) -> None:
         """Wait (bounded, once) until the sender says the run is ready or cannot be."""
         if not (self.prepared or self.gave_up):
             found = self.sender.wait_for({"ready", "failed", "note"}, START_WAIT, self._on)
             self.gave_up = not found
-
-    def _drain(self) -> None:
-        """Hear what the sender process posted (main thread only, never blocking)."""
-        for event in self.sender.poll():
-            self._on(event)
 
     def _on(self, event: Event) -> None:
         if event.kind == "progress":
@@ -218,12 +200,11 @@ class Reporter:
             self.notices.event(event.kind, event.message, self.plan)
         self.prepared = self.prepared or event.kind in ("ready", "failed", "note")
         self.summary.hear(event)
-        self.run = self.summary.run
         if event.kind == "ready" and event.ready is not None:
             if self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, event.ready.run.run_id)
             self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.ready.run)
-        elif event.kind == "failed" and self.xdist_dir is not None and self.run is None:
+        elif event.kind == "failed" and self.xdist_dir is not None and self.summary.run is None:
             xdist.write_run(self.xdist_dir, None)
 
     # -- results -----------------------------------------------------------------------------
@@ -239,7 +220,8 @@ class Reporter:
         if not self.started and self.is_xdist_controller:
             self._start()
         elif self.sender.spawned:
-            self._drain()
+            for event in self.sender.poll():  # never blocks: at most one look per 50 ms
+                self._on(event)
         finished = self.tracker.add(report)
         if finished is not None:
             self._finished(finished.nodeid, finished.outcome)
@@ -289,16 +271,11 @@ class Reporter:
             self._submit(key, tally)
         self.journal.ended()  # every unsettled pair is decided
         self.journal.sync()  # everything is on disk before the sender's last look
-        report = None
-        if self.sender.spawned:
-            timeout, verbose = self.settings.drain_timeout, compat.verbosity(self.config)
-            report, seconds = wait_for_uploads(self.config, self.sender, timeout, verbose, self._on)
-            self.summary.upload_seconds = seconds if self.sender.started else None
+        report, self.summary.upload_seconds = wait_for_uploads(self.config, self.sender, self._on)
         unmarked = self.executes and self.expected and self.mapping and not self.summary.mapped
         if unmarked and not self.sender.started:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
         account(self.summary, report, self.sender, self.plan, self.settings)
-        advise(self.summary, report, self.plan, self.settings)
         if self.settings.dry_run or not (
             self.summary.pending or self.summary.keep_journal or self.settings.journal_named
         ):

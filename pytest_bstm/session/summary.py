@@ -108,12 +108,22 @@ def account(
     plan: RunPlan | None,
     settings: Settings,
 ) -> None:
-    """Fill the summary from the sender's report (None: it died, or never started)."""
+    """Fill the summary from the sender's report (None: it died, or never started), and the
+    commands that finish what the session left."""
+    from pytest_bstm.session.hints import advise  # noqa: PLC0415 - hints builds on this module
+
     if report is None:
         report = _lost(s, sender)
     if settings.dry_run:
         _dry_run(s, report)
         return
+    _account(s, report, sender.started, plan, settings)
+    advise(s, report, plan, settings)
+
+
+def _account(
+    s: Summary, report: DeliveryReport, started: bool, plan: RunPlan | None, settings: Settings
+) -> None:
     s.uploaded.update(report.sent)
     s.added |= report.added
     for case_id, nodeids, message in report.rejected:
@@ -124,7 +134,6 @@ def account(
     s.pending = report.pending
     s.requests, s.rate_limited = report.requests, report.rate_limited
     s.emulator_view.extend(report.emulator_view)
-    started = sender.started
     if started and s.run is None and report.stopped is None and plan is not None:
         why = s.retried or "the service did not answer before the session ended"
         s.error(f"could not {preparing(plan)}: {why}")
