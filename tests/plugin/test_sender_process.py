@@ -201,3 +201,22 @@ def test_the_access_key_is_not_on_the_senders_command_line(inner: Inner) -> None
     )
     result = inner.pytester.runpytest_subprocess(*inner.args())
     result.assert_outcomes(passed=1)
+
+
+def test_pytests_process_imports_no_client_stack(inner: Inner) -> None:
+    """requests and pydantic are the sender's: pytest's process journals without them."""
+    inner.pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            loaded = sorted(m for m in ("requests", "pydantic") if m in sys.modules)
+            with open("loaded.txt", "w") as fh:
+                fh.write(",".join(loaded))
+        """
+    )
+    inner.pytester.makepyfile("import pytest\n\n" + FIVE)
+    result = inner.pytester.runpytest_subprocess(*inner.args())
+    result.assert_outcomes(passed=5)
+    all_passed_and_closed(inner)
+    assert (inner.pytester.path / "loaded.txt").read_text() == ""
