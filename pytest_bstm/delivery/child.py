@@ -37,6 +37,7 @@ from pytest_bstm.delivery.events import DeliveryReport, Event, encode
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.uploader import Uploader
+from pytest_bstm.results.model import Key
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
@@ -61,6 +62,7 @@ class Delivery:
         self.uploader = Uploader(self.journal)
         self.service = Service(settings, self.uploader.wait)
         self.plan: RunPlan | None = None
+        self._planned: set[Key] = set()  # the plan's pairs, for a lookup per result
         self.seen: set[str] = set()  # keys of the results handed to the upload thread
         self._offset = 0
         self._partial = b""
@@ -86,7 +88,7 @@ class Delivery:
                 continue
             kind = record.get("type") if isinstance(record, dict) else None
             if kind == "plan" and self.plan is None:
-                self.plan = RunPlan.from_json(record["plan"])
+                self._planned_by(RunPlan.from_json(record["plan"]))
             elif kind == "result" and record.get("key") not in self.seen:
                 self._take(record)
         if len(chunk) == CHUNK:
@@ -97,7 +99,7 @@ class Delivery:
         if result.key in self.seen:
             return
         self.seen.add(result.key)
-        if self.plan is not None and result.pair not in self.plan.pair_set:
+        if self.plan is not None and result.pair not in self._planned:
             self.service.knows(result.case_id)
         self.uploader.submit(result, journaled=True)
 
@@ -119,8 +121,12 @@ class Delivery:
                 self._held = None
         return self._held is not None
 
+    def _planned_by(self, plan: RunPlan) -> None:
+        self.plan, self._planned = plan, plan.pair_set
+
     def start(self, plan: RunPlan | None = None) -> None:
-        self.plan = self.plan or plan
+        if self.plan is None and plan is not None:
+            self._planned_by(plan)
         self.tail()
         if self.uploader.started or self.plan is None:
             return

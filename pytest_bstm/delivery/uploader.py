@@ -280,15 +280,16 @@ class Uploader:
             self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")
             return False
         finally:
-            self._done()
+            self._done(batch)
         return True
 
-    def _done(self) -> None:
+    def _done(self, batch: list[Result]) -> None:
+        """Forget what of ``batch`` was delivered (a lookup per result, not per unsent one)."""
         assert self.sender is not None
         done = self.sender.done
         with self._lock:
-            for key in [k for k in self._unsent if k in done]:
-                del self._unsent[key]
+            for key in [r.key for r in batch if r.key in done]:
+                self._unsent.pop(key, None)
 
     def _note(self, message: str) -> None:
         if message not in self.errors:
