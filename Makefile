@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COV_FAIL_UNDER ?= 90
 
-.PHONY: venv test lint typecheck unit compat compat-full demo bench clean
+.PHONY: venv test lint typecheck unit docs compat compat-full demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check pytest_bstm tests bench examples noxfile.py
-	$(BIN)/ruff format --check pytest_bstm tests bench examples noxfile.py
+	$(BIN)/ruff check pytest_bstm tests bench examples noxfile.py docs/site_hooks.py
+	$(BIN)/ruff format --check pytest_bstm tests bench examples noxfile.py docs/site_hooks.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy pytest_bstm
@@ -30,8 +30,13 @@ unit: $(STAMP)
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report --fail-under=$(COV_FAIL_UNDER)
 
+# The documentation site (docs/, mkdocs.yml) in strict mode: a broken link or anchor, a page
+# missing from the nav, or an option the plugin does not have fails it (docs/site_hooks.py).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
+
 # pytest exits 5 when it collected nothing; make treats any non-zero exit as a failure.
-test: lint typecheck unit
+test: lint typecheck docs unit
 
 # The compatibility matrix (noxfile.py): the end-to-end tests in a fresh virtual environment per
 # supported Python x pytest line, with pyenv's interpreters. One cell: NOX_ARGS='-s "e2e-3.13(9.x)"'
@@ -48,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
 
 clean:
-	rm -rf $(VENV) .nox .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache dist build
+	rm -rf $(VENV) .site .nox .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache dist build

@@ -6,6 +6,7 @@ Inert unless enabled: without ``--bstm-project`` (or ``bstm_project``, ``BSTM_PR
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,7 +14,8 @@ import pytest
 from pytest_bstm import hookspecs
 from pytest_bstm.collect import mapping
 from pytest_bstm.config.options import add_options
-from pytest_bstm.config.settings import activation, is_enabled, resolve
+from pytest_bstm.config.settings import Settings, activation, is_enabled, resolve
+from pytest_bstm.results.evidence import EVIDENCE_KEY, Evidence, EvidenceRecorder, recorder_of
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     settings = resolve(config)
     config.pluginmanager.register(mapping, mapping.PLUGIN_NAME)
+    _record_evidence(config, settings)
     if worker:
         from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415
 
@@ -57,7 +60,39 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(reporter, "bstm-reporter")
 
 
+def _record_evidence(config: pytest.Config, settings: Settings) -> None:
+    """Where tests run: the recorder of ``bstm.attach``/``bstm.link`` and the marking of
+    BrowserStack sessions; copies go to the journal's folder, an xdist worker's records to
+    its file of the xdist channel (collect/xdist.py)."""
+    from pytest_bstm.collect.xdist import evidence_file  # noqa: PLC0415
+    from pytest_bstm.results.automate import SessionStatus  # noqa: PLC0415
+
+    sink = evidence_file(getattr(config, "workerinput", None))
+    store: Path | None = settings.journal.parent / "attachments"
+    if settings.dry_run:  # nothing in the journal's folder: the xdist channel's, or private
+        store = sink.parent / "attachments" if sink is not None else None
+    recorder = EvidenceRecorder(store, sink)
+    config.stash[EVIDENCE_KEY] = recorder
+    config.pluginmanager.register(SessionStatus(recorder), "bstm-evidence")
+    if settings.attach_output:
+        from pytest_bstm.results.captured import CapturedOutput  # noqa: PLC0415
+
+        config.pluginmanager.register(CapturedOutput(recorder), "bstm-captured-output")
+
+
+@pytest.fixture
+def bstm(request: pytest.FixtureRequest) -> Evidence:
+    """Evidence for each TM result of this test: ``bstm.attach(path_or_bytes, name=None,
+    content_type=None)``, ``bstm.link(url, label=None)``,
+    ``bstm.browserstack_session(driver_or_page)``; does nothing when reporting is off."""
+    return Evidence(*recorder_of(request))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.stash.get(EVIDENCE_KEY, None)
+    if recorder is not None:
+        recorder.close()
+        del config.stash[EVIDENCE_KEY]
     reporter = config.stash.get(REPORTER_KEY, None)
     if reporter is not None:
         reporter.shutdown()

@@ -34,7 +34,19 @@ API_PREFIX = "/api/v2"
 
 SYSTEM_STATUSES = ("passed", "failed", "blocked", "retest", "skipped", "untested")
 RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
-OUTCOMES = ("passed", "failed", "setup_error", "teardown_error", "skipped", "xfailed", "xpassed")
+#: The largest file a test result takes (third-party material; see api/_choices.py).
+MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+OUTCOMES = (
+    "passed",
+    "failed",
+    "setup_error",
+    "teardown_error",
+    "skipped",
+    "xfailed",
+    "xpassed",
+    "rerun_passed",  # passed after pytest-rerunfailures repeated it
+)
 DEFAULT_STATUS_MAP: Mapping[str, str] = {
     "passed": "passed",
     "failed": "failed",
@@ -43,6 +55,7 @@ DEFAULT_STATUS_MAP: Mapping[str, str] = {
     "skipped": "skipped",
     "xfailed": "skipped",
     "xpassed": "passed",
+    "rerun_passed": "passed",
 }
 
 

@@ -49,7 +49,7 @@ EXAMPLE_RUNS = (
     ),
     Example(
         "parametrized",
-        ("-v",),
+        ("-vv",),
         "11 uploaded (10 passed, 1 skipped)",
         "11 passed, 1 skipped",
         extra_lines=(
@@ -80,6 +80,13 @@ EXAMPLE_RUNS = (
             "5 results stored",
         ),
         env=(("RELEASE_CHANNEL", "beta"),),
+    ),
+    Example(
+        "browserstack",
+        (),
+        "1 uploaded (1 passed)",
+        "1 passed",
+        extra_lines=("evidence:   2 files attached",),
     ),
     Example(
         "sharded-ci",

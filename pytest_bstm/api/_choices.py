@@ -11,10 +11,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES as _MAX_ATTACHMENT_BYTES
+
 __all__ = [
+    "ATTACHMENTS_PATH",
+    "ATTACHMENT_FIELD",
+    "ATTACHMENT_LIST_KEYS",
+    "ATTACHMENT_METHOD",
+    "ATTACHMENT_NAME_KEYS",
     "CASE_CHANGE_FALLBACK_STATUSES",
     "CASE_CHANGE_PATHS",
     "ENVELOPE_KEYS",
+    "MAX_ATTACHMENT_BYTES",
     "RESULT_ID_KEYS",
     "RESULT_LIST_KEYS",
     "RUN_KEYS",
@@ -23,6 +31,7 @@ __all__ = [
     "on_host",
     "pick_run",
     "project_web_url",
+    "read_attachment_names",
     "read_custom_fields",
     "read_issues",
     "run_web_url",
@@ -55,6 +64,20 @@ RESULT_ID_KEYS = ("test-result", "test_result", "result")
 SYSTEM_STATUSES = frozenset(
     {"passed", "failed", "retest", "blocked", "skipped", "untested", "in_progress"}
 )
+
+#: Attachments of a test result. The doc lists ``GET /api/v2/projects/{project_id}/
+#: test-results/{test_result_id}/attachments`` and says that files can be added to results;
+#: the result's numeric ID is ``latest_result_id`` in the run's test-case listing (doc). The
+#: upload's form, a ``POST`` to the same path with the file in the multipart field ``file``,
+#: at most 50 MB per file, is seen only in third-party material (our choice, made here alone).
+#: The listing's shape is not shown either: the list is read from the first of
+#: :data:`ATTACHMENT_LIST_KEYS` present, an item's name from :data:`ATTACHMENT_NAME_KEYS`.
+ATTACHMENTS_PATH = "/projects/{project}/test-results/{result}/attachments"
+ATTACHMENT_METHOD = "POST"
+ATTACHMENT_FIELD = "file"
+MAX_ATTACHMENT_BYTES = _MAX_ATTACHMENT_BYTES
+ATTACHMENT_LIST_KEYS = ("attachments", "test_result_attachments", "files", "data")
+ATTACHMENT_NAME_KEYS = ("name", "file_name", "filename")
 
 _WEB_PROJECT = re.compile(r"^(?P<base>https?://[^/]+(?:/[^?#]*)?/projects/\d+)(?:/|$)")
 
@@ -153,6 +176,20 @@ def on_host(page: str, base_url: str) -> str:
     base = match.group("base")
     path = base[base.rindex("/projects/") :]
     return base_url.rstrip("/") + path + page.strip()[len(base) :]
+
+
+def read_attachment_names(data: Mapping[str, Any]) -> list[str]:
+    """The file names of a result's attachments listing (see :data:`ATTACHMENT_LIST_KEYS`)."""
+    items: list[Any] = next(
+        (data[k] for k in ATTACHMENT_LIST_KEYS if isinstance(data.get(k), list)), []
+    )
+    names = []
+    for item in items:
+        if isinstance(item, Mapping):
+            name = next((item[k] for k in ATTACHMENT_NAME_KEYS if item.get(k)), None)
+            if name is not None:
+                names.append(str(name))
+    return names
 
 
 def run_web_url(project_url: str, run_id: str) -> str:

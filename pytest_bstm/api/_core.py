@@ -52,6 +52,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 ItemT = TypeVar("ItemT", bound=BaseModel)
 SelfT = TypeVar("SelfT", bound="ClientCore")
 
+_FORM = {"Content-Type": None}  # drops the session's JSON Content-Type for a multipart form
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 
@@ -154,20 +155,21 @@ class ClientCore:
         idempotent: bool | None = None,
         context: Mapping[str, Any] | None = None,
         retry: RetryPolicy | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> ModelT:
         """Send one API call (with retries) and validate the answer into ``model``.
 
         ``path`` is relative to ``/api/v2``. ``idempotent`` defaults to True for every
         method but POST; a non-idempotent call is not retried once it may have been sent.
         ``context`` is handed to the model's validators; ``retry`` replaces the client's
-        policy for this call.
+        policy for this call; ``files`` ({field: (name, bytes, type)}) sends a multipart form.
         """
         api_path = API_PREFIX + path
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         policy = self.retry if retry is None else retry
         response, attempts = self._send(
-            method, api_path, params, body, idempotent=idempotent, policy=policy
+            method, api_path, params, body, idempotent=idempotent, policy=policy, files=files
         )
         data = parse_body(response.text)
         status = response.status_code
@@ -196,9 +198,11 @@ class ClientCore:
         *,
         idempotent: bool,
         policy: RetryPolicy,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[requests.Response, int]:
         """The retry loop; returns the final answer or raises TransportError."""
         url = self.base_url + api_path
+        payload = {"json": body} if files is None else {"files": files, "headers": _FORM}
         started = self._clock()
         attempt = 0
         while True:
@@ -209,7 +213,7 @@ class ClientCore:
                 self._requests_sent += 1
             try:
                 response = self._session.request(
-                    method, url, params=params, json=body, timeout=self.timeout
+                    method, url, params=params, timeout=self.timeout, **payload
                 )
             except requests.RequestException as exc:
                 check_delivery(

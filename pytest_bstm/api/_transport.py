@@ -33,7 +33,15 @@ class Transport(Protocol):
     """
 
     def request(
-        self, method: str, url: str, *, params: Any = None, json: Any = None, timeout: Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        timeout: Any = None,
+        files: Any = None,
+        headers: Any = None,
     ) -> requests.Response: ...
 
     def close(self) -> None: ...

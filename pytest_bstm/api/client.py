@@ -21,6 +21,7 @@ the add/remove test cases path, status names): :mod:`pytest_bstm.api._choices`.
 
 from __future__ import annotations
 
+from ._attachments import AttachmentsMixin
 from ._folders import FoldersMixin
 from ._results import ProjectDataMixin, ResultsMixin
 from ._run_cases import RunCasesMixin
@@ -30,7 +31,9 @@ from ._transport import DEFAULT_BASE_URL
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 
-class Client(RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin, FoldersMixin):
+class Client(
+    RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin, FoldersMixin, AttachmentsMixin
+):
     """BrowserStack Test Management API client.
 
     ``Client(*, base_url=DEFAULT_BASE_URL, username=None, access_key=None, timeout=30.0,

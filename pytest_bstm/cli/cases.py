@@ -100,7 +100,8 @@ def sync(args: argparse.Namespace) -> int:
         c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...)")
     c.out(_summary(plan, markers, files, dry_run=args.dry_run))
     if failure is not None:
-        c.err(f"error: {failure}")
+        said = c.not_found(failure, args) if isinstance(failure, errors.NotFoundError) else failure
+        c.err(f"error: {said}")
         _remind(plan)
     return 1 if plan.problems or failure is not None or write_failed else 0
 

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pytest_bstm.api import DEFAULT_BASE_URL, Client
+from pytest_bstm.api import DEFAULT_BASE_URL, Client, errors
+from pytest_bstm.cli import ini
+from pytest_bstm.run.explain import said_404, unseen_project
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     CASE_ID_RE,
@@ -135,7 +137,7 @@ def common_options(*, project_env: bool = True) -> argparse.ArgumentParser:
         type=base_url,
         metavar="URL",
         default=os.environ.get(URL_ENV) or None,
-        help=f"API base URL (env {URL_ENV}; default {DEFAULT_BASE_URL})",
+        help=f"API base URL (env {URL_ENV}, ini bstm_url; default {DEFAULT_BASE_URL})",
     )
     env_project = (os.environ.get(PROJECT_ENV) or None) if project_env else None
     parent.add_argument(
@@ -143,16 +145,43 @@ def common_options(*, project_env: bool = True) -> argparse.ArgumentParser:
         type=project_id,
         metavar="PR-1",
         default=env_project,  # argparse checks a string default with the type
-        help=f"project ID, e.g. PR-1 (env {PROJECT_ENV})",
+        help=f"project ID, e.g. PR-1 (env {PROJECT_ENV}, ini bstm_project)",
     )
     return parent
 
 
 def project(args: argparse.Namespace) -> str:
-    """The project of a command that needs one."""
-    if not args.project:
-        raise UsageError(f"no project: pass --project PR-N or set {PROJECT_ENV}")
-    return str(args.project)
+    """The project of a command that needs one: ``--project``, ``BSTM_PROJECT``, the ini file."""
+    if args.project:
+        return str(args.project)
+    found = ini_project()
+    if found is None:
+        raise UsageError(
+            f"no project: pass --project PR-N, set {PROJECT_ENV}, or set bstm_project in the "
+            "suite's ini file (pytest.ini, pyproject.toml, ...)"
+        )
+    return found
+
+
+def ini_project() -> str | None:
+    """``bstm_project`` of the ini file pytest would read here, checked; None when unset."""
+    found = ini.find()
+    value = found.get("bstm_project")
+    if value is not None and not PROJECT_RE.fullmatch(value):
+        raise UsageError(f"{found.source('bstm_project')}: {value!r} is not an ID like PR-1")
+    return value
+
+
+def ini_url() -> str | None:
+    """``bstm_url`` of the ini file pytest would read here, checked; None when unset."""
+    found = ini.find()
+    value = found.get("bstm_url")
+    if value is None:
+        return None
+    try:
+        return check_url(value)
+    except ValueError as exc:
+        raise UsageError(f"{found.source('bstm_url')}: {exc}") from None
 
 
 # -- client and output ---------------------------------------------------------------------
@@ -172,9 +201,30 @@ def env_project() -> str | None:
 
 
 def make_client(url: str | None) -> Client:
-    """A client for ``url`` (default: the public service), credentials from the environment."""
+    """A client for ``url`` (default: ``bstm_url`` of the ini file, else the public service),
+    credentials from the environment."""
     user, key = credentials(os.environ)
-    return Client(base_url=url or DEFAULT_BASE_URL, username=user, access_key=key)
+    return Client(base_url=url or ini_url() or DEFAULT_BASE_URL, username=user, access_key=key)
+
+
+def not_found(exc: errors.NotFoundError, args: argparse.Namespace) -> str:
+    """A 404 in one line naming what to check: an unknown project (with the projects the
+    credentials see, one listing) or the run the command named; else the error itself."""
+    project, run = getattr(args, "project", None), getattr(args, "run", None)
+    if project:
+        with make_client(args.url) as client:
+            seen = unseen_project(client, project)
+        if seen is not None:
+            return (
+                f"project {project} not found ({said_404(exc)}; {seen}): check --project "
+                f"(or {PROJECT_ENV}, bstm_project), and --url for the project's region"
+            )
+        if run:
+            return (
+                f"run {run} not found in {project} ({said_404(exc)}: unknown or deleted): "
+                "check the run ID; `bstm runs list --include-closed` lists the project's runs"
+            )
+    return str(exc)
 
 
 def out(text: str = "") -> None:

@@ -11,14 +11,14 @@ session would have. ``--run TR-N`` sends the results to another run instead.
 from __future__ import annotations
 
 import argparse
-import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_bstm.cli import common as c
+from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
 from pytest_bstm.delivery import journal
-from pytest_bstm.delivery.driver import Busy, Outcome, deliver, exclusive, results_of
+from pytest_bstm.delivery.driver import Outcome, deliver
+from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.plan import RunPlan
@@ -50,6 +50,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dry-run", action="store_true", help="say what would be uploaded, send nothing"
     )
     parser.set_defaults(handler=upload)
+    aside = actions.add_parser(
+        "set-aside",
+        help="leave a journal out of folder uploads (kept, renamed to *.jsonl.aside)",
+        description=(
+            "Rename each journal to PATH.aside, so that `bstm journal upload .bstm/` leaves out "
+            "a journal whose upload cannot succeed. Nothing is deleted: `bstm journal upload "
+            "PATH.aside` still uploads it by name."
+        ),
+    )
+    aside.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="journal files")
+    aside.set_defaults(handler=set_aside)
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -57,21 +68,6 @@ def counts(statuses: Counter[str]) -> str:
     parts = [f"{statuses[s]} {s}" for s in ("passed", "failed")]
     parts += [f"{n} {s}" for s, n in sorted(statuses.items()) if s not in ("passed", "failed")]
     return ", ".join(parts)
-
-
-def journals(paths: list[Path]) -> list[Path]:
-    """Every journal named: files as given, folders expanded to their ``*.jsonl``."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(path.glob("*.jsonl")))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise c.UsageError(f"cannot read journal {path}: no such file or directory")
-    if not found:
-        raise c.UsageError(f"no journal (*.jsonl) in {', '.join(map(str, paths))}")
-    return found
 
 
 def _read(path: Path) -> journal.JournalState:
@@ -91,7 +87,7 @@ def upload(args: argparse.Namespace) -> int:
     status = 0
     found = journals(args.paths)
     for path in found:
-        with _exclusive(path):
+        with exclusive(path):
             try:
                 state = _read(path)
             except c.UsageError as exc:  # of several, a stray file stops none of the others
@@ -104,23 +100,9 @@ def upload(args: argparse.Namespace) -> int:
     return status
 
 
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """The journal, held so that no other delivery of it runs at once (a usage error if one
-    does: a sender process still finishing it, or another upload)."""
-    try:
-        with exclusive(path):
-            yield
-    except Busy:
-        raise c.UsageError(
-            f"another `bstm journal upload` of {path} (or its session's sender process) is "
-            "running: wait for it to end"
-        ) from None
-
-
 def _results(path: Path, state: journal.JournalState) -> list[Result]:
     try:
-        return results_of(state)
+        return [from_record(record) for record in state.unsent]
     except (KeyError, TypeError, ValueError) as exc:
         raise c.UsageError(f"malformed result record in {path}: {exc!r}") from None
 
@@ -131,9 +113,10 @@ def _upload_one(
     results = _results(path, state)
     plan = RunPlan.from_json(state.plan) if state.plan else None
     project = args.project or (plan.project if plan else None) or c.env_project()
+    project = project or c.ini_project()
     run = args.run or state.run
     close = plan is not None and plan.close and args.run is None and not state.closed
-    if not results and not (close and run is not None):
+    if not results and not state.unattached() and not (close and run is not None):
         c.out(f"nothing to upload from {path}" if named else "nothing to upload")
         return 0
     if run is None and plan is None:
@@ -145,7 +128,9 @@ def _upload_one(
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
         n = "1 result" if len(results) == 1 else f"{len(results)} results"
-        c.out(f"would upload {n} to {where} ({counts(statuses)})")
+        files = len(state.attachments) - len(state.attachments_done)
+        also = f" and {files} attached file{'s' * (files != 1)}" if files else ""
+        c.out(f"would upload {n}{also} to {where} ({counts(statuses)})")
         return 0
     if not project:
         raise c.UsageError(f"{path} names no project: pass --project PR-1")
@@ -169,8 +154,8 @@ def _deliver(
     url = args.url if args.url is not None else _url(state)
     with c.make_client(url) as client:
         return deliver(
-            client, path, url=url, project=project, run=run, plan=plan, results=results,
-            close=close,
+            client, path, state, url=url, project=project, run=run, plan=plan,
+            results=results, close=close,
         )  # fmt: skip
 
 
@@ -192,13 +177,25 @@ def _report(outcome: Outcome) -> int:
         c.err(f"rejected {result.case_id}{cfg} [{tests}]: {message}")
     for message in outcome.errors:
         c.err(f"error: {message}")
-    left = len(journal.read(outcome.path).unsent)
+    for message in outcome.not_attached:
+        c.err(f"not attached: {message}")
+    after = journal.read(outcome.path)
+    left = len(after.unsent) + len(after.unattached())
+    if left and (outcome.hopeless or outcome.rejected):
+        c.err(
+            f"to leave {outcome.path} out of later folder uploads (kept, renamed): "
+            f"bstm journal set-aside {outcome.path}"
+        )
     tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
     closed = f"; {outcome.run} closed" if outcome.closed else ""
+    closed = f"; {outcome.attached} files attached{closed}" if outcome.attached else closed
     total = sum(outcome.sent.values())
     results = "1 result" if total == 1 else f"{total} results"
-    c.out(
-        f"uploaded {results} to {outcome.run or 'no run'} ({counts(outcome.sent)})"
-        f"{tail}{closed}; {left} left in {outcome.path}"
-    )
+    if outcome.run is None:
+        c.out(f"uploaded nothing (no run); {left} left in {outcome.path}")
+    else:
+        c.out(
+            f"uploaded {results} to {outcome.run} ({counts(outcome.sent)})"
+            f"{tail}{closed}; {left} left in {outcome.path}"
+        )
     return 1 if left or outcome.rejected or outcome.errors else 0

@@ -22,7 +22,8 @@ from pytest_bstm.vocabulary import ACCESS_KEY_ENV, PROJECT_ENV, URL_ENV, USERNAM
 
 EPILOG = (
     f"Credentials: {USERNAME_ENV} and {ACCESS_KEY_ENV}. "
-    f"Defaults: --url from {URL_ENV}, --project from {PROJECT_ENV}. "
+    f"Defaults: --url from {URL_ENV}, --project from {PROJECT_ENV}, else bstm_url and "
+    "bstm_project of the ini file pytest reads here (pytest.ini, pyproject.toml, ...). "
     "Run `bstm COMMAND ACTION --help` for an action's options."
 )
 
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args))
     except c.UsageError as exc:
         return _fail(str(exc), 2)
+    except errors.NotFoundError as exc:
+        return _fail(c.not_found(exc, args), 1)
     except errors.BstmError as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:

@@ -115,8 +115,13 @@ def list_runs(args: argparse.Namespace) -> int:
         )
     if args.json:
         c.print_json([run.model_dump(mode="json") for run in runs])
-    elif not runs:
+    elif not runs and _closed_too(args):
         c.out(f"no runs in {args.project} match")
+    elif not runs:
+        c.out(
+            f"no open runs in {args.project} match; closed runs are listed with --state closed "
+            "(or --include-closed)"
+        )
     else:
         c.out(table(runs))
     return 0

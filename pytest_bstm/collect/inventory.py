@@ -123,7 +123,10 @@ def collect(args: Sequence[str]) -> Inventory:
     ``conftest.py``) or a ``tc`` marker is invalid; files pytest could not import are listed
     in ``Inventory.errors`` and the rest is collected.
     """
-    argv = [*args, "--collect-only", "-q", "-p", "no:cacheprovider"]
+    # --assert=plain: nothing runs, so nothing needs rewriting; and the plugin, imported by
+    # `bstm` before pytest starts, would make pytest warn that it cannot rewrite it (an error
+    # under the suite's `filterwarnings = error`)
+    argv = [*args, "--collect-only", "-q", "-p", "no:cacheprovider", "--assert=plain"]
     argv += ["--bstm-project=", "-o", "bstm_emulator=false"]  # never report from here
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += ["-p", "pytest_bstm.plugin"]

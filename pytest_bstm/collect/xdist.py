@@ -7,20 +7,24 @@ which tests may record a case at run time, and which run more than once) into th
 the controller reads it when xdist reports that worker's collection. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
 mapping by node ID; nothing of the plugin travels inside reports or ``user_properties``.
+What tests record with ``bstm.attach``/``bstm.link`` goes through the folder too: one file per
+worker (``evidence-<worker>.jsonl``), read by :class:`EvidenceInbox` as tests finish.
 Controller -> workers again: the run ID, in a file of the folder, once the run is prepared.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
+from pytest_bstm.results.evidence import EVIDENCE_KEY
 
 FOLDER = "bstm_dir"
 RUN_CASES = "bstm_run_cases"
@@ -45,6 +49,54 @@ def configure_node(
         node.workerinput[RUN_CASES] = sorted(run_cases)
     if config.getoption("dist", None) == "each":
         node.workerinput[RUNS_EACH] = node.workerinput.get("workercount", 1)
+
+
+def evidence_file(workerinput: dict[str, Any] | None) -> Path | None:
+    """A worker's file of ``bstm.attach``/``bstm.link`` records (None off xdist)."""
+    if not workerinput or not workerinput.get(FOLDER):
+        return None
+    return Path(workerinput[FOLDER]) / f"evidence-{workerinput.get('workerid', 'gw')}.jsonl"
+
+
+class EvidenceInbox:
+    """Where the reporter takes a finished test's ``bstm.attach``/``bstm.link`` records: the
+    process's recorder, or on the xdist controller (:meth:`open`) the workers' files, read
+    when a test finishes (a worker writes a test's records before the report that ends it)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.recorder = config.stash.get(EVIDENCE_KEY, None)
+        self.folder: Path | None = None
+        self._mtime = 0
+        self._files: dict[str, IO[str]] = {}
+        self._tails: dict[str, str] = {}
+        self._by_node: dict[str, list[dict[str, Any]]] = {}
+
+    def open(self, folder: str | None) -> None:
+        self.folder = Path(folder) if folder else None
+
+    def take(self, nodeid: str) -> list[dict[str, Any]]:
+        if self.folder is None:
+            return self.recorder.take(nodeid) if self.recorder is not None else []
+        with contextlib.suppress(OSError):
+            mtime = self.folder.stat().st_mtime_ns
+            if mtime != self._mtime:  # a worker's first record made its file
+                self._mtime = mtime
+                for path in self.folder.glob("evidence-*.jsonl"):
+                    if path.name not in self._files:
+                        self._files[path.name] = path.open(encoding="utf-8")
+        for name, handle in self._files.items():
+            text = self._tails.pop(name, "") + handle.read()
+            *lines, tail = text.split("\n")
+            if tail:
+                self._tails[name] = tail  # a line still being written
+            for line in lines:
+                record = json.loads(line)
+                self._by_node.setdefault(record.pop("nodeid"), []).append(record)
+        return self._by_node.pop(nodeid, []) if self._by_node else []
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
 
 
 class Worker:

@@ -1,4 +1,5 @@
-"""The ``--bstm-*`` options: one table drives ``--help``, the ini keys and the README reference."""
+"""The ``--bstm-*`` options: one table drives ``--help``, the ini keys and the option reference
+of the documentation (:func:`reference`, filled into ``docs/options.md`` by the site's build)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,11 @@ OPTIONS: tuple[Option, ...] = (
         kind="bool",
     ),
     Option(
+        "--bstm-attach-output",
+        "Attach the captured stdout, stderr and log of a failed test to its results.",
+        kind="bool",
+    ),
+    Option(
         "--bstm-journal",
         "Journal file of results before upload (default: "
         ".bstm/journal-<date>-<time>-<session>.jsonl, one per session).",
@@ -120,7 +126,7 @@ INI_ONLY: tuple[tuple[str, str], ...] = (
     (
         "bstm_status_map",
         "Lines 'outcome = status' overriding the status of an outcome "
-        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed).",
+        "(passed, failed, setup_error, teardown_error, skipped, xfailed, xpassed, rerun_passed).",
     ),
 )
 
@@ -148,3 +154,17 @@ def add_options(parser: pytest.Parser) -> None:
             parser.addini(opt.ini, help=opt.help, default=None)
     for name, text in INI_ONLY:
         parser.addini(name, help=text, type="linelist", default=[])
+
+
+def reference() -> list[list[str]]:
+    """The option reference's rows: flag, ini key, environment variable, default, meaning."""
+    return [
+        [
+            f"`{o.flag}{f' {o.metavar}' if o.metavar else ''}`",
+            f"`{o.ini}`",
+            f"`{o.env}`" if o.env else "",
+            f"`{o.default}`" if o.default else "",
+            o.help,
+        ]
+        for o in OPTIONS
+    ]

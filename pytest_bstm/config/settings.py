@@ -61,6 +61,7 @@ class Settings:
     dry_run: bool = False
     emulator: bool = False
     strict: bool = False
+    attach_output: bool = False  # captured output of failed tests as attachments
     journal: Path = Path(".bstm/journal.jsonl")
     journal_named: bool = False  # named by the user: kept even when everything was sent
     # this session's own: in the run's description, every result key and the default journal's
@@ -164,6 +165,29 @@ def _writable(path: Path) -> tuple[bool, str]:
     return True, ""
 
 
+def _unfinished(path: Path) -> tuple[bool, str]:
+    """A named journal an earlier session left with work to do is not written to (its results
+    would be sent into this session's run, or its crash settled by this session's end): the
+    user uploads it first. A finished one is appended to; its readers start anew at each
+    session's plan line."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return True, ""
+    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only for a journal that exists
+
+    try:
+        left = len(journal.read(path).unsent)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return False, (
+            f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "
+            f"journal ({exc}): name another file, or move it away"
+        )
+    return left == 0, (
+        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {left} result(s) an earlier "
+        f"session did not upload: upload them first (bstm journal upload {path}), or name "
+        "another journal"
+    )
+
+
 def is_enabled(config: pytest.Config) -> bool:
     return activation(config).enabled
 
@@ -264,6 +288,8 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
     c.check(*_writable(journal_path))
+    if journal and not dry_run:
+        c.check(*_unfinished(journal_path))
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))
     mode: Mode = "join" if run_id else "clone" if clone_id else "create"
@@ -289,6 +315,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         dry_run=dry_run,
         emulator=emulator,
         strict=flag("--bstm-strict"),
+        attach_output=flag("--bstm-attach-output"),
         journal=journal_path,
         journal_named=bool(journal),
         token=token,

@@ -91,6 +91,8 @@ class Delivery:
                 self._planned_by(RunPlan.from_json(record["plan"]))
             elif kind == "result" and record.get("key") not in self.seen:
                 self._take(record)
+            elif kind == "attachment":  # uploaded once its result was delivered
+                self.uploader.attachments.records.append(record)
         if len(chunk) == CHUNK:
             self.tail()
 
@@ -187,6 +189,9 @@ class Delivery:
                 (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
             ),
             pending=len(u.pending),
+            attached=u.attachments.done.uploaded,
+            attachments_waiting=u.attachments.waiting,
+            not_attached=tuple(u.attachments.done.failed),
             requests=client.requests_sent if client else 0,
             rate_limited=client.rate_limited if client else 0,
             stopped=u.stopped,

@@ -18,19 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_bstm.api import Client, errors
-from pytest_bstm.delivery import journal
+from pytest_bstm.delivery import attachments, journal
+from pytest_bstm.delivery.events import preparing
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.cases import ChangeNotVisibleError
-from pytest_bstm.run.explain import remedy_of
+from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.info import RunInfo
 from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, RunPreparer
 
 FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
+# what the service refused in the journal itself: a later upload as it is fails the same way
+HOPELESS = (errors.BadRequestError, errors.NotFoundError, NothingToReport)
 
 
 class Busy(Exception):
@@ -67,6 +70,9 @@ class Outcome:
     rejected: list[tuple[Result, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     closed: bool = False
+    hopeless: bool = False  # no later upload of the journal as it is can succeed
+    attached: int = 0
+    not_attached: list[str] = field(default_factory=list)
 
 
 def results_of(state: journal.JournalState) -> list[Result]:
@@ -77,6 +83,7 @@ def results_of(state: journal.JournalState) -> list[Result]:
 def deliver(
     client: Client,
     path: Path,
+    state: journal.JournalState,
     *,
     url: str | None,
     project: str,
@@ -86,7 +93,7 @@ def deliver(
     close: bool,
 ) -> Outcome:
     """Deliver ``results`` of the journal at ``path`` into ``run`` (or the run ``plan`` makes),
-    marking the journal as it goes; close the run when ``close``."""
+    then its attachments, marking the journal as it goes; close the run when ``close``."""
     outcome = Outcome(path, run)
     writer = journal.Journal(path)
     sender: Sender | None = None
@@ -103,17 +110,24 @@ def deliver(
             # a killed session may have sent some: read the run's results back once
             sender.unconfirmed = {r.key for r in results}
         sender.send(results)
+        ok = (state.sent | sender.done) - {r.key for r, _ in sender.rejected}
+        left = state.unattached(set(state.results))  # any that may name the same copy
+        files = attachments.upload(client, project, run, writer, state.unattached(ok), others=left)
+        outcome.attached, outcome.not_attached = files.uploaded, files.failed
         if close and plan is not None and not sender.rejected:
             Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
             writer.closed(run)
             outcome.closed = True
     except FAILURES as exc:
-        message = str(exc)
-        if remedy_of(exc) == "new_run":
+        message, remedy = str(exc), remedy_of(exc)
+        if outcome.run is None and plan is not None and isinstance(exc, errors.BstmError):
+            failure = explain(exc, plan, client)  # as the session would have told it
+            message, remedy = f"could not {preparing(plan)}: {failure.message}", failure.remedy
+        if remedy == "new_run":
             # the journal's own run cannot take the results: a new one can
-            message += (
-                f"; send the results to a new run with: {new_run_command(path, url, project)}"
-            )
+            command = new_run_command(path, url, project)
+            message += f"; send the results to a new run with: {command}"
+        outcome.hopeless = remedy == "none" and isinstance(exc, HOPELESS)
         outcome.errors.append(message)
     finally:
         if sender is not None:
@@ -136,6 +150,7 @@ def finish(client: Client, path: Path, url: str | None) -> Outcome | None:
     return deliver(
         client,
         path,
+        state,
         url=url,
         project=plan.project,
         run=state.run,

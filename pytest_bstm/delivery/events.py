@@ -57,6 +57,9 @@ class DeliveryReport:
     added: frozenset[Key] = frozenset()  # pairs the sender added while sending
     rejected: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (case, nodeids, why)
     pending: int = 0  # results journaled and not delivered
+    attached: int = 0  # files uploaded to results
+    attachments_waiting: int = 0  # kept in the journal
+    not_attached: tuple[str, ...] = ()  # "name: why"
     requests: int = 0
     rate_limited: int = 0
     stopped: str | None = None  # why delivery stopped for good
@@ -114,7 +117,7 @@ def decode(line: str) -> Event | DeliveryReport:
     if body.pop("type") == "report":
         body["added"] = _pairs(body["added"])
         body["rejected"] = tuple((c, tuple(n), m) for c, n, m in body["rejected"])
-        for name in ("errors", "dry_run_calls", "emulator_view"):
+        for name in ("errors", "dry_run_calls", "emulator_view", "not_attached"):
             body[name] = tuple(body[name])
         return DeliveryReport(**body)
     ready = body.get("ready")

@@ -28,6 +28,11 @@ Line types (one JSON object per line, no credentials ever):
   (``os._exit``, a fatal signal, a kill): :func:`read` gives each of its pairs a ``status``
   (the status map's ``failed``) result saying so, as xdist does for a test that crashed its
   worker.
+- ``{"type": "attachment", "id", "key", "case", "configuration", "file", "name", "content_type",
+  "size", "nodeid"}``: a file attached (``bstm.attach``) to the result ``key``, after its line;
+  ``file``: its copy, relative to the journal's folder (``attachments/...``), or absolute;
+  ``{"type": "attached", "ids"}``: the service has them; ``{"type": "attachment_failed", "id",
+  "error"}``: refused for good (the upload step: :mod:`pytest_bstm.delivery.attachments`).
 
 A killed process leaves a valid journal apart from, at worst, a torn last line, which
 :func:`read` ignores.
@@ -63,6 +68,7 @@ class Journal:
         self.path = path.absolute()
         self._own = own
         self._made = False  # this object created the file
+        self._made_folder = False  # ... and its folder (removed with it, only when empty)
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
         self._file: IO[str] | None = None
@@ -109,7 +115,9 @@ class Journal:
 
     def _open(self) -> IO[str]:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.parent.is_dir():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._made_folder = True
             try:
                 return self._open_once()
             except FileNotFoundError:
@@ -158,6 +166,15 @@ class Journal:
         if keys:
             self._write([{"type": "rejected", "keys": keys, "error": error}], sync=True)
 
+    def attachments(self, records: Iterable[dict[str, Any]]) -> None:
+        self._write([{"type": "attachment", **r} for r in records], sync=True)
+
+    def attached(self, ids: list[str]) -> None:
+        self._write([{"type": "attached", "ids": ids}], sync=True)
+
+    def attachment_failed(self, attachment_id: str, error: str) -> None:
+        self._write([{"type": "attachment_failed", "id": attachment_id, "error": error}])
+
     def sync(self) -> None:
         try:
             with self._lock:
@@ -169,12 +186,16 @@ class Journal:
             self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
     def discard(self) -> None:
-        """Remove the journal (everything in it was sent), if this object made it."""
+        """Remove the journal (everything in it was sent), if this object made it, and the
+        folder of attachment copies when it is empty."""
         self.close()
         if self._made:
             self.path.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
-            self.path.parent.rmdir()  # only when empty
+            (self.path.parent / "attachments").rmdir()  # only when empty
+        with contextlib.suppress(OSError):
+            if self._made_folder:
+                self.path.parent.rmdir()  # only when empty
 
     def close(self) -> None:
         with self._sync_lock, self._lock:
@@ -209,6 +230,8 @@ class JournalState:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: set[str] = field(default_factory=set)
     rejected: dict[str, str] = field(default_factory=dict)
+    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    attachments_done: set[str] = field(default_factory=set)  # attached or refused for good
     unreadable: list[int] = field(default_factory=list)  # numbers of lines that are not JSON
 
     @property
@@ -216,6 +239,11 @@ class JournalState:
         """Results neither sent nor rejected, in journal order."""
         done = self.sent | set(self.rejected)
         return [r for k, r in self.results.items() if k not in done]
+
+    def unattached(self, sent: set[str] | None = None) -> list[dict[str, Any]]:
+        """Attachments of sent results (``sent``: the journal's), not yet settled, in order."""
+        sent, done = self.sent if sent is None else sent, self.attachments_done
+        return [a for i, a in self.attachments.items() if i not in done and a.get("key") in sent]
 
 
 def read(path: Path) -> JournalState:
@@ -248,6 +276,11 @@ def read(path: Path) -> JournalState:
                 if running is not None and running["nodeid"] == outcome.nodeid:
                     running = None
             elif kind == "plan" and isinstance(record.get("plan"), dict):
+                if state.plan is not None and record["plan"].get("token") != state.plan.get(
+                    "token"
+                ):
+                    # a later session appended to a finished named journal: its own run
+                    state.run, state.closed, held, tallies, running = None, False, {}, {}, None
                 state.plan, state.url = record["plan"], record.get("url")
                 build_url = record.get("build_url")
             elif kind == "run" and record.get("run"):
@@ -264,6 +297,12 @@ def read(path: Path) -> JournalState:
                 held, tallies, running = {}, {}, None
             elif kind == "sent":
                 state.sent.update(record.get("keys", []))
+            elif kind == "attachment" and "id" in record:
+                state.attachments[str(record["id"])] = record
+            elif kind == "attached":
+                state.attachments_done.update(str(i) for i in record.get("ids", []))
+            elif kind == "attachment_failed":
+                state.attachments_done.add(str(record.get("id")))
             elif kind == "rejected":
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))

@@ -6,6 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from pytest_bstm.results.aggregate import MAX_ATTEMPTS
 from pytest_bstm.results.model import Key, Result, TestOutcome
 
 if TYPE_CHECKING:  # pytest's process journals records and never imports the client stack
@@ -37,7 +38,8 @@ def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str,
     """One finished test whose pairs still wait for other tests, journaled once and small:
     its node ID, outcome, mapped status, the pairs it counts for and what its description
     line needs, each bounded (message 300 characters, 20 subtests of 300, the excerpt's 1,200,
-    5 earlier attempts of 200): at most about 8 KB plus the node ID and the pairs."""
+    the last :data:`~pytest_bstm.results.aggregate.MAX_ATTEMPTS` earlier attempts of 200, as
+    the description names them): at most about 10 KB plus the node ID and the pairs."""
     record: dict[str, object] = {
         "type": "test",
         "nodeid": outcome.nodeid,
@@ -53,7 +55,7 @@ def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str,
     if outcome.subtests:
         record["subtests"] = [s[:300] for s in outcome.subtests[:20]]
     if outcome.earlier_attempts:
-        record["earlier"] = [a[:200] for a in outcome.earlier_attempts[-5:]]
+        record["earlier"] = [a[:200] for a in outcome.earlier_attempts[-MAX_ATTEMPTS:]]
     return record
 
 

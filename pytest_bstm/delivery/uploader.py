@@ -1,8 +1,9 @@
 """The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
 run, then sends the results the journal holds through the one :class:`Sender`: full batches at
-once, partial ones after ``flush_interval`` seconds, everything when the session drains;
-transient failures are retried with backoff until the session's deadline. What pytest's process
-must know (the run is ready, preparation failed, uploads stopped) goes to ``events``."""
+once, partial ones after ``flush_interval`` seconds, everything when the session drains, then
+the attachments (one step, :mod:`pytest_bstm.delivery.attachments`); transient failures are
+retried with backoff until the session's deadline. What pytest's process must know goes to
+``events``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
+from pytest_bstm.delivery.attachments import Pending
 from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
@@ -45,6 +47,7 @@ class Uploader:
         self.max_batch = max_batch
         self.retry_pause = retry_pause
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.attachments = Pending(journal)  # journaled after their results, sent at the end
         self.sender: Sender | None = None
         self.stopped: str | None = None
         self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
@@ -150,8 +153,7 @@ class Uploader:
         oldest = retry_at = 0.0
         pause, kicked = self.retry_pause, False
         while not self._abort.is_set():
-            # woken for a full batch or the session end, else a tick: never once per result,
-            # which would make the test thread hand the GIL over after every test
+            # woken for a full batch or the end, else a tick: never once per result (the GIL)
             self._wake.wait(self._idle(len(backlog), retry_at))
             self._wake.clear()
             items = self._take_queued()
@@ -171,7 +173,7 @@ class Uploader:
                 if backlog or self.stopped is not None or self.sender is None:
                     return
                 if now >= retry_at:
-                    if self._close_run():
+                    if self._attach() and self._close_run():
                         return
                     retry_at, pause = time.monotonic() + pause, min(pause * 2, MAX_PAUSE)
                 continue
@@ -196,8 +198,7 @@ class Uploader:
         full = backlog + self._queue.qsize() >= self.max_batch
         return 0.0 if ready and full else TICK
 
-    def _take_queued(self) -> list[Result]:
-        # this thread is the only consumer: at least qsize() items are there
+    def _take_queued(self) -> list[Result]:  # the only consumer: qsize() items are there
         return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
 
     def _prepare(self) -> bool:
@@ -234,6 +235,10 @@ class Uploader:
         self.events.put(Event("ready", ready=ready_of(prepared)))
         return True
 
+    def _attach(self) -> bool:  # every result delivered: the attachments (False: try again)
+        assert self.sender is not None
+        return self.attachments.settle(self.sender, self._check_running, self._note)
+
     def _close_run(self) -> bool:
         """At the end, everything delivered: close the run if asked; False to try again."""
         self._check_running()
@@ -252,8 +257,7 @@ class Uploader:
         self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
-    def _check_running(self) -> None:
-        """No new call once the session stopped waiting (the thread may wake after that)."""
+    def _check_running(self) -> None:  # no new call once the session stopped waiting
         if self._abort.is_set():
             raise UploadStopped
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from . import case_changes, folders, project_data, results, run_cases, runs
+from . import attachments, case_changes, folders, project_data, results, run_cases, runs
 from .context import Handler
 from .errors import ApiError
 
@@ -37,6 +37,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", _R + r"/delete", runs.delete_run),
     ("GET", _R + r"/results", results.list_results),
     ("POST", _R + r"/results", results.add_results),
+    ("GET", _P + r"/test-results/(?P<run>\d+)/attachments", attachments.list_attachments),
+    ("POST", _P + r"/test-results/(?P<run>\d+)/attachments", attachments.add_attachment),
     # where web links point (not under /api/v2): the run's details, for a browser
     ("GET", r"/projects/(?P<project>\d+)/test-runs/(?P<run>[^/]+)", runs.web_page),
 ]

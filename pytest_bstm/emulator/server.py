@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from . import attachments
 from .context import Request
 from .errors import ApiError
 from .faults import Faults
@@ -44,6 +45,8 @@ class RequestLog:
     def add(
         self, method: str, path: str, query: dict[str, str], status: int | None, body: Any
     ) -> None:
+        if isinstance(body, attachments.Multipart):
+            body = body.loggable()
         entry = {"method": method, "path": path, "query": query, "status": status, "body": body}
         with self._lock:
             self._entries.append(entry)
@@ -83,12 +86,17 @@ class Dispatcher:
         expected_user, expected_key = self._credentials
         return hmac.compare_digest(user, expected_user) & hmac.compare_digest(key, expected_key)
 
-    def handle(self, method: str, target: str, auth: str | None, raw: bytes) -> Outcome:
+    def handle(
+        self, method: str, target: str, auth: str | None, raw: bytes, content_type: str = ""
+    ) -> Outcome:
         parts = urlsplit(target)
         path, query = parts.path, dict(parse_qsl(parts.query, keep_blank_values=True))
         body: Any = None
         malformed = False
-        if raw.strip():
+        if content_type.startswith("multipart/form-data"):
+            body = attachments.parse(raw, content_type)
+            malformed = body is None
+        elif raw.strip():
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
@@ -216,7 +224,11 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         server = cast(EmulatorHTTPServer, self.server)
         outcome = server.dispatcher.handle(
-            method, self.path, self.headers.get("Authorization"), raw
+            method,
+            self.path,
+            self.headers.get("Authorization"),
+            raw,
+            self.headers.get("Content-Type") or "",
         )
         if outcome.drop:
             self.close_connection = True

@@ -49,6 +49,7 @@ def result_record(result: Result) -> dict[str, Any]:
         "custom_fields": dict(result.custom_fields),
         "duration_in_ms": result.duration_in_ms,
         "created_at": result.created_at,
+        "attachments": [dict(a) for a in result.attachments],
     }
 
 

@@ -105,6 +105,7 @@ class Result:
     duration_in_ms: int | None
     created_at: str
     created_by: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -19,17 +19,19 @@ from collections import Counter
 from collections.abc import Mapping
 
 from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.results.evidence import describe_links
 from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, result_key
 
 MAX_DESCRIPTION = 6000
 MAX_LISTED_TESTS = 40
+MAX_ATTEMPTS = 10  # earlier attempts of a rerun named per test (the last ones)
 
 
 class Tally:
     """The running aggregate of one (case, configuration): ``add`` costs the same for the
     first test and the fifty-thousandth."""
 
-    __slots__ = ("counts", "duration", "named", "nodeids", "rank", "status")
+    __slots__ = ("attaching", "counts", "duration", "named", "nodeids", "rank", "status")
 
     def __init__(self) -> None:
         self.status = ""
@@ -40,6 +42,7 @@ class Tally:
         # rank -> the tests named at that rank, in the order they finished; at most
         # MAX_LISTED_TESTS in all: the first ones of a stable sort by rank, worst first
         self.named: dict[int, list[tuple[TestOutcome, str]]] = {}
+        self.attaching: list[TestOutcome] = []  # every test that recorded evidence (bstm fixture)
 
     def add(self, outcome: TestOutcome, status: str) -> None:
         r = rank(status)
@@ -48,6 +51,8 @@ class Tally:
         self.nodeids.append(outcome.nodeid)
         self.duration += outcome.duration
         self.counts[outcome.outcome] += 1
+        if outcome.evidence:
+            self.attaching.append(outcome)
         if len(self.nodeids) <= MAX_LISTED_TESTS:
             self.named.setdefault(r, []).append((outcome, status))
             return
@@ -75,18 +80,22 @@ class Tally:
             lines.extend(f"  {s[:300]}" for s in o.subtests[:20])
             if o.excerpt:
                 lines.extend("  | " + line for line in o.excerpt.splitlines())
-            lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts)
+            lines.extend(f"  rerun: {a[:200]}" for a in o.earlier_attempts[-MAX_ATTEMPTS:])
+            if o.evidence:
+                lines.extend(f"  {line[:500]}" for line in describe_links(o.evidence))
+        tail: list[str] = []  # kept whole when the named tests are cut short
         hidden = len(self.nodeids) - len(listed)
         if hidden > 0:
             left = self.counts - Counter(o.outcome for o in listed)
             by_outcome = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(left.items()))
-            lines.append(f"... and {hidden} more tests ({by_outcome})")
+            tail.append(f"... and {hidden} more tests ({by_outcome})")
         if build_url:
-            lines.append(f"Build: {build_url}")
+            tail.append(f"Build: {build_url[:500]}")
         text = "\n".join(lines)
-        if len(text) > MAX_DESCRIPTION:
-            text = text[: MAX_DESCRIPTION - 20] + "\n... (truncated)"
-        return text
+        room = MAX_DESCRIPTION - sum(len(t) + 1 for t in tail)
+        if len(text) > room:
+            text = text[: room - 16] + "\n... (truncated)"
+        return "\n".join([text, *tail]) if tail else text
 
     def result(self, key: Key, token: str, build_url: str | None) -> Result:
         """The one result of ``key``: the worst status, the named tests described."""

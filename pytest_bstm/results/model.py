@@ -20,7 +20,8 @@ class TestOutcome:
     """The final outcome of one test that executed (the last attempt of a rerun).
 
     ``outcome`` is one of :data:`pytest_bstm.vocabulary.OUTCOMES`; ``duration`` in seconds;
-    ``subtests`` lists each failed (or skipped) subtest as ``"FAILED [msg] (i=1): message"``.
+    ``subtests`` lists each failed (or skipped) subtest as ``"FAILED [msg] (i=1): message"``;
+    ``evidence``: the attachments, links and notes the test recorded.
     """
 
     __test__ = False  # not a test class, whatever pytest's python_classes say
@@ -33,6 +34,7 @@ class TestOutcome:
     excerpt: str | None = None
     earlier_attempts: list[str] = field(default_factory=list)
     subtests: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # results/evidence.py records
 
 
 @dataclass

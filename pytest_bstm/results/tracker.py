@@ -10,13 +10,17 @@ rerun (earlier attempts are listed).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
 from pytest_bstm.results.model import TestOutcome
+from pytest_bstm.results.paths import PathScrubber
 
 MAX_EXCERPT_LINES = 12
 MAX_EXCERPT_CHARS = 1200
@@ -24,16 +28,30 @@ PHASES = ("setup", "call", "teardown")
 
 
 def short_message(report: pytest.TestReport) -> str | None:
-    """The one-line reason of a failure or skip."""
+    """The error's own first line: the reason of a skip, the crash message of a failure, the
+    error string of a fixture lookup (``fixture 'databse' not found``), the text of
+    ``pytest.fail(pytrace=False)``; never the location line that ends pytest's report."""
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2])
-    crash = getattr(longrepr, "reprcrash", None)
-    message = getattr(crash, "message", None)
-    if isinstance(message, str):
-        return message.strip().splitlines()[0] if message.strip() else None
+        return _first_line(str(longrepr[2]))
+    for found in (
+        getattr(longrepr, "errorstring", None),  # a fixture lookup error
+        getattr(getattr(longrepr, "reprcrash", None), "message", None),
+    ):
+        if isinstance(found, str) and found.strip():
+            return _first_line(found)
     text = report.longreprtext.strip()
-    return text.splitlines()[-1] if text else None
+    lines = [line for line in text.splitlines() if line.strip() and not _LOCATION.match(line)]
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return _first_line(errors[0]) if errors else (lines[-1].strip() if lines else None)
+
+
+def _first_line(text: str) -> str | None:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0].strip() if lines else None
+
+
+_LOCATION = re.compile(r"^\S+:\d+(: .*)?$")  # "path/test_x.py:7" or "path:7: Error"
 
 
 def _excerpt(report: pytest.TestReport) -> str | None:
@@ -98,8 +116,16 @@ class Finished:
 class OutcomeTracker:
     """Follows the reports of each test; ``add`` says when a test has finished."""
 
-    def __init__(self, refs_of: Callable[[str], list[CaseRef]]) -> None:
+    def __init__(
+        self,
+        refs_of: Callable[[str], list[CaseRef]],
+        rootpath: Path | None = None,
+        evidence_of: Callable[[str], list[dict[str, Any]]] = lambda nodeid: [],
+    ) -> None:
         self._refs_of = refs_of
+        self._evidence_of = evidence_of  # what bstm.attach/bstm.link recorded (evidence.py)
+        # no machine path in what is sent: paths relative to the rootdir
+        self._scrub = PathScrubber(rootpath or Path.cwd())
         # (xdist worker, node ID): under --dist each, workers run the same test at once
         self._tests: dict[tuple[str, str], _TestState] = {}
 
@@ -161,6 +187,7 @@ class OutcomeTracker:
 
     def _finish(self, nodeid: str, state: _TestState) -> TestOutcome | None:
         outcome, culprit = _judge(state.phases)
+        evidence = self._evidence_of(nodeid)
         if outcome is None:
             return None
         subtests = (
@@ -189,15 +216,19 @@ class OutcomeTracker:
             message = f"{message or outcome}; " + "; ".join(
                 f"{r.when}: {short_message(r) or 'failed'}" for r in others
             )
+        if outcome == "passed" and state.earlier:
+            outcome = "rerun_passed"  # its own line of the status map (default: passed)
+        scrub = self._scrub
         return TestOutcome(
             nodeid=nodeid,
             outcome=outcome,
             duration=duration,
             refs=self._refs(nodeid, state),
-            message=message,
-            excerpt=_excerpt(culprit) if culprit is not None else None,
-            earlier_attempts=state.earlier,
-            subtests=subtests,
+            message=scrub(message),
+            excerpt=scrub(_excerpt(culprit)) if culprit is not None else None,
+            earlier_attempts=[scrub(a) or "" for a in state.earlier],
+            subtests=[scrub(s) or "" for s in subtests],
+            evidence=evidence,
         )
 
 

@@ -33,22 +33,31 @@ class Failure:
     remedy: Remedy
 
 
-def _visible_projects(client: Client) -> list[str] | None:
-    """The projects the credentials see (one listing), or None when that fails too."""
+def unseen_project(client: Client, project: str) -> str | None:
+    """After a 404: ``these credentials see PR-1, PR-2`` when ``project`` is not among the
+    projects the credentials see (one listing); None when it is, or the listing fails too."""
     try:
-        return sorted(p.identifier for p in client.iter_projects(page_size=300))
+        projects = sorted(p.identifier for p in client.iter_projects(page_size=300))
     except errors.BstmError:
         return None
+    if project in projects:
+        return None
+    shown = ", ".join(projects[:MAX_PROJECTS_SHOWN]) or "none"
+    more = ", ..." if len(projects) > MAX_PROJECTS_SHOWN else ""
+    return f"these credentials see {shown}{more}"
+
+
+def said_404(exc: errors.NotFoundError) -> str:
+    """``HTTP 404 "Test Run ID is invalid"``: the answer, without the generic hint."""
+    return f'HTTP 404 "{exc.message}"' if exc.message else "HTTP 404"
 
 
 def _not_found(exc: errors.NotFoundError, plan: RunPlan, client: Client) -> Failure:
-    projects = _visible_projects(client)
-    said = f'HTTP 404 "{exc.message}"' if exc.message else "HTTP 404"
-    if projects is not None and plan.project not in projects:
-        shown = ", ".join(projects[:MAX_PROJECTS_SHOWN]) or "none"
-        more = ", ..." if len(projects) > MAX_PROJECTS_SHOWN else ""
+    seen = unseen_project(client, plan.project)
+    said = said_404(exc)
+    if seen is not None:
         return Failure(
-            f"project {plan.project} not found ({said}; these credentials see {shown}{more}): "
+            f"project {plan.project} not found ({said}; {seen}): "
             "check --bstm-project, and --bstm-url for the project's region",
             "none",
         )

@@ -48,11 +48,25 @@ class _Recording:
         self._calls = calls
 
     def request(
-        self, method: str, url: str, *, params: Any = None, json: Any = None, timeout: Any = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        timeout: Any = None,
+        files: Any = None,
+        headers: Any = None,
     ) -> requests.Response:
         path = urlsplit(url).path
         if params:
             path += "?" + urlencode(params, doseq=True)
+        if files:  # an attachment: its name and size, never its bytes
+            json = {k: f"{f[0]} ({len(f[1])} bytes)" for k, f in files.items()}
+            self._calls.append(Call(method, path, json))
+            return self._session.request(
+                method, url, params=params, files=files, headers=headers, timeout=timeout
+            )
         self._calls.append(Call(method, path, json))
         return self._session.request(method, url, params=params, json=json, timeout=timeout)
 

@@ -25,7 +25,7 @@ def advise(
     errors = report.errors if report else ()
     waited = report.waited if report else None
     url = settings.url
-    if s.pending:
+    if s.pending or s.attachments_waiting:
         name = str((plan.payload if plan else {}).get("name") or settings.run_name)
         hint = remedy_for(remedy, s.journal, url, settings.project, name)
         if hint is not None:

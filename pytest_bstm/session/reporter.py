@@ -49,7 +49,8 @@ class Reporter:
         self.token = settings.token
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.tracker = OutcomeTracker(lambda nodeid: self.mapping.get(nodeid, []))
+        self.evidence = ev = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
+        self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath, ev.take)
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
         own = not settings.journal_named  # a default journal is this session's alone
@@ -61,17 +62,14 @@ class Reporter:
         self.plan: plans.RunPlan | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
         self.xdist_dir: str | None = None
-        self.expected = False
-        self.started = False
-        self.aborted = False
+        self.expected = self.started = self.aborted = False
         self.result_hook = True
         self.session: pytest.Session | None = None
         self.finishing = False  # from the session end on, problems go to the summary only
         self.gave_up = False  # a wait for the run timed out: later calls do not wait again
         self.crash_status: str | None = None  # serial, executing: journal each test's start
-        self.executes = not any(  # --setup-only/--setup-plan: pytest's runner skips the call
-            getattr(config.option, n, False) for n in ("collectonly", "setuponly", "setupplan")
-        )
+        modes = ("collectonly", "setuponly", "setupplan")  # pytest's runner skips the call
+        self.executes = not any(getattr(config.option, n, False) for n in modes)
 
     @property
     def is_xdist_controller(self) -> bool:
@@ -84,6 +82,7 @@ class Reporter:
             self.notices.tell(notice)
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
+            self.evidence.open(self.xdist_dir)
             if self.settings.select and self.executes:
                 self._select()
 
@@ -229,10 +228,10 @@ class Reporter:
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
         if outcome is not None and outcome.refs:
             self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
+            self.summary.noted(outcome.evidence)
         ready, unsettled = self.agg.add(nodeid, outcome)
         if unsettled and outcome is not None and self._started(unsettled):
-            # what ran of pairs that wait for later tests: journaled once, small, so that a
-            # killed session loses none of it (journal.py); the final result is sent
+            # pairs waiting for later tests: journaled once, small, a kill loses none (journal.py)
             self.journal.test(test_record(outcome, self.agg.status(outcome), unsettled))
         for key, tally in ready:
             self._submit(key, tally)
@@ -258,6 +257,10 @@ class Reporter:
         self.journal.results([record])  # the sender reads it from there
         if self.journal.failure:  # a full disk: the sender hears it directly
             self.sender.result(record)
+        if any(o.evidence for o in tally.attaching):  # the sender uploads them after the result
+            from pytest_bstm.delivery.attachments import records_for  # noqa: PLC0415 - when any
+
+            self.journal.attachments(records_for(result, tally.attaching, self.journal.path.parent))
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -283,7 +286,7 @@ class Reporter:
         self.config.hook.pytest_bstm_session_finished(
             config=self.config, run=self.summary.run, summary=self.summary
         )
-        if self.settings.strict and self.summary.failed and session.exitstatus == 0:
+        if self.settings.strict and session.exitstatus == 0 and self.summary.fail_strictly():
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         tr = self.config.pluginmanager.get_plugin("terminalreporter")
         if tr is not None and session.exitstatus not in SUMMARY_EXIT_CODES:
@@ -296,5 +299,6 @@ class Reporter:
     def shutdown(self) -> None:
         self.sender.stop()
         self.journal.close()
+        self.evidence.close()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 # Transient failures are retried until the session's end (then until its drain deadline):
 # never given up early (issue: many shards under the account's rate limit).
+DRY_RUN_READ_WAIT = 10.0  # seconds a dry run waits at most for the account's reads
 RETRY = RetryPolicy(backoff=0.5, backoff_max=10.0).retrying_until(math.inf)
 TIMEOUT = 30.0
 
@@ -53,7 +55,10 @@ class Service:
 
         seed = None
         if s.dry_run:  # the service as the session finds it, read (never written) if it can be
-            read = self._real_client() if s.username and s.access_key else None
+            # reads only, before the tests run: a service that does not answer is given up
+            # after a bounded wait (the dry run then assumes every case), never waited out
+            until = time.monotonic() + min(s.drain_timeout, DRY_RUN_READ_WAIT)
+            read = self._real_client(until) if s.username and s.access_key else None
             try:
                 seed, self.dry_run_note = dryrun.account(s, read)
             finally:
@@ -64,12 +69,12 @@ class Service:
         self.emulator.add_project(s.project)
         self.url = self.emulator.url
 
-    def _real_client(self) -> Client:
+    def _real_client(self, until: float | None = None) -> Client:
         return Client(
             base_url=self.settings.url,
             username=self.settings.username,
             access_key=self.settings.access_key,
-            retry=self.retry,
+            retry=self.retry if until is None else self.retry.retrying_until(until),
             timeout=TIMEOUT,
             sleep=self.wait,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_bstm.delivery.events import preparing
 
@@ -38,7 +38,7 @@ class Summary:
     assigned: set[Key] = field(default_factory=set)
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
+    unmapped: dict[str, None] = field(default_factory=dict)  # node IDs, in order (a set)
     rendered: bool = False  # the section was written
     deselected: int = 0
     unknown: dict[str, list[str]] = field(default_factory=dict)
@@ -58,6 +58,10 @@ class Summary:
     keep_journal: bool = False
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
     upload_seconds: float | None = None  # how long the session end waited for the upload
+    strict_failure: str | None = None  # the problem for which --bstm-strict failed the session
+    attached: int = 0  # files uploaded to results (bstm.attach)
+    not_attached: list[str] = field(default_factory=list)  # "name: why", one summary line
+    attachments_waiting: int = 0  # kept in the journal for `bstm journal upload`
 
     def hear(self, event: Event) -> None:
         """What the sender told: the run is ready or closed, a retry, a note, an error."""
@@ -77,16 +81,20 @@ class Summary:
         elif event.kind == "failed":
             self.error(event.message)
 
+    def noted(self, evidence: list[dict[str, Any]]) -> None:
+        """A finished test's evidence: what could not be attached or linked is summarised."""
+        self.not_attached += [str(r["text"]) for r in evidence if r.get("kind") == "note"]
+
     def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
         """The tests to run: which are mapped to which cases, which to none."""
-        self.unmapped = [n for n, refs in mapping.items() if not refs]
+        self.unmapped = {n: None for n, refs in mapping.items() if not refs}
         self.mapped = {n: [r.case_id for r in refs] for n, refs in mapping.items() if refs}
 
     def map_at_run_time(self, nodeid: str, case_ids: list[str]) -> None:
         """A test reached cases at run time (``record_property``): it is mapped after all."""
         if nodeid not in self.mapped:
             self.mapped[nodeid] = case_ids
-            self.unmapped = [n for n in self.unmapped if n != nodeid]
+            self.unmapped.pop(nodeid, None)  # constant time: one per test of a large suite
 
     def nodeids_of(self, case_id: str) -> list[str]:
         return [n for n, ids in self.mapped.items() if case_id in ids]
@@ -94,7 +102,23 @@ class Summary:
     @property
     def failed(self) -> bool:
         """A reporting failure (what ``--bstm-strict`` turns into a failing exit code)."""
-        return bool(self.errors or self.pending or self.rejected)
+        return self.problem is not None
+
+    @property
+    def problem(self) -> str | None:
+        """The reporting failure, in one line: the first error, refused results, or the wait."""
+        if self.errors:
+            return self.errors[0]
+        if self.rejected:
+            return f"the service refused {_plural(len(self.rejected), 'result')}"
+        if self.pending:
+            return f"{_plural(self.pending, 'result')} not uploaded"
+        return None
+
+    def fail_strictly(self) -> bool:
+        """``--bstm-strict`` fails the session when reporting failed; the summary says why."""
+        self.strict_failure = self.problem
+        return self.strict_failure is not None
 
     def error(self, message: str) -> None:
         if message not in self.errors:
@@ -132,6 +156,8 @@ def _account(
         else:
             s.rejected.append((case_id, list(nodeids), message))
     s.pending = report.pending
+    s.attached, s.attachments_waiting = report.attached, report.attachments_waiting
+    s.not_attached += report.not_attached
     s.requests, s.rate_limited = report.requests, report.rate_limited
     s.emulator_view.extend(report.emulator_view)
     if started and s.run is None and report.stopped is None and plan is not None:
@@ -155,7 +181,9 @@ def _account(
     if plan is not None and started:  # a plan journaled for a crash, never started
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
-        s.keep_journal = bool(s.rejected) or (plan.close and run is not None and not s.closed)
+        s.keep_journal = bool(s.rejected or s.attachments_waiting) or (
+            plan.close and run is not None and not s.closed
+        )
         resumable = report.remedy in ("retry", "credentials")
         if run is not None and plan.close and not s.closed and s.pending and resumable:
             s.notes.append(
@@ -199,8 +227,35 @@ def _cases(pairs: set[Key], done: str) -> str:
     return f"{cases} {done}{extra}"
 
 
+def _evidence(s: Summary) -> str:
+    """``3 files attached, 1 waiting (...); 2 problems: big.log not attached: ...; ...``."""
+    parts = [f"{_plural(s.attached, 'file')} attached"]
+    if s.attachments_waiting:
+        parts.append(f"{s.attachments_waiting} waiting (kept in the journal)")
+    text = ", ".join(parts)
+    if s.not_attached:
+        shown = "; ".join(s.not_attached[:3])
+        more = f"; and {len(s.not_attached) - 3} more" if len(s.not_attached) > 3 else ""
+        text += f"; {_plural(len(s.not_attached), 'problem')}: {shown}{more}"
+    return text
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+LISTED = {1: 10, 2: 100}  # lines a listing shows at -v, -vv; every line from -vvv on
+
+
+def _listed(lines: list[str], verbose: int) -> list[str]:
+    """``lines`` as far as the verbosity shows them, with one line that counts the rest."""
+    if verbose < 1:
+        return []
+    limit = LISTED.get(verbose)
+    if limit is None or len(lines) <= limit:
+        return lines
+    more = f"-{'v' * (verbose + 1)}"
+    return [*lines[:limit], f"... and {len(lines) - limit} more ({more} lists them)"]
 
 
 def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
@@ -236,13 +291,16 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
         line(f"dropped:    {_plural(summary.dropped, 'result')} by pytest_bstm_result")
     if summary.unmapped:
         line(f"unmapped:   {_plural(len(summary.unmapped), 'test')} without a tc marker")
-        if verbose > 0:
-            for nodeid in summary.unmapped:
-                line(f"  {nodeid}")
-    if verbose > 0 and summary.mapped:
+        for text in _listed(list(summary.unmapped), verbose):
+            line(f"  {text}")
+    if verbose > 1 and summary.mapped:
         line("mapping:")
-        for nodeid, ids in summary.mapped.items():
-            line(f"  {nodeid} -> {', '.join(ids)}")
+        mapped = summary.mapped.items()
+        for text in _listed([f"{n} -> {', '.join(ids)}" for n, ids in mapped], verbose):
+            line(f"  {text}")
+    elif verbose > 0 and summary.mapped:
+        reached = _plural(len({c for ids in summary.mapped.values() for c in ids}), "case")
+        line(f"mapped:     {_plural(len(summary.mapped), 'test')} to {reached} (-vv lists them)")
     if verbose > 0 and summary.requests:
         limited = f" ({summary.rate_limited} answered 429)" if summary.rate_limited else ""
         line(f"requests:   {summary.requests} to the service{limited}")
@@ -258,10 +316,14 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
             line(f"  {case_id}: {', '.join(nodeids[:3])}")
     for case_id, nodeids, error in summary.rejected:
         line(f"rejected:   {case_id} ({', '.join(nodeids[:3])}): {error}", red=True)
+    if summary.attached or summary.not_attached or summary.attachments_waiting:
+        line(f"evidence:   {_evidence(summary)}", yellow=bool(summary.not_attached))
     for note in summary.notes:
         line(f"note:       {note}")
     for error in summary.errors:
         line(f"error:      {error}", red=True)
+    if summary.strict_failure is not None:
+        line(f"strict:     exit code 1 (--bstm-strict): {summary.strict_failure}", red=True)
     if summary.pending:
         line(
             f"waiting:    {_plural(summary.pending, 'result')} not uploaded, kept in "

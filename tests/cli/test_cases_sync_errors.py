@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from bstm_helpers import Bstm
+from bstm_helpers import Bstm, shell
 from sync_suite import LOGIN_AFTER, SUITE, USERS_AFTER, Files, write_files
 
 from pytest_bstm.emulator import Emulator
@@ -50,9 +50,11 @@ def test_unknown_project_or_no_permission(
     code, out, err = sync("--write-markers", "--project", project)
     assert code == 1
     assert len(err.splitlines()) == 1
-    assert err.startswith(
-        f"bstm: error: GET /api/v2/projects/{project}/folders -> HTTP {fault or 404}"
-    )
+    if fault is None:  # the projects the credentials see, as the plugin says it
+        assert err.startswith("bstm: error: project PR-9 not found (HTTP 404 ")
+        assert "; these credentials see PR-1, PR-2): check --project" in err
+    else:
+        assert err.startswith(f"bstm: error: GET /api/v2/projects/{project}/folders -> HTTP 403")
     assert out.splitlines()[-1] == "created 0 cases in 0 folders, wrote 0 markers in 0 files"
     assert files(Path.cwd()) == before
     assert posts(emulator) == []
@@ -236,3 +238,20 @@ def test_functions_it_cannot_mark_are_left_as_they_are(
     )
     assert out.splitlines()[-1] == "created 4 cases in 3 folders, wrote 4 markers in 2 files"
     assert files(suite)["tests/test_more.py"] == before
+
+
+def test_a_strict_suite_with_warnings_as_errors_is_synced(
+    suite: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `filterwarnings = error` (a common strict setting) must not turn pytest's note that it
+    # cannot rewrite the plugin (imported by `bstm` before pytest starts) into a crash. The
+    # note comes only with plugins loaded from their entry points, as a user's `bstm` does:
+    # so the real command, in a process of its own, with autoload on.
+    write_files(suite, {"pytest.ini": "[pytest]\nfilterwarnings =\n    error\n"})
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    done = shell(f"bstm cases sync --url {emulator.url} --project PR-1 --write-markers", suite)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[-1] == (
+        "created 4 cases in 3 folders, wrote 4 markers in 2 files"
+    )
+    assert (suite / "tests/api/v1/test_users.py").read_text() == USERS_AFTER

@@ -104,12 +104,16 @@ def test_create_usage_errors_exit_2_without_a_request(
 
 
 def test_project_is_needed_but_not_shown_as_required(
-    env: Emulator, bstm: Bstm, monkeypatch: pytest.MonkeyPatch
+    env: Emulator, bstm: Bstm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("BSTM_PROJECT", raising=False)
+    monkeypatch.chdir(tmp_path)  # no ini file names a project either
     code, out, err = bstm("runs", "close", "TR-9")
     assert (code, out) == (2, "")
-    assert err == "bstm: error: no project: pass --project PR-N or set BSTM_PROJECT\n"
+    assert err == (
+        "bstm: error: no project: pass --project PR-N, set BSTM_PROJECT, or set bstm_project "
+        "in the suite's ini file (pytest.ini, pyproject.toml, ...)\n"
+    )
     assert env.requests == []
     code, out, _ = bstm("runs", "close", "--help")
     assert code == 0
@@ -136,7 +140,10 @@ def test_list_shows_open_runs_and_filters(env: Emulator, bstm: Bstm) -> None:
     _, out, _ = bstm("runs", "list", "--project", "PR-1", "--include-closed", "--json")
     assert [r["identifier"] for r in json.loads(out)] == ["TR-1", "TR-2"]
     _, out, _ = bstm("runs", "list", "--project", "PR-1", "--assignee", "nobody@example.com")
-    assert out == "no runs in PR-1 match\n"
+    assert out == (
+        "no open runs in PR-1 match; closed runs are listed with --state closed "
+        "(or --include-closed)\n"
+    )
     today = dt.date.today().isoformat()
     args = ["--assignee", "dev@example.com", "--state", "new,in_progress"]
     _, out, _ = bstm("runs", "list", "--project", "PR-1", *args, "--created-after", today)
@@ -192,9 +199,11 @@ def test_show_prints_details_count_and_progress(env: Emulator, bstm: Bstm) -> No
 def test_show_unknown_run_is_one_error_line(env: Emulator, bstm: Bstm) -> None:
     code, out, err = bstm("runs", "show", "--project", "PR-1", "TR-99")
     assert (code, out) == (1, "")
-    assert err.startswith("bstm: error: ")
-    assert "HTTP 404" in err
-    assert err.count("\n") == 1
+    assert err == (
+        'bstm: error: run TR-99 not found in PR-1 (HTTP 404 "Test Run ID is invalid": unknown '
+        "or deleted): check the run ID; `bstm runs list --include-closed` lists the project's "
+        "runs\n"
+    )
 
 
 # -- clone, close, delete --------------------------------------------------------------------

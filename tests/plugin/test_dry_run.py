@@ -126,3 +126,16 @@ def test_dry_run_without_credentials_says_what_it_assumed(
     assert "error:" not in dry.stdout.str()
     assert "waiting:" not in dry.stdout.str()
     assert not (inner.pytester.path / ".bstm").exists()
+
+
+def test_dry_run_against_a_service_that_does_not_answer_goes_on(inner: Inner) -> None:
+    """With credentials, a dry run reads the account first; a service that refuses every
+    connection is given up after a bounded wait, and the dry run assumes an empty run."""
+    inner.pytester.makepyfile(SUITE)
+    inner.emulator.faults.down(True)
+    try:
+        result = inner.run("--bstm-dry-run", "--bstm-drain-timeout", "0.3")
+    finally:
+        inner.emulator.faults.down(False)
+    result.stdout.fnmatch_lines(["*the dry run could not read the service*"])
+    assert inner.emulator.runs("PR-1") == []

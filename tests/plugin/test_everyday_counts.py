@@ -25,7 +25,7 @@ def test_plain():
 
 def test_a_test_tagged_with_record_property_is_mapped_not_unmapped(inner: Inner) -> None:
     inner.pytester.makepyfile(TAGGED)
-    result = inner.run("-v")
+    result = inner.run("-vv")
     result.stdout.fnmatch_lines(
         [
             "unmapped:   1 test without a tc marker",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from bstm_helpers import Bstm, Inner
 
 SUITE = """
@@ -79,3 +80,44 @@ def test_a_killed_session_settles_a_case_of_many_tests_from_its_journal(
     assert "test_n50.py::test_last: crashed: the test process ended" in description
     assert "FAILED test_n50.py::test_value[7]" in description
     assert "... and 10 more tests (10 passed)" in description
+
+
+def test_a_long_description_keeps_its_count_and_build_lines(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut to the service's bound, a description still counts what it does not name and links
+    the build: the named tests are cut, not its last lines."""
+    monkeypatch.setenv("BSTM_BUILD_URL", "https://ci.example/build/77")
+    inner.pytester.makepyfile(
+        test_many="""
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("i", range(100))
+        def test_value(i):
+            detail = "x" * 200
+            assert i % 2, f"odd values only {detail}"
+        """
+    )
+    inner.run()
+    run = inner.only_run()
+    description = inner.descriptions(run["identifier"])["TC-1"]
+    assert len(description) <= 6100
+    assert "... (truncated)" in description
+    assert "... and 60 more tests (10 failed, 50 passed)" in description
+    assert "Build: https://ci.example/build/77" in description
+
+
+def test_a_session_leaves_a_journal_folder_it_did_not_make(inner: Inner) -> None:
+    (inner.pytester.path / ".bstm").mkdir()
+    inner.pytester.makepyfile(
+        test_one="""
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+        """
+    )
+    inner.run().stdout.fnmatch_lines(["*results:*1 uploaded*"])
+    assert list((inner.pytester.path / ".bstm").iterdir()) == []  # its journal went, not the folder

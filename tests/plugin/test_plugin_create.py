@@ -416,12 +416,58 @@ def test_no_close_leaves_run_open(inner: Inner) -> None:
     assert inner.only_run()["active_state"] == "active"
 
 
-def test_verbose_lists_mapping_and_unmapped(inner: Inner) -> None:
+def test_verbose_lists_unmapped_and_counts_mapped(inner: Inner) -> None:
     inner.pytester.makepyfile(THREE)
     result = inner.run("-v")
     result.stdout.fnmatch_lines(
+        ["*unmapped:*", "*::test_unmapped", "mapped:     3 tests to 3 cases (-vv lists them)"]
+    )
+    result.stdout.no_fnmatch_line("mapping:")
+
+
+def test_very_verbose_lists_the_mapping(inner: Inner) -> None:
+    inner.pytester.makepyfile(THREE)
+    result = inner.run("-vv")
+    result.stdout.fnmatch_lines(
         ["*unmapped:*", "*::test_unmapped", "mapping:", "*::test_pass -> TC-1"]
     )
+
+
+def bstm_section(text: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip("- ") == "bstm")
+    return lines[start + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("flag", "listed"),
+    [("-v", ["mapped:     300 tests to 60 cases (-vv lists them)"]), ("-vv", ["mapping:"])],
+)
+def test_verbose_listings_are_bounded(inner: Inner, flag: str, listed: list[str]) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        CASES = [pytest.param(n, marks=pytest.mark.tc(f"TC-{n % 60 + 1}")) for n in range(300)]
+
+        @pytest.mark.parametrize("n", CASES)
+        def test_mapped(n):
+            pass
+
+        @pytest.mark.parametrize("n", range(300))
+        def test_plain(n):
+            pass
+        """
+    )
+    result = inner.run(flag)
+    section = bstm_section(result.stdout.str())
+    if flag == "-v":  # counts and what needs attention: a few lines
+        assert len(section) < 25, section
+        assert "  ... and 290 more (-vv lists them)" in section
+    else:  # the mapping, bounded
+        assert 200 < len(section) < 220, len(section)
+        assert "  ... and 200 more (-vvv lists them)" in section
+    result.stdout.fnmatch_lines(listed)
 
 
 def test_embedded_emulator_runs_the_whole_flow_without_credentials(

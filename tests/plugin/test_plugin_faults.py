@@ -76,6 +76,30 @@ def test_strict_turns_a_reporting_failure_into_a_failing_exit(inner: Inner) -> N
         inner.emulator.faults.down(False)
     assert lenient.ret == pytest.ExitCode.OK
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    lenient.stdout.no_fnmatch_line("strict:*")
+    strict.stdout.fnmatch_lines(["*1 passed*"])  # the test passed: the line says what failed
+    strict.stdout.fnmatch_lines(["strict:     exit code 1 (--bstm-strict): ?*"])
+
+
+def test_strict_names_refused_results_when_nothing_else_went_wrong(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            pass
+        """
+    )
+    inner.pytester.makeini("[pytest]\nbstm_status_map =\n    passed = nonsense\n")
+    result = inner.run("--bstm-strict")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "rejected:   TC-1 *",
+            "strict:     exit code 1 (--bstm-strict): the service refused 1 result",
+        ]
+    )
 
 
 def test_failing_uploads_are_retried_until_the_service_answers(inner: Inner) -> None:

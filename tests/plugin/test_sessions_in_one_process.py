@@ -108,3 +108,26 @@ def test_two_reporting_sessions_in_one_process_each_get_their_own_results(inner:
         result.stdout.no_fnmatch_line("*waiting:*")
     assert not (inner.pytester.path / ".bstm").exists()
     assert _runs_by_cases(inner) == EACH_ITS_OWN
+
+
+def test_a_named_journal_with_work_left_is_not_written_to(inner: Inner) -> None:
+    """A later session naming the journal an earlier one left unfinished stops before any
+    write, saying how to finish it; a finished named journal is appended to, and each
+    session's results go to its own run."""
+    inner.pytester.makepyfile(test_first=FIRST, test_second=SECOND)
+    inner.emulator.faults.down(True)
+    try:
+        _session(inner, "test_first.py", "--bstm-journal", "j.jsonl")
+    finally:
+        inner.emulator.faults.down(False)
+    before = (inner.pytester.path / "j.jsonl").read_bytes()
+    refused = _session(inner, "test_second.py", "--bstm-journal", "j.jsonl")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*holds 2 result(s)*bstm journal upload j.jsonl*"])
+    assert (inner.pytester.path / "j.jsonl").read_bytes() == before
+    assert inner.emulator.runs("PR-1") == []
+    done = shell("bstm journal upload j.jsonl", inner.pytester.path)
+    assert done.returncode == 0, done.stderr
+    second = _session(inner, "test_second.py", "--bstm-journal", "j.jsonl")
+    second.stdout.fnmatch_lines(["*results:*2 uploaded*"])
+    assert _runs_by_cases(inner) == EACH_ITS_OWN

@@ -1,0 +1,55 @@
+"""Attachments of a test result: list their names, add one file (form: :mod:`._choices`)."""
+
+from __future__ import annotations
+
+from ._choices import (
+    ATTACHMENT_FIELD,
+    ATTACHMENT_METHOD,
+    ATTACHMENTS_PATH,
+    MAX_ATTACHMENT_BYTES,
+    read_attachment_names,
+)
+from ._core import ClientCore
+from ._envelopes import Envelope
+from ._runs import segment
+from .errors import InvalidRequestError
+
+
+def attachments_path(project_id: str, result_id: int | str) -> str:
+    return ATTACHMENTS_PATH.format(
+        project=segment("project_id", project_id),
+        result=segment("test_result_id", str(result_id)),
+    )
+
+
+class AttachmentsMixin(ClientCore):
+    """Files on a test result (the result's ID: ``latest_result_id`` of the run's listing)."""
+
+    def list_attachment_names(self, project_id: str, result_id: int | str) -> list[str]:
+        """The file names already on the result."""
+        answer = self._request("GET", attachments_path(project_id, result_id), model=Envelope)
+        return read_attachment_names(answer.model_dump())
+
+    def add_attachment(
+        self,
+        project_id: str,
+        result_id: int | str,
+        *,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+    ) -> None:
+        """Add one file to the result. Not retried once it may have been sent
+        (AmbiguousRequestError): the caller looks at :meth:`list_attachment_names` first."""
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            raise InvalidRequestError(
+                f"{name} has {len(data)} bytes; a result takes files of at most "
+                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
+            )
+        self._request(
+            ATTACHMENT_METHOD,
+            attachments_path(project_id, result_id),
+            model=Envelope,
+            files={ATTACHMENT_FIELD: (name, data, content_type)},
+            idempotent=False,
+        )

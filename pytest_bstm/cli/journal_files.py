@@ -1,0 +1,64 @@
+"""The journal files of ``bstm journal``: which ones a command names, holding one exclusively,
+and setting one aside so that folder uploads leave it out."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from pytest_bstm.cli import common as c
+
+ASIDE = ".aside"  # a set-aside journal's suffix: out of `*.jsonl`, so folder uploads skip it
+
+
+def journals(paths: list[Path]) -> list[Path]:
+    """Every journal named: files as given, folders expanded to their ``*.jsonl``."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(path.glob("*.jsonl")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise c.UsageError(f"cannot read journal {path}: no such file or directory")
+    if not found:
+        raise c.UsageError(f"no journal (*.jsonl) in {', '.join(map(str, paths))}")
+    return found
+
+
+@contextlib.contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the journal, so that two uploads of one journal at once
+    cannot both make a run or post its results (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with path.open("a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise c.UsageError(
+                f"another `bstm journal upload` of {path} is running: wait for it to end"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def set_aside(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if not path.is_file():
+            raise c.UsageError(f"cannot set aside {path}: no such file")
+        target = path.with_name(path.name + ASIDE)
+        with exclusive(path):
+            path.rename(target)
+        c.out(
+            f"set aside {path} as {target}: folder uploads leave it out; "
+            f"upload it by name once it can succeed (bstm journal upload {target} --project ...)"
+        )
+    return 0

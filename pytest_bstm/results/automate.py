@@ -1,0 +1,100 @@
+"""BrowserStack Automate and App Automate sessions: the session's public link in the result's
+description, and the session marked passed or failed from the test's real outcome.
+
+A Selenium or Appium driver (``execute_script``) or a Playwright page (``evaluate``) that runs on
+BrowserStack answers the documented executor commands: ``getSessionDetails`` (a JSON text with
+``public_url``, ``browser``, ``os``, ``device``...) and ``setSessionStatus`` with ``status`` and
+``reason``. Anything else (a local driver answers ``None``) is left alone; an executor call that
+fails is one note in the summary, never an error of the test.
+
+The status is set by :class:`SessionStatus` right after the report of the test's call (or of a
+setup that failed), so before fixture teardown quits the driver.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from pytest_bstm.results.evidence import EvidenceRecorder
+from pytest_bstm.results.tracker import short_message
+
+MAX_REASON = 255
+
+
+def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) -> Any:
+    """Send one ``browserstack_executor`` command to a driver or a page; its answer."""
+    command = {"action": action, **({"arguments": arguments} if arguments else {})}
+    text = "browserstack_executor: " + json.dumps(command)
+    if hasattr(target, "execute_script"):  # Selenium, Appium
+        return target.execute_script(text)
+    if hasattr(target, "evaluate"):  # Playwright
+        return target.evaluate("_ => {}", text)
+    raise TypeError(f"{type(target).__name__} is neither a WebDriver nor a Playwright page")
+
+
+def session_details(target: Any) -> dict[str, Any] | None:
+    """The session's details, or None off BrowserStack (the answer is no JSON object)."""
+    answer = executor(target, "getSessionDetails")
+    if isinstance(answer, str):
+        try:
+            answer = json.loads(answer)
+        except ValueError:
+            return None
+    return answer if isinstance(answer, dict) and answer.get("public_url") else None
+
+
+def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, Any] | None:
+    """Link the session to the test's results and mark it at the test's end."""
+    try:
+        details = session_details(target)
+    except Exception as exc:
+        recorder.note(nodeid, f"BrowserStack session not linked: {type(exc).__name__}: {exc}")
+        return None
+    if details is None:
+        return None  # not on BrowserStack: nothing happens
+    what = [
+        str(details[k]) for k in ("device", "browser", "browser_version", "os") if details.get(k)
+    ]
+    label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
+    recorder.link(nodeid, str(details["public_url"]), label)
+    recorder.sessions.setdefault(nodeid, []).append(target)
+    return details
+
+
+class SessionStatus:
+    """Marks each followed session passed or failed once the test's outcome is known."""
+
+    def __init__(self, recorder: EvidenceRecorder) -> None:
+        self.recorder = recorder
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        sessions = self.recorder.sessions
+        if sessions and item.nodeid in sessions:
+            if report.when == "call" or (report.when == "setup" and report.failed):
+                self._mark(item.nodeid, report)
+            elif report.when == "teardown":
+                sessions.pop(item.nodeid, None)
+        return report
+
+    def _mark(self, nodeid: str, report: pytest.TestReport) -> None:
+        targets = self.recorder.sessions.pop(nodeid, [])
+        if report.skipped:
+            return  # neither passed nor failed: left as BrowserStack shows it
+        status = "failed" if report.failed else "passed"
+        reason = (short_message(report) or "") if report.failed else ""
+        arguments = {"status": status, "reason": reason[:MAX_REASON]}
+        for target in targets:
+            try:
+                executor(target, "setSessionStatus", arguments)
+            except Exception as exc:
+                self.recorder.note(
+                    nodeid, f"BrowserStack session not marked {status}: {type(exc).__name__}: {exc}"
+                )

@@ -1,0 +1,40 @@
+"""``--bstm-attach-output``: the captured stdout, stderr and log of a failed test as text
+attachments of its results (the tail, at most :data:`MAX_BYTES` each).
+
+Registered where tests run (pytest's process, xdist workers) only when asked for. The text is
+what pytest's own report shows under "Captured stdout call" and the like: the sections of the
+first report of the test that failed (a call's report holds its setup's output too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from pytest_bstm.results.evidence import EvidenceRecorder
+
+MAX_BYTES = 1024 * 1024
+STREAMS = (("stdout", "capstdout"), ("stderr", "capstderr"), ("log", "caplog"))
+
+
+class CapturedOutput:
+    def __init__(self, recorder: EvidenceRecorder) -> None:
+        self.recorder = recorder
+        self._done: set[str] = set()  # tests whose output was attached (once per test)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "teardown":
+            self._done.discard(item.nodeid)
+        if report.failed and item.nodeid not in self._done:
+            self._done.add(item.nodeid)
+            for name, attribute in STREAMS:
+                text = getattr(report, attribute, "")
+                if text:
+                    data = text.encode("utf-8", "replace")[-MAX_BYTES:]
+                    self.recorder.attach(item.nodeid, data, f"{name}.txt", "text/plain")
+        return report

@@ -1,0 +1,197 @@
+"""What a test records for its results: attachments and links (``bstm.attach``, ``bstm.link``).
+
+One :class:`EvidenceRecorder` per process that runs tests (pytest's process, each xdist
+worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into the journal's
+folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
+still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
+cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
+
+Records are plain JSON objects keyed by node ID: ``{"kind": "attachment", "file", "name",
+"content_type", "size"}``, ``{"kind": "link", "url", "label"}``, ``{"kind": "note", "text"}``.
+In pytest's process the reporter takes them when the test finishes; an xdist worker appends
+them to its file of the xdist channel's folder (``evidence-<worker>.jsonl``, see
+:mod:`pytest_bstm.collect.xdist`), which the controller reads when the test finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
+
+EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
+Record = dict[str, Any]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME = 120
+
+
+class EvidenceRecorder:
+    """Holds a process's records until the reporter (or the controller) takes them."""
+
+    def __init__(self, store: Path | None, sink: Path | None = None) -> None:
+        self.store = store  # where copies go; None: a private folder, removed at the end
+        self._own_store = False
+        self.sink = sink  # an xdist worker's channel file
+        self._records: dict[str, list[Record]] = {}
+        self._out: IO[str] | None = None
+        self.sessions: dict[str, list[Any]] = {}  # node ID -> BrowserStack drivers or pages
+
+    def add(self, nodeid: str, record: Record) -> None:
+        if self.sink is None:
+            self._records.setdefault(nodeid, []).append(record)
+            return
+        if self._out is None:
+            self._out = self.sink.open("a", encoding="utf-8")
+        self._out.write(json.dumps({"nodeid": nodeid, **record}) + "\n")
+        self._out.flush()  # before the report that ends the test reaches the controller
+
+    def take(self, nodeid: str) -> list[Record]:
+        return self._records.pop(nodeid, []) if self._records else []
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        if self._own_store and self.store is not None:
+            shutil.rmtree(self.store, ignore_errors=True)
+
+    def attach(
+        self,
+        nodeid: str,
+        source: str | os.PathLike[str] | bytes,
+        name: str | None,
+        content_type: str | None,
+    ) -> None:
+        data, path = None, None
+        if isinstance(source, (bytes, bytearray)):
+            data = bytes(source)
+        else:
+            path = os.fspath(source)
+        shown = name or (Path(path).name if path is not None else "attachment.bin")
+        name = _safe_name(shown)
+        content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        try:
+            size = len(data) if data is not None else os.stat(str(path)).st_size
+            if size > MAX_ATTACHMENT_BYTES:
+                limit = _size(MAX_ATTACHMENT_BYTES)
+                self.note(nodeid, f"{shown} not attached: {_size(size)}, over {limit}")
+                return
+            file = self._keep(data, str(path), name)
+        except (OSError, TypeError, ValueError) as exc:
+            why = getattr(exc, "strerror", None) or str(exc)
+            self.note(nodeid, f"{shown} not attached: cannot read it ({why})")
+            return
+        record = {"kind": "attachment", "file": file, "name": name, "size": size}
+        self.add(nodeid, {**record, "content_type": content_type})
+
+    def _keep(self, data: bytes | None, path: str, name: str) -> str:
+        """The copy's absolute path."""
+        if self.store is None:  # a dry run: a private folder, made on first use
+            self.store, self._own_store = Path(tempfile.mkdtemp(prefix="bstm-dry-run-")), True
+        self.store.mkdir(parents=True, exist_ok=True)
+        target = self.store / f"{uuid.uuid4().hex[:12]}-{name}"
+        if data is not None:
+            target.write_bytes(data)
+        else:
+            with open(path, "rb") as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        return str(target)
+
+    def link(self, nodeid: str, url: str, label: str | None) -> None:
+        self.add(nodeid, {"kind": "link", "url": str(url), "label": label or "link"})
+
+    def note(self, nodeid: str, text: str) -> None:
+        self.add(nodeid, _note(text))
+
+
+def _note(text: str) -> Record:
+    return {"kind": "note", "text": text}
+
+
+def _size(n: float) -> str:
+    """``512 bytes``, ``4.0 KB``, ``61.2 MB``."""
+    if n < 1024:
+        return f"{n:.0f} bytes"
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def _safe_name(name: str) -> str:
+    cleaned = _UNSAFE.sub("_", name).strip("._") or "attachment"
+    return cleaned[-MAX_NAME:]
+
+
+def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceRecorder | None, str]:
+    """The process's recorder (None when reporting is off) and the test's node ID."""
+    item = node.node if isinstance(node, pytest.FixtureRequest) else node
+    return item.config.stash.get(EVIDENCE_KEY, None), item.nodeid
+
+
+def describe_links(records: list[Record]) -> list[str]:
+    """The lines a description carries for a test's links: ``label: url``."""
+    return [f"{r['label']}: {r['url']}" for r in records if r.get("kind") == "link"]
+
+
+class Evidence:
+    """The ``bstm`` fixture: evidence for every result of the test that requested it."""
+
+    def __init__(self, recorder: EvidenceRecorder | None, nodeid: str) -> None:
+        self._recorder = recorder
+        self.nodeid = nodeid
+
+    def attach(
+        self,
+        path_or_bytes: str | os.PathLike[str] | bytes,
+        name: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """Attach a file (copied now) or bytes to each result of the test; never raises for
+        a file that is missing, unreadable or over 50 MB (a summary line says so)."""
+        if self._recorder is not None:
+            self._recorder.attach(self.nodeid, path_or_bytes, name, content_type)
+
+    def link(self, url: str, label: str | None = None) -> None:
+        """Add a line ``label: url`` to the description of each result of the test."""
+        if self._recorder is not None:
+            self._recorder.link(self.nodeid, url, label)
+
+    def browserstack_session(self, driver_or_page: Any) -> dict[str, Any] | None:
+        """Link a BrowserStack Automate session and mark it passed or failed at the test's
+        end; returns the session's details, or None off BrowserStack (nothing happens)."""
+        if self._recorder is None:
+            return None
+        from pytest_bstm.results.automate import follow  # noqa: PLC0415
+
+        return follow(self._recorder, self.nodeid, driver_or_page)
+
+
+Node = pytest.Item | pytest.FixtureRequest
+
+
+def attach(
+    item_or_request: Node,
+    path_or_bytes: str | os.PathLike[str] | bytes,
+    name: str | None = None,
+    content_type: str | None = None,
+) -> None:
+    """``bstm.attach`` for hooks and fixtures that hold an item or a request."""
+    Evidence(*recorder_of(item_or_request)).attach(path_or_bytes, name, content_type)
+
+
+def link(item_or_request: Node, url: str, label: str | None = None) -> None:
+    """``bstm.link`` for hooks and fixtures that hold an item or a request."""
+    Evidence(*recorder_of(item_or_request)).link(url, label)
+
+
+def browserstack_session(item_or_request: Node, driver_or_page: Any) -> dict[str, Any] | None:
+    """``bstm.browserstack_session`` for hooks and fixtures that hold an item or a request."""
+    return Evidence(*recorder_of(item_or_request)).browserstack_session(driver_or_page)

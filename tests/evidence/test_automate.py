@@ -1,0 +1,164 @@
+"""``bstm.browserstack_session`` against stand-ins that answer the documented executor commands
+(``getSessionDetails``, ``setSessionStatus``) as a BrowserStack session does."""
+
+from __future__ import annotations
+
+import json
+
+from bstm_helpers import Inner
+
+STAND_INS = """
+import json
+import pathlib
+
+import pytest
+
+LOG = pathlib.Path("executor.log")
+PREFIX = "browserstack_executor: "
+DETAILS = {
+    "name": "checkout", "browser": "chrome", "browser_version": "120.0", "os": "Windows",
+    "device": None, "status": "running",
+    "public_url": "https://automate.browserstack.com/builds/b1/sessions/s1?auth_token=t",
+}
+
+
+def log(*entry):
+    with LOG.open("a") as fh:
+        fh.write(json.dumps(entry) + "\\n")
+
+
+def answer(kind, text, on_browserstack, broken):
+    if not on_browserstack:
+        return None  # a local browser runs the text as JavaScript: a label, no value
+    if broken:
+        raise RuntimeError("the grid went away")
+    assert text.startswith(PREFIX), text
+    command = json.loads(text[len(PREFIX):])
+    log(kind, command)
+    if command["action"] == "getSessionDetails":
+        return json.dumps(DETAILS)
+    return None
+
+
+class StandInDriver:
+    def __init__(self, on_browserstack=True, broken=False):
+        self.on_browserstack, self.broken = on_browserstack, broken
+
+    def execute_script(self, script, *args):
+        return answer("driver", script, self.on_browserstack, self.broken)
+
+    def quit(self):
+        log("driver", "quit")
+
+
+class StandInPage:
+    def evaluate(self, expression, arg=None):
+        assert expression == "_ => {}"
+        return answer("page", arg, True, False)
+
+    def close(self):
+        log("page", "close")
+
+
+@pytest.fixture
+def driver(bstm, request):
+    d = StandInDriver(**getattr(request, "param", {}))
+    bstm.browserstack_session(d)
+    yield d
+    d.quit()
+
+
+@pytest.fixture
+def page(bstm):
+    p = StandInPage()
+    bstm.browserstack_session(p)
+    yield p
+    p.close()
+"""
+
+
+def executor_log(inner: Inner) -> list[list[object]]:
+    path = inner.pytester.path / "executor.log"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_sessions_are_linked_and_marked_from_the_real_outcome_before_quit(inner: Inner) -> None:
+    inner.pytester.makeconftest(STAND_INS)
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_passes(driver):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_fails(driver):
+            assert "Cart" == "Checkout", "title mismatch"
+
+        @pytest.mark.tc("TC-3")
+        def test_page(page):
+            pass
+        """
+    )
+    inner.run().assert_outcomes(passed=2, failed=1)
+    status = {"action": "setSessionStatus"}
+    details = ["driver", {"action": "getSessionDetails"}]
+    assert executor_log(inner) == [
+        details,
+        ["driver", {**status, "arguments": {"status": "passed", "reason": ""}}],
+        ["driver", "quit"],
+        details,
+        [
+            "driver",
+            {
+                **status,
+                "arguments": {"status": "failed", "reason": "AssertionError: title mismatch"},
+            },
+        ],
+        ["driver", "quit"],
+        ["page", {"action": "getSessionDetails"}],
+        ["page", {**status, "arguments": {"status": "passed", "reason": ""}}],
+        ["page", "close"],
+    ]
+    text = inner.descriptions(inner.only_run()["identifier"])
+    link = (
+        "  BrowserStack session (chrome, 120.0, Windows): "
+        "https://automate.browserstack.com/builds/b1/sessions/s1?auth_token=t"
+    )
+    assert all(link in text[case] for case in ("TC-1", "TC-2", "TC-3")), text
+
+
+def test_a_driver_off_browserstack_is_left_alone_and_a_failing_executor_is_one_note(
+    inner: Inner,
+) -> None:
+    inner.pytester.makeconftest(STAND_INS)
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("driver", [{"on_browserstack": False}], indirect=True)
+        def test_local(driver):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        @pytest.mark.parametrize("driver", [{"broken": True}], indirect=True)
+        def test_broken_grid(driver):
+            pass
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    assert executor_log(inner) == [["driver", "quit"], ["driver", "quit"]]
+    rid = inner.only_run()["identifier"]
+    assert inner.statuses(rid) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
+    assert "BrowserStack" not in "".join(inner.descriptions(rid).values())
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   0 files attached; 1 problem: BrowserStack session not linked: "
+            "RuntimeError: the grid went away"
+        ]
+    )
