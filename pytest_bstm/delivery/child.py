@@ -63,6 +63,7 @@ class Delivery:
         self.service = Service(settings, self.uploader.wait)
         self.plan: RunPlan | None = None
         self._planned: set[Key] = set()  # the plan's pairs, for a lookup per result
+        self._ours = False  # the lines read are this session's (after its plan)
         self.seen: set[str] = set()  # keys of the results handed to the upload thread
         self._offset = 0
         self._partial = b""
@@ -87,8 +88,13 @@ class Delivery:
             except ValueError:  # a torn line (the writer's disk was full): the replay says so
                 continue
             kind = record.get("type") if isinstance(record, dict) else None
-            if kind == "plan" and self.plan is None:
-                self._planned_by(RunPlan.from_json(record["plan"]))
+            if kind == "plan":  # a named journal holds earlier sessions too: only ours count
+                plan = RunPlan.from_json(record["plan"])
+                self._ours = plan.token == self.settings.token
+                if self._ours and self.plan is None:
+                    self._planned_by(plan)
+            elif not self._ours:
+                continue
             elif kind == "result" and record.get("key") not in self.seen:
                 self._take(record)
             elif kind == "attachment":  # uploaded once its result was delivered
