@@ -109,6 +109,16 @@ def _peak_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
+def _children_peak_kb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     target = os.environ.get("BENCH_PROBE")
@@ -119,6 +129,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "last_teardown": LAST["teardown"],
         "tests": LAST["tests"],
         "peak_kb": _peak_kb(),
+        # processes pytest started and reaped (pytest-bstm's sender process): their peak and CPU
+        "children_peak_kb": _children_peak_kb(),
+        "children_cpu": _children_cpu(),
         "hooks_ns": {name: ns for name, (calls, ns) in SPENT.items() if calls},
         "main_ns": TOTAL["ns"],
         "gc_in_hooks_ns": TOTAL["gc_ns"],

@@ -292,8 +292,33 @@ class Report:
                     f"peak memory growth, {mode}, N={n}", growth, MEMORY_TARGET_MB, n >= TARGET_SIZE
                 )
                 mb = [None if x is None else x / 1024 for x in (plain, bstm)]
-                rows.append([mode, str(n), *(fmt(x, 1) for x in mb), fmt(growth, 1), v])
-        return table(["mode", "N", "plain MB", "bstm MB", "growth MB", "<=20 MB"], rows)
+                sender = self._median(mode, n, "bstm", "children_peak_kb")
+                sender_mb = None if sender is None else sender / 1024
+                both = None if growth is None or sender_mb is None else growth + sender_mb
+                w = self._judge(
+                    f"peak memory growth with the sender process, {mode}, N={n}",
+                    both,
+                    MEMORY_TARGET_MB,
+                    n >= TARGET_SIZE,
+                )
+                row = [mode, str(n), *(fmt(x, 1) for x in mb), fmt(growth, 1), v]
+                rows.append([*row, fmt(sender_mb, 1), fmt(both, 1), w])
+        headers = ["mode", "N", "plain MB", "bstm MB", "growth MB", "<=20 MB"]
+        return table([*headers, "sender MB", "growth + sender MB", "<=20 MB"], rows)
+
+    def peers(self) -> str:
+        """Wall time of every reporting plugin measured against plain pytest, in one table."""
+        names = ["junitxml", "json-report", "allure", "bstm"]
+        rows = []
+        for mode in self.modes:
+            for n in self.sizes:
+                plain = self._median(mode, n, "plain", "wall")
+                walls = [self._median(mode, n, s, "wall") for s in names]
+                cpu = self._median(mode, n, "bstm", "children_cpu")
+                cells = [f"{fmt(w)} ({fmt(ratio(w, plain), 3)})" for w in walls]
+                rows.append([mode, str(n), fmt(plain), *cells, fmt(cpu, 2)])
+        headers = ["mode", "N", "plain s", *(f"{s} s (ratio)" for s in names)]
+        return table([*headers, "sender CPU s"], rows)
 
     def requests(self) -> str:
         rows = []

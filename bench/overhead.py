@@ -7,6 +7,7 @@ reports and never asserts: it exits 0 when it ran, and prints PASS/FAIL per targ
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -30,12 +31,29 @@ PROJECT = "PR-1"
 SEED = {"projects": [{"identifier": PROJECT, "id": 1, "name": "Benchmark project"}]}
 
 
+# the peers of the comparison (the bench extra installs them; named with -p: no autoload)
+PEERS = {
+    "json-report": (
+        "-p", "pytest_metadata.plugin", "-p", "pytest_jsonreport.plugin",
+        "--json-report", "--json-report-file={out}.json",
+    ),
+    "allure": ("-p", "allure_pytest.plugin", "--alluredir={out}"),
+}  # fmt: skip
+
+
+def installed(scenario: Scenario) -> bool:
+    """A peer scenario runs only when its plugin is installed."""
+    modules = [a.split(".")[0] for a in scenario.peer if a.endswith(".plugin")]
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     bstm: bool = False
     latency: float = 0.0
     junitxml: bool = False
+    peer: tuple[str, ...] = ()  # another reporting plugin's arguments ({out}: its output)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,8 +71,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--scenarios",
-        default="plain,junitxml,bstm,bstm+latency",
-        help="which scenarios to measure (default: all four)",
+        default="plain,junitxml,bstm,bstm+latency,json-report,allure",
+        help="which scenarios to measure (default: all; a peer that is not installed is left out)",
     )
     parser.add_argument("--latency", type=float, default=0.1, help="injected seconds per request")
     parser.add_argument("--modules", type=int, default=20, help="test modules in the suite")
@@ -91,9 +109,11 @@ class Bench:
             Scenario("junitxml", junitxml=True),
             Scenario("bstm", bstm=True),
             Scenario("bstm+latency", bstm=True, latency=args.latency),
+            Scenario("json-report", peer=PEERS["json-report"]),
+            Scenario("allure", peer=PEERS["allure"]),
         ]
         wanted = {s.strip() for s in args.scenarios.split(",")}
-        self.scenarios = [s for s in known if s.name in wanted]
+        self.scenarios = [s for s in known if s.name in wanted and installed(s)]
         self.modes = ["serial"] + ([f"xdist-{args.xdist}"] if args.xdist else [])
         self.cells: Cells = {}
         self.commands: dict[str, str] = {}
@@ -104,6 +124,8 @@ class Bench:
             args += ["--junitxml", str(suite.parent / f"junit-{suite.name}.xml")]
         if scenario.bstm:
             args += ["--bstm-project", PROJECT, "--bstm-url", self.service.url]
+        out = suite.parent / f"{scenario.name}-{suite.name}"
+        args += [a.format(out=out) for a in scenario.peer]
         return args
 
     def measure(self, suite: Path, size: int, mode: str, scenario: Scenario) -> Sample:
@@ -253,7 +275,16 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("pytest-bstm's hooks on the main thread (median milliseconds)", report.hooks()),
         ("Last test to process exit (median seconds)", report.tail()),
-        ("Peak memory of the pytest process (median VmHWM)", report.memory()),
+        (
+            "Reporting plugins against plain pytest (median wall seconds; the peers are "
+            "pytest-json-report and allure-pytest)",
+            report.peers(),
+        ),
+        (
+            "Peak memory of the pytest process (median VmHWM) and of pytest-bstm's sender "
+            "process (its peak RSS)",
+            report.memory(),
+        ),
         ("API requests per session (bstm scenarios)", report.requests()),
     ]
     for title, text in sections:

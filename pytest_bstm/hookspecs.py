@@ -10,7 +10,7 @@ import pytest
 if TYPE_CHECKING:
     from pytest_bstm.collect.mapping import CaseRef
     from pytest_bstm.results.model import Result
-    from pytest_bstm.run.lifecycle import RunInfo
+    from pytest_bstm.run.info import RunInfo
     from pytest_bstm.session.summary import Summary
 
 

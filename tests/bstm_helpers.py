@@ -33,6 +33,14 @@ def settle_upload_threads(timeout: float = 15.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
+def wait_until(done: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait until ``done()`` (a sender process that outlived its pytest works on its own)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
 class Inner:
     """Runs hermetic inner pytest sessions (plugin named with ``-p``) against one emulator."""
 

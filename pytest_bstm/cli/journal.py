@@ -12,27 +12,16 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
-from pytest_bstm.delivery import attachments, journal
-from pytest_bstm.delivery.events import preparing
+from pytest_bstm.delivery import journal
+from pytest_bstm.delivery.driver import Outcome, deliver
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
-from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
-from pytest_bstm.run.cases import ChangeNotVisibleError
-from pytest_bstm.run.explain import explain, remedy_of
-from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
 from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.run.prepare import NothingToReport, RunPreparer
-
-FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
-# what the service refused in the journal itself: a later upload as it is fails the same way
-HOPELESS = (errors.BadRequestError, errors.NotFoundError, NothingToReport)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,21 +61,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     aside.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="journal files")
     aside.set_defaults(handler=set_aside)
-
-
-@dataclass
-class Outcome:
-    """What one journal's upload did."""
-
-    path: Path
-    run: str | None = None
-    sent: Counter[str] = field(default_factory=Counter)
-    rejected: list[tuple[Result, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    closed: bool = False
-    hopeless: bool = False  # no later upload of the journal as it is can succeed
-    attached: int = 0
-    not_attached: list[str] = field(default_factory=list)
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -177,56 +151,12 @@ def _deliver(
     results: list[Result],
     close: bool,
 ) -> Outcome:
-    outcome = Outcome(path, run)
-    writer = journal.Journal(path)
     url = args.url if args.url is not None else _url(state)
-    try:
-        with c.make_client(url) as client:
-            sender: Sender | None = None
-            try:
-                if run is None and plan is not None:
-                    prepared = RunPreparer(client, plan, look_first=True).step()
-                    run = outcome.run = prepared.run.run_id
-                    writer.run(run, prepared.run.web_url)
-                    sender = Sender(client, writer, project, run, pairs=set(prepared.pairs))
-                else:
-                    assert run is not None
-                    sender = Sender(client, writer, project, run)
-                    sender.check_open()
-                    # a killed session may have sent some: read the run's results back once
-                    sender.unconfirmed = {r.key for r in results}
-                sender.send(results)
-                ok = (state.sent | sender.done) - {r.key for r, _ in sender.rejected}
-                left = state.unattached(set(state.results))  # any that may name the same copy
-                files = attachments.upload(
-                    client, project, run, writer, state.unattached(ok), others=left
-                )
-                outcome.attached, outcome.not_attached = files.uploaded, files.failed
-                if close and plan is not None and not sender.rejected:
-                    Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
-                    writer.closed(run)
-                    outcome.closed = True
-            except FAILURES as exc:
-                message, remedy = str(exc), remedy_of(exc)
-                if outcome.run is None and plan is not None and isinstance(exc, errors.BstmError):
-                    failure = explain(exc, plan, client)  # as the session would have told it
-                    message, remedy = (
-                        f"could not {preparing(plan)}: {failure.message}",
-                        failure.remedy,
-                    )
-                if remedy == "new_run":
-                    # the journal's own run cannot take the results: a new one can
-                    command = new_run_command(path, url, project)
-                    message += f"; send the results to a new run with: {command}"
-                outcome.hopeless = remedy == "none" and isinstance(exc, HOPELESS)
-                outcome.errors.append(message)
-            if sender is not None:
-                outcome.sent, outcome.rejected = sender.sent, sender.rejected
-    finally:
-        writer.close()
-    if writer.failure:
-        outcome.errors.append(f"could not mark the journal: {writer.failure}")
-    return outcome
+    with c.make_client(url) as client:
+        return deliver(
+            client, path, state, url=url, project=project, run=run, plan=plan,
+            results=results, close=close,
+        )  # fmt: skip
 
 
 def _url(state: journal.JournalState) -> str | None:

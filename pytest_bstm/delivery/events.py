@@ -1,27 +1,150 @@
-"""What the upload thread tells the main thread, and the words its messages share."""
+"""What the sender process tells pytest's process: typed events while tests run, and one final
+:class:`DeliveryReport`. Both travel as JSON lines (:func:`encode`, :func:`decode`); nothing is
+passed as a sentence to be parsed back into a fact. Stdlib only: pytest's process imports this
+module, and it must not import the client stack (requests, pydantic).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # annotations only: the plugin imports this module when reporting is off too
+from pytest_bstm.run.info import RunInfo
+
+if TYPE_CHECKING:
+    from pytest_bstm.delivery.remedies import Remedy
+    from pytest_bstm.results.model import Key
     from pytest_bstm.run.plan import RunPlan
     from pytest_bstm.run.prepare import Prepared
 
 
 class UploadStopped(Exception):
-    """The session stopped waiting while the thread waited to retry; nothing more is sent."""
+    """The session stopped waiting while the sender waited to retry; nothing more is sent."""
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The run is ready for results: what preparing it did, for the summary and the hooks."""
+
+    run: RunInfo
+    added: frozenset[Key] = frozenset()
+    removed: frozenset[Key] = frozenset()
+    assigned: frozenset[Key] = frozenset()
+    unknown: frozenset[str] = frozenset()
+    note: str | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    """Something the main thread must hear: ``ready`` (``prepared`` set), ``failed`` (the run
-    could not be prepared, or uploads stopped for good), ``retrying`` and ``note``."""
+    """Something pytest's main thread must hear: ``ready`` and ``closed`` (``ready`` set),
+    ``failed`` (the run could not be prepared, or uploads stopped for good), ``retrying``,
+    ``note``, ``selected`` (``cases``: ``--bstm-select``'s answer, None when unknown),
+    ``progress`` (``pending`` results left while the session end waits), ``configurations``
+    (``listing``: the account's configurations as (ID, name) pairs, None when unread, and
+    ``message`` why)."""
 
     kind: str
     message: str = ""
-    prepared: Prepared | None = None
+    ready: Ready | None = None
+    cases: frozenset[str] | None = None
+    pending: int = 0
+    listing: tuple[tuple[int, str], ...] | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What delivery did in the session, handed over once at its end."""
+
+    sent: dict[str, int] = field(default_factory=dict)  # status -> results stored
+    added: frozenset[Key] = frozenset()  # pairs the sender added while sending
+    rejected: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (case, nodeids, why)
+    pending: int = 0  # results journaled and not delivered
+    attached: int = 0  # files uploaded to results
+    attachments_waiting: int = 0  # kept in the journal
+    not_attached: tuple[str, ...] = ()  # "name: why"
+    requests: int = 0
+    rate_limited: int = 0
+    stopped: str | None = None  # why delivery stopped for good
+    remedy: Remedy = "retry"  # what can deliver what is left (delivery.failures)
+    errors: tuple[str, ...] = ()
+    waited: str | None = None  # the latest cause of a retry
+    interrupted: bool = False
+    journal_failure: str | None = None
+    url: str = ""  # the service the sender talked to
+    select_error: str | None = None
+    dry_run_calls: tuple[str, ...] = ()
+    dry_run_note: str | None = None
+    emulator_view: tuple[str, ...] = ()
+
+
+def ready_of(prepared: Prepared) -> Ready:
+    """What pytest's process hears of a prepared run."""
+    p = prepared
+    return Ready(p.run, frozenset(p.added), p.removed, p.assigned, p.unknown, p.note)
+
+
+def _keys(pairs: frozenset[Key]) -> list[list[Any]]:
+    return sorted(([case, cfg] for case, cfg in pairs), key=lambda p: (p[0], p[1] or 0))
+
+
+def _pairs(raw: Any) -> frozenset[Key]:
+    return frozenset((str(case), cfg) for case, cfg in raw)
+
+
+def encode(item: Event | DeliveryReport) -> str:
+    """One JSON line (no newline) for an event or the report."""
+    if isinstance(item, DeliveryReport):
+        body = asdict(item)
+        body["added"] = _keys(item.added)
+        return json.dumps({"type": "report", **body})
+    body = {"type": "event", "kind": item.kind, "message": item.message, "pending": item.pending}
+    if item.cases is not None:
+        body["cases"] = sorted(item.cases)
+    if item.listing is not None:
+        body["listing"] = [list(pair) for pair in item.listing]
+    if item.ready is not None:
+        r = item.ready
+        body["ready"] = {
+            "run": asdict(r.run),
+            "added": _keys(r.added),
+            "removed": _keys(r.removed),
+            "assigned": _keys(r.assigned),
+            "unknown": sorted(r.unknown),
+            "note": r.note,
+        }
+    return json.dumps(body)
+
+
+def decode(line: str) -> Event | DeliveryReport:
+    """The event or report :func:`encode` wrote."""
+    body = json.loads(line)
+    if body.pop("type") == "report":
+        body["added"] = _pairs(body["added"])
+        body["rejected"] = tuple((c, tuple(n), m) for c, n, m in body["rejected"])
+        for name in ("errors", "dry_run_calls", "emulator_view", "not_attached"):
+            body[name] = tuple(body[name])
+        return DeliveryReport(**body)
+    ready = body.get("ready")
+    cases = body.get("cases")
+    listing = body.get("listing")
+    return Event(
+        kind=body["kind"],
+        message=body["message"],
+        pending=body["pending"],
+        cases=None if cases is None else frozenset(cases),
+        listing=None if listing is None else tuple((int(c), str(n)) for c, n in listing),
+        ready=None
+        if ready is None
+        else Ready(
+            run=RunInfo(**ready["run"]),
+            added=_pairs(ready["added"]),
+            removed=_pairs(ready["removed"]),
+            assigned=_pairs(ready["assigned"]),
+            unknown=frozenset(ready["unknown"]),
+            note=ready["note"],
+        ),
+    )
 
 
 def describe(exc: BaseException) -> str:

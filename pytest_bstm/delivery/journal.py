@@ -127,7 +127,9 @@ class Journal:
     def _open_once(self) -> IO[str]:
         if self._made or not self._own:
             return _end_torn_line(self.path)
-        file = self.path.open("x", encoding="utf-8")  # FileExistsError: not ours, untouched
+        # FileExistsError: not ours, untouched; appending, as the sender process appends too
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666)
+        file = os.fdopen(fd, "a", encoding="utf-8")
         self._made = True
         return file
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_bstm.api import models
 from pytest_bstm.results.aggregate import MAX_ATTEMPTS
 from pytest_bstm.results.model import Key, Result, TestOutcome
+
+if TYPE_CHECKING:  # pytest's process journals records and never imports the client stack
+    from pytest_bstm.api import models
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
 MAX_BATCH = 300  # results per request (api-notes: bulk results take at most 300)
@@ -95,6 +97,9 @@ def from_record(record: dict[str, Any]) -> Result:
 
 
 def to_wire(result: Result) -> models.ResultIn:
+    """The result as the sender process posts it."""
+    from pytest_bstm.api import models  # noqa: PLC0415 - the sender's side only
+
     return models.ResultIn(
         test_case_id=result.case_id,
         status=result.status,

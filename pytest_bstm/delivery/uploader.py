@@ -1,15 +1,14 @@
-"""The upload thread: prepares the run, then sends batches through the one :class:`Sender`.
-
-The thread owns the network and nothing else. Tests never wait for it: ``submit()`` appends to
-the journal and a queue. It sends full batches at once, partial ones after ``flush_interval``
-seconds, and everything when the session drains, then the attachments (one step, see
-:mod:`pytest_bstm.delivery.attachments`); transient failures are retried with backoff until
-the session's deadline. What the main thread must know goes to ``events``, drained by the main
-thread, which alone runs user hooks and the summary."""
+"""The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
+run, then sends the results the journal holds through the one :class:`Sender`: full batches at
+once, partial ones after ``flush_interval`` seconds, everything when the session drains, then
+the attachments (one step, :mod:`pytest_bstm.delivery.attachments`); transient failures are
+retried with backoff until the session's deadline. What pytest's process must know goes to
+``events``."""
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import queue
 import threading
 import time
@@ -18,7 +17,7 @@ from dataclasses import replace
 
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.attachments import Pending
-from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing
+from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
 from pytest_bstm.delivery.remedies import Remedy
@@ -55,7 +54,6 @@ class Uploader:
         self.errors: list[str] = []
         self.waited: str | None = None
         self.interrupted = False  # Ctrl-C ended the wait at the session end
-        self.prepared = threading.Event()  # set once preparation ended, either way
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
         self._prepared: Prepared | None = None
@@ -68,7 +66,7 @@ class Uploader:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- main thread -------------------------------------------------------------------------
+    # -- the sender process's main thread ---------------------------------------------------
     def wait(self, seconds: float) -> None:
         """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
         when the session stops waiting, so that nothing is written after it ended."""
@@ -95,9 +93,10 @@ class Uploader:
     def started(self) -> bool:
         return self._thread is not None
 
-    def submit(self, result: Result) -> None:
-        """Journal one result (flushed, so a killed process keeps it) and queue it."""
-        self.journal.results([journal_record(result)])
+    def submit(self, result: Result, *, journaled: bool = False) -> None:
+        """Queue one result; journal it first (flushed) unless the journal holds it."""
+        if not journaled:
+            self.journal.results([journal_record(result)])
         with self._lock:
             self._unsent[result.key] = result
         self._queue.put(result)
@@ -125,7 +124,7 @@ class Uploader:
                     self._abort.set()
                     break
                 thread.join(min(0.25, timeout - elapsed))
-                if progress is not None and thread.is_alive() and elapsed >= 1.0:
+                if progress is not None and thread.is_alive():
                     progress(len(self.pending), elapsed)
         except KeyboardInterrupt:  # Ctrl-C while waiting: stop at once, keep the journal
             self._abort.set()
@@ -138,14 +137,16 @@ class Uploader:
         self._abort.set()
         self._wake.set()
 
+    def halt(self, timeout: float) -> None:
+        """End the thread and wait (at most ``timeout``) for its request in flight."""
+        self.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     # -- upload thread -----------------------------------------------------------------------
     def _loop(self) -> None:
-        try:
+        with contextlib.suppress(UploadStopped):
             self._run()
-        except UploadStopped:
-            pass
-        finally:
-            self.prepared.set()
 
     def _run(self) -> None:
         backlog: collections.deque[Result] = collections.deque()
@@ -231,8 +232,7 @@ class Uploader:
             before_write=self._check_running,
         )
         self._prepared = prepared
-        self.events.put(Event("ready", prepared=prepared))
-        self.prepared.set()
+        self.events.put(Event("ready", ready=ready_of(prepared)))
         return True
 
     def _attach(self) -> bool:  # every result delivered: the attachments (False: try again)
@@ -254,7 +254,7 @@ class Uploader:
             self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}")
             return True
         self.journal.closed(run.run_id)
-        self.events.put(Event("closed", prepared=replace(prepared, run=run)))
+        self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
     def _check_running(self) -> None:  # no new call once the session stopped waiting
@@ -264,7 +264,6 @@ class Uploader:
     def _stop(self, message: str, kind: str = "failed") -> None:
         self.stopped = message
         self.events.put(Event(kind, message))
-        self.prepared.set()
 
     def _send(self, batch: list[Result]) -> bool:
         """Deliver one batch; True when nothing of it needs another try."""
@@ -285,13 +284,16 @@ class Uploader:
             self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")
             return False
         finally:
-            self._done()
+            self._done(batch)
         return True
 
-    def _done(self) -> None:
-        done = self.sender.done if self.sender is not None else set()
+    def _done(self, batch: list[Result]) -> None:
+        """Forget what of ``batch`` was delivered (a lookup per result, not per unsent one)."""
+        assert self.sender is not None
+        done = self.sender.done
         with self._lock:
-            self._unsent = {k: r for k, r in self._unsent.items() if k not in done}
+            for key in [r.key for r in batch if r.key in done]:
+                self._unsent.pop(key, None)
 
     def _note(self, message: str) -> None:
         if message not in self.errors:

@@ -7,11 +7,12 @@ options or calls user hooks (those run on pytest's main thread before the plan i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pytest_bstm.api import Client, errors, models
 from pytest_bstm.results.model import Key
 from pytest_bstm.run.cases import run_pairs, wait_for_pairs
+from pytest_bstm.run.info import RunInfo
 from pytest_bstm.run.plan import RunPlan, selections
 
 ASSIGN_CHUNK = 500
@@ -20,18 +21,6 @@ FIND_WINDOW = dt.timedelta(days=2)  # how far back a lost create is looked for
 
 class RunClosedError(errors.BstmError):
     """The run is closed (or was deleted): its results must go to another run."""
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """The run a session reports into."""
-
-    project: str
-    run_id: str
-    name: str | None
-    mode: str
-    web_url: str | None = None
-    created: bool = False
 
 
 class Lifecycle:

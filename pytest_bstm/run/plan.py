@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_bstm import __version__
-from pytest_bstm.api import models
 from pytest_bstm.collect.mapping import CaseRef
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.results.model import Key, keys_for
+
+if TYPE_CHECKING:  # pytest's process plans runs and never imports the client stack
+    from pytest_bstm.api import models
 
 Mode = Literal["create", "clone", "join"]
 
@@ -211,6 +213,8 @@ def created_pairs(plan: RunPlan) -> set[Key]:
 
 def selections(pairs: set[Key]) -> list[models.CaseSelection]:
     """``add_test_cases``/``remove_test_cases`` entries: one per configuration."""
+    from pytest_bstm.api import models  # noqa: PLC0415 - the sender's side only
+
     by_config: dict[int | None, list[str]] = {}
     for case_id, cfg in sorted(pairs, key=lambda k: (k[1] or 0, int(k[0][3:]))):
         by_config.setdefault(cfg, []).append(case_id)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from pytest_bstm.api import Client, errors
 from pytest_bstm.results.model import Key
-from pytest_bstm.run.lifecycle import Lifecycle, RunInfo
+from pytest_bstm.run.info import RunInfo
+from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan, created_pairs
 
 

@@ -1,8 +1,8 @@
 """The controller-side reporter: one object holding the session's reporting state.
 
-Registered only in pytest's main process or the xdist controller; workers never talk to the API.
-It runs on pytest's main thread, owns the summary and calls every user hook; the upload thread
-(:mod:`pytest_bstm.delivery.uploader`) owns the network and posts events drained here.
+Registered only in pytest's main process or the xdist controller, which never talk to the API:
+it runs on pytest's main thread, owns the summary, calls every user hook and journals results;
+the sender process (:mod:`pytest_bstm.delivery.process`) reads the journal and owns the network.
 
 Nothing is written until a test executed (the truth rule): the run is prepared when the first
 result is ready (or a test asks for the run with ``current_run``); under xdist, when the
@@ -13,33 +13,27 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from pytest_bstm import compat
 from pytest_bstm.collect import xdist
+from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.delivery.records import test_record
-from pytest_bstm.delivery.uploader import Uploader
+from pytest_bstm.delivery.process import SenderProcess
+from pytest_bstm.delivery.records import journal_record, test_record
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
-from pytest_bstm.run.lifecycle import RunInfo
-from pytest_bstm.run.prepare import RunPreparer
-from pytest_bstm.session import service
-from pytest_bstm.session.hints import advise
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 from pytest_bstm.session.progress import wait_for_uploads
 from pytest_bstm.session.summary import Summary, account, render
-
-if TYPE_CHECKING:
-    from pytest_bstm.api import Client
 
 # the exit codes after which pytest itself calls pytest_terminal_summary (terminal.py)
 SUMMARY_EXIT_CODES = {0, 1, 2, 4, 5, 6}
@@ -61,14 +55,13 @@ class Reporter:
         self.build_url = ci.build_url(os.environ)
         own = not settings.journal_named  # a default journal is this session's alone
         self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal, own)
-        self.uploader = Uploader(self.journal)
+        self.sender = SenderProcess(settings, self.journal.path)
         self.notices = config.stash.get(NOTICES_KEY, None) or Notices(config)
         self.notices.reporter = self
-        self.service = service.Service(settings, self.uploader.wait, self.notices.tell)
+        self.prepared = False  # the sender said the run is ready, or that it cannot be
         self.plan: plans.RunPlan | None = None
-        self.plan_pairs: set[Key] = set()  # the plan's pairs, for a lookup per result
-        self.run: RunInfo | None = None
         self.run_cases: set[str] | None = None  # --bstm-select: the cases of the run
+        self.configurations: Configurations | None = None  # bstm_configuration_param's table
         self.xdist_dir: str | None = None
         self.expected = self.started = self.aborted = False
         self.result_hook = True
@@ -88,32 +81,42 @@ class Reporter:
         self.session = session
         for notice in self.settings.notices:
             self.notices.tell(notice)
-        self.service.start(self.executes)  # (bstm_configuration_param: reads configurations)
+        if self.settings.configuration_param and self.executes:
+            self.configurations = self._configurations()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
             self.evidence.open(self.xdist_dir)
             if self.settings.select and self.executes:
-                self.run_cases = self.service.cases_to_select()
+                self._select()
+
+    def _configurations(self) -> Configurations:
+        """``bstm_configuration_param``: the sender reads the account's configurations before
+        any write; when it cannot, only ``bstm_configuration_map`` applies and a line says so."""
+        s = self.settings
+        assert s.configuration_param is not None
+        listing, unread = self.sender.configurations()
+        if unread is not None:
+            self.notices.tell(
+                f"{unread}: unless bstm_configuration_map names every value of "
+                f"'{s.configuration_param}', the tests report under the default configurations"
+            )
+        return Configurations(s.configuration_param, listing, s.configuration_map, unread)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        xdist.configure_node(
-            self.config, node, self.xdist_dir, self.run_cases, self.service.configurations
-        )
+        xdist.configure_node(self.config, node, self.xdist_dir, self.run_cases, self.configurations)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         try:
-            self.mapping = map_items(config, items, self.service.configurations)
+            self.mapping = map_items(config, items, self.configurations)
         except pytest.UsageError:
             self.aborted = True
             raise
-        if self.settings.select and self.executes:
-            cases = self.run_cases = self.service.cases_to_select()
-            if cases is not None:
-                self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
+        if self.settings.select and self.executes and (cases := self._select()) is not None:
+            self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.is_xdist_controller and not self.aborted:
@@ -124,6 +127,14 @@ class Reporter:
                 {i.nodeid for i in session.items if may_record(i)},
                 repeats(session.items),
             )
+            maps = self.summary.mapped or any(may_record(i) for i in session.items)
+            if maps and self._will_run(session, bool(session.items)):
+                self.sender.spawn()  # its start overlaps the first test; it writes nothing yet
+
+    def _will_run(self, session: pytest.Session, items: bool) -> bool:
+        """Tests will execute: pytest stops after a collection error, unless told not to."""
+        keeps_on = self.config.getoption("continue_on_collection_errors", False)
+        return items and self.executes and (keeps_on or not session.testsfailed)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -134,9 +145,7 @@ class Reporter:
             return
         mapping, recording, self.summary.deselected, again = found
         self._expect(mapping, recording, again)
-        # pytest stops before running tests after a collection error, unless told not to
-        keeps_on = self.config.getoption("continue_on_collection_errors", False)
-        if ids and self.executes and (keeps_on or not (self.session and self.session.testsfailed)):
+        if self.session is not None and self._will_run(self.session, bool(ids)):
             self._start()  # workers learn the run ID from their first test on
 
     def _expect(
@@ -146,6 +155,15 @@ class Reporter:
         self.agg.expect(mapping, recording, again)
         self.summary.map_collected(mapping)
         self.result_hook = bool(self.config.hook.pytest_bstm_result.get_hookimpls())
+
+    def _select(self) -> set[str] | None:
+        """``--bstm-select``: the sender reads the run's cases (None: it could not)."""
+        if self.run_cases is None:
+            self.run_cases, why = self.sender.select()
+            if why:
+                self.notices.tell(why)
+                self.summary.notes.append(why)
+        return self.run_cases
 
     # -- the run -----------------------------------------------------------------------------
     def _plan(self, extra: list[Key] | None = None) -> bool:
@@ -158,51 +176,50 @@ class Reporter:
                 return False
             if plan.payload:
                 self.config.hook.pytest_bstm_run_payload(config=self.config, payload=plan.payload)
-            self.plan, self.plan_pairs = plan, plan.pair_set
-            self.journal.plan(self.service.url, plan.to_json(), self.build_url)
+            self.plan = plan
+            self.journal.plan(self.settings.url, plan.to_json(), self.build_url)
         return True
 
     def _start(self, extra: list[Key] | None = None) -> None:
-        """A test executed: plan the run, the upload thread prepares it (adds missing pairs)."""
+        """A test executed: plan the run, let the sender process prepare it."""
         if not self._plan(extra):
             return
         assert self.plan is not None
         self.started = True
-        client: Client = self.service.client(self.plan)
-        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
+        self.sender.start(self.plan.to_json())
         if self.is_xdist_controller:
-            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
-            self._drain()
-            if self.run is None and self.xdist_dir is not None:
+            self._wait_ready()
+            if self.summary.run is None and self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, None)  # workers' current_run(): do not wait
 
     def current_run(self) -> str | None:
-        """The run's ID, waiting (bounded) for it if a test asks early; None in a dry run."""
+        """The run's ID, waiting (bounded) for it; None in a dry run (a rehearsal's run)."""
         if self.settings.dry_run:
             return None
         if not self.started and self.executes and self.expected:
             self._start()
-        if self.run is None and self.uploader.started and not self.gave_up:
-            self.gave_up = not self.uploader.prepared.wait(START_WAIT)
-            self._drain()
-        return self.run.run_id if self.run is not None else None
+        if self.summary.run is None and self.sender.started:
+            self._wait_ready()
+        return self.summary.run.run_id if self.summary.run is not None else None
 
-    def _drain(self) -> None:
-        """Hear what the upload thread posted (main thread only)."""
-        while not self.uploader.events.empty():
-            event = self.uploader.events.get()
-            if not self.finishing:  # the suite may run for a long time yet: tell it now
-                self.notices.event(event.kind, event.message, self.plan)
-            self._on(event)
+    def _wait_ready(self) -> None:
+        """Wait (bounded, once) until the sender says the run is ready or cannot be."""
+        if not (self.prepared or self.gave_up):
+            found = self.sender.wait_for({"ready", "failed", "note"}, START_WAIT, self._on)
+            self.gave_up = not found
 
     def _on(self, event: Event) -> None:
+        if event.kind == "progress":
+            return
+        if not self.finishing:  # the suite may run for a long time yet: tell it now
+            self.notices.event(event.kind, event.message, self.plan)
+        self.prepared = self.prepared or event.kind in ("ready", "failed", "note")
         self.summary.hear(event)
-        self.run = self.summary.run
-        if event.kind == "ready" and event.prepared is not None:
+        if event.kind == "ready" and event.ready is not None:
             if self.xdist_dir is not None:
-                xdist.write_run(self.xdist_dir, event.prepared.run.run_id)
-            self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.prepared.run)
-        elif event.kind == "failed" and self.xdist_dir is not None and self.run is None:
+                xdist.write_run(self.xdist_dir, event.ready.run.run_id)
+            self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.ready.run)
+        elif event.kind == "failed" and self.xdist_dir is not None and self.summary.run is None:
             xdist.write_run(self.xdist_dir, None)
 
     # -- results -----------------------------------------------------------------------------
@@ -217,8 +234,9 @@ class Reporter:
             return  # --setup-only/--setup-plan: reports, but no test executes
         if not self.started and self.is_xdist_controller:
             self._start()
-        elif self.uploader.started and not self.uploader.events.empty():
-            self._drain()
+        elif self.sender.spawned:
+            for event in self.sender.poll():  # never blocks: at most one look per 50 ms
+                self._on(event)
         finished = self.tracker.add(report)
         if finished is not None:
             self._finished(finished.nodeid, finished.outcome)
@@ -251,10 +269,14 @@ class Reporter:
         if keep and False in keep:
             self.summary.dropped += 1
             return
-        if self.plan is not None and key not in self.plan_pairs:
-            self.service.knows(key[0])
-        self.uploader.submit(result)
-        self.uploader.attachments.add(result, tally.attaching)
+        record = journal_record(result)
+        self.journal.results([record])  # the sender reads it from there
+        if self.journal.failure:  # a full disk: the sender hears it directly
+            self.sender.result(record)
+        if any(o.evidence for o in tally.attaching):  # the sender uploads them after the result
+            from pytest_bstm.delivery.attachments import records_for  # noqa: PLC0415 - when any
+
+            self.journal.attachments(records_for(result, tally.attaching, self.journal.path.parent))
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -267,15 +289,12 @@ class Reporter:
         for key, tally in self.agg.drain():
             self._submit(key, tally)
         self.journal.ended()  # every unsettled pair is decided
-        if self.uploader.started:
-            timeout = self.settings.drain_timeout
-            self.summary.upload_seconds = wait_for_uploads(self.config, self.uploader, timeout)
-            self._drain()
-        elif self.executes and self.expected and self.mapping and not self.summary.mapped:
+        self.journal.sync()  # everything is on disk before the sender's last look
+        report, self.summary.upload_seconds = wait_for_uploads(self.config, self.sender, self._on)
+        unmarked = self.executes and self.expected and self.mapping and not self.summary.mapped
+        if unmarked and not self.sender.started:
             self.summary.notes.append("no collected test has a tc marker: no run was created")
-        account(self.summary, self.uploader, self.plan, self.settings)
-        advise(self.summary, self.uploader, self.plan, self.settings, self.service.url)
-        self.service.finish(self.summary, compat.verbosity(self.config))
+        account(self.summary, report, self.sender, self.plan, self.settings)
         if self.settings.dry_run or not (
             self.summary.pending or self.summary.keep_journal or self.settings.journal_named
         ):
@@ -294,9 +313,8 @@ class Reporter:
             render(self.summary, terminalreporter, compat.verbosity(self.config))
 
     def shutdown(self) -> None:
-        self.uploader.stop()
+        self.sender.stop()
         self.journal.close()
         self.evidence.close()
-        self.service.stop()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Which service the session talks to, and how: the real one, the bundled emulator
+"""Which service the sender process talks to, and how: the real one, the bundled emulator
 (``--bstm-emulator``), or a private emulator behind a recording transport (``--bstm-dry-run``).
 """
 
@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_bstm.api import Client, RetryPolicy, errors
-from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.session import dryrun
@@ -20,7 +18,6 @@ from pytest_bstm.session.dryrun import Recorder, render
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
-    from pytest_bstm.session.summary import Summary
 
 # Transient failures are retried until the session's end (then until its drain deadline):
 # never given up early (issue: many shards under the account's rate limit).
@@ -45,19 +42,15 @@ class Service:
         self.recorder = Recorder() if settings.dry_run else None
         self.url = settings.url
         self.select_error: str | None = None
-        self.configurations: Configurations | None = None  # bstm_configuration_param's table
         self.dry_run_note: str | None = None
         self.seeds_cases = True  # an emulator stands in for an account that has every case
         self.retry = replace(RETRY, rate_limit_window=settings.rate_limit_window)
 
-    def start(self, executes: bool = True) -> None:
-        """Start the emulator when the session reports to one; when a session that executes
-        tests names configurations by a parameter, read them (no I/O otherwise)."""
+    def start(self) -> None:
+        """Start the emulator when the session reports to one (no I/O otherwise)."""
         s = self.settings
         if s.emulator or s.dry_run:
             self._start_emulator()
-        if s.configuration_param and executes:
-            self.configurations = self._configurations()
 
     def _start_emulator(self) -> None:
         s = self.settings
@@ -143,61 +136,44 @@ class Service:
             self.tell(self.select_error)
             return None
 
-    def _configurations(self) -> Configurations:
-        """``bstm_configuration_param``: the account's configurations, read once before any
-        write (reads only). When the service cannot say (or a dry run has no credentials),
-        only ``bstm_configuration_map`` applies and a line says so."""
+    def configurations_listing(self) -> tuple[dict[int, str] | None, str | None]:
+        """``bstm_configuration_param``: the account's configurations (ID -> name), read once
+        before any write (reads only), and why not when the service cannot say (or a dry run
+        has no credentials): then only ``bstm_configuration_map`` applies."""
         s = self.settings
-        assert s.configuration_param is not None
-        unread = None
-        listing: dict[int, str] | None = None
         if s.dry_run and self.dry_run_note is not None:
-            unread = "the dry run could not read the account's configurations"
-        else:
-            try:
-                read = self._real_client() if s.dry_run else self.client()
-                with read as client:
-                    listing = {c.id: c.name for c in client.iter_configurations() if c.name}
-            except errors.BstmError as exc:  # no warning (-W error): a line says it
-                why = f"HTTP {exc.status}" if isinstance(exc, errors.ApiError) else str(exc)
-                unread = f"could not read the account's configurations ({why})"
-        if unread is not None:
-            self.tell(
-                f"{unread}: unless bstm_configuration_map names every value of "
-                f"'{s.configuration_param}', the tests report under the default configurations"
-            )
-        return Configurations(s.configuration_param, listing, s.configuration_map, unread)
+            return None, "the dry run could not read the account's configurations"
+        try:
+            read = self._real_client() if s.dry_run else self.client()
+            with read as client:
+                return {c.id: c.name for c in client.iter_configurations() if c.name}, None
+        except errors.BstmError as exc:  # no warning (-W error): a line says it
+            why = f"HTTP {exc.status}" if isinstance(exc, errors.ApiError) else str(exc)
+            return None, f"could not read the account's configurations ({why})"
 
-    def finish(self, summary: Summary, verbose: int) -> None:
-        """The emulator's view of the run and the dry run's calls, for the summary."""
-        if self.select_error:
-            summary.notes.append(self.select_error)
-        emu, run = self.emulator, summary.run
-        if self.recorder is not None:  # nothing was written: say what would have been
-            summary.dry_run_calls = render(self.recorder.calls, full=verbose > 0)
-            if self.dry_run_note:
-                summary.notes.append(self.dry_run_note)
-            summary.pending = 0
-            if summary.uploaded:
-                tally = ", ".join(f"{n} {st}" for st, n in sorted(summary.uploaded.items()))
-                summary.dry_run_calls.append(f"results that would be uploaded: {tally}")
-            summary.run, summary.closed, summary.uploaded = None, False, Counter()
-            summary.added, summary.removed, summary.assigned = set(), set(), set()
-            return
-        if emu is None or run is None:
-            return
-        state = emu.run(run.run_id)
-        cases = emu.run_cases(run.run_id)
-        results = emu.results(run.run_id)
+    def dry_run_calls(self, verbose: int) -> list[str]:
+        """The dry run's calls, for the summary (none for a real service)."""
+        if self.recorder is None:
+            return []
+        return render(self.recorder.calls, full=verbose > 0)
+
+    def emulator_view(self, run_id: str | None) -> list[str]:
+        """The emulator's view of the run, for the summary (none for a real service)."""
+        emu = self.emulator
+        if emu is None or run_id is None or self.recorder is not None:
+            return []
+        state = emu.run(run_id)
+        cases = emu.run_cases(run_id)
+        results = emu.results(run_id)
         counts: dict[str, int] = {}
         for case in cases:
             status = str(case.get("latest_status") or "untested").lower()
             counts[status] = counts.get(status, 0) + 1
         detail = ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
-        summary.emulator_view.append(
-            f"{run.run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
+        return [
+            f"{run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
             f"{len(results)} results stored"
-        )
+        ]
 
     def stop(self) -> None:
         if self.emulator is not None:

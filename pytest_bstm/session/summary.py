@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
     from pytest_bstm.collect.mapping import CaseRef
     from pytest_bstm.config.settings import Settings
-    from pytest_bstm.delivery.events import Event
-    from pytest_bstm.delivery.uploader import Uploader
+    from pytest_bstm.delivery.events import DeliveryReport, Event
+    from pytest_bstm.delivery.process import SenderProcess
     from pytest_bstm.results.model import Key
-    from pytest_bstm.run.lifecycle import RunInfo
+    from pytest_bstm.run.info import RunInfo
     from pytest_bstm.run.plan import RunPlan
 
 
@@ -64,21 +64,21 @@ class Summary:
     attachments_waiting: int = 0  # kept in the journal for `bstm journal upload`
 
     def hear(self, event: Event) -> None:
-        """What the upload thread told: the run is ready or closed, a retry, a note, an error."""
-        if event.kind == "ready" and event.prepared is not None:
-            p = event.prepared
+        """What the sender told: the run is ready or closed, a retry, a note, an error."""
+        if event.kind == "ready" and event.ready is not None:
+            p = event.ready
             self.run = p.run
             self.added, self.removed, self.assigned = set(p.added), set(p.removed), set(p.assigned)
             self.unknown.update({c: self.nodeids_of(c) for c in p.unknown})
             if p.note:
                 self.notes.append(p.note)
-        elif event.kind == "closed" and event.prepared is not None:
-            self.run, self.closed = event.prepared.run, True
+        elif event.kind == "closed" and event.ready is not None:
+            self.run, self.closed = event.ready.run, True
         elif event.kind == "retrying":
             self.retried = event.message
         elif event.kind == "note":
             self.notes.append(event.message)
-        else:
+        elif event.kind == "failed":
             self.error(event.message)
 
     def noted(self, evidence: list[dict[str, Any]]) -> None:
@@ -125,54 +125,99 @@ class Summary:
             self.errors.append(message)
 
 
-def account(s: Summary, uploader: Uploader, plan: RunPlan | None, settings: Settings) -> None:
-    """Fill the summary from what the upload thread did (called after it stopped)."""
-    sender = uploader.sender
-    if sender is not None:
-        s.uploaded.update(sender.sent)
-        s.added |= sender.added
-        for result, message in sender.rejected:
-            if UNKNOWN_CASE in message:
-                s.unknown.setdefault(result.case_id, result.nodeids)
-            else:
-                s.rejected.append((result.case_id, result.nodeids, message))
-    s.pending = len(uploader.pending)
-    attachments = uploader.attachments
-    s.attached, s.attachments_waiting = attachments.done.uploaded, attachments.waiting
-    s.not_attached += attachments.done.failed
-    client = uploader.client
-    if client is not None:
-        s.requests, s.rate_limited = client.requests_sent, client.rate_limited
-    if uploader.started and s.run is None and uploader.stopped is None and plan is not None:
+def account(
+    s: Summary,
+    report: DeliveryReport | None,
+    sender: SenderProcess,
+    plan: RunPlan | None,
+    settings: Settings,
+) -> None:
+    """Fill the summary from the sender's report (None: it died, or never started), and the
+    commands that finish what the session left."""
+    from pytest_bstm.session.hints import advise  # noqa: PLC0415 - hints builds on this module
+
+    if report is None:
+        report = _lost(s, sender)
+    if settings.dry_run:
+        _dry_run(s, report)
+        return
+    _account(s, report, sender.started, plan, settings)
+    advise(s, report, plan, settings)
+
+
+def _account(
+    s: Summary, report: DeliveryReport, started: bool, plan: RunPlan | None, settings: Settings
+) -> None:
+    s.uploaded.update(report.sent)
+    s.added |= report.added
+    for case_id, nodeids, message in report.rejected:
+        if UNKNOWN_CASE in message:
+            s.unknown.setdefault(case_id, list(nodeids))
+        else:
+            s.rejected.append((case_id, list(nodeids), message))
+    s.pending = report.pending
+    s.attached, s.attachments_waiting = report.attached, report.attachments_waiting
+    s.not_attached += report.not_attached
+    s.requests, s.rate_limited = report.requests, report.rate_limited
+    s.emulator_view.extend(report.emulator_view)
+    if started and s.run is None and report.stopped is None and plan is not None:
         why = s.retried or "the service did not answer before the session ended"
         s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
         s.notes.append(f"the service failed at session start: {s.retried}")
-    if uploader.journal.failure:
-        s.error(f"the journal could not be written: {uploader.journal.failure}")
-    if s.pending and uploader.interrupted:
+    if report.journal_failure:
+        s.error(f"the journal could not be written: {report.journal_failure}")
+    if s.pending and report.interrupted:
         s.error("interrupted (Ctrl-C) while uploading at the session end")
     elif s.pending:
-        for err in uploader.errors[-1:]:  # the latest cause, once
+        for err in report.errors[-1:]:  # the latest cause, once
             s.error(f"upload failed: {err}")
-        if not uploader.errors and uploader.stopped is None and s.run is not None:
+        if not report.errors and report.stopped is None and s.run is not None:
             limit = f"the drain timeout ({settings.drain_timeout:g} s; raise --bstm-drain-timeout)"
-            if uploader.waited:
-                s.error(f"upload failed: {uploader.waited}; retried until {limit}")
+            if report.waited:
+                s.error(f"upload failed: {report.waited}; retried until {limit}")
             else:
                 s.error(f"uploads did not finish within {limit}")
-    if plan is not None and uploader.started:  # a plan journaled for a crash, never started
+    if plan is not None and started:  # a plan journaled for a crash, never started
         s.not_run = len({k for k in plan.pairs if k not in s.submitted})
         run = s.run
         s.keep_journal = bool(s.rejected or s.attachments_waiting) or (
             plan.close and run is not None and not s.closed
         )
-        resumable = uploader.remedy in ("retry", "credentials")
+        resumable = report.remedy in ("retry", "credentials")
         if run is not None and plan.close and not s.closed and s.pending and resumable:
             s.notes.append(
                 f"run {run.run_id} left open because results are waiting: the upload below "
                 "sends them and closes it"
             )
+
+
+def _lost(s: Summary, sender: SenderProcess) -> DeliveryReport:
+    """No report: the sender died (what the journal holds unsent is pending), or never ran."""
+    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only after a lost sender
+    from pytest_bstm.delivery.events import DeliveryReport  # noqa: PLC0415
+
+    if sender.died is None:
+        return DeliveryReport()
+    s.error(sender.died)
+    try:
+        pending = len(journal.read(sender.journal).unsent)
+    except (OSError, ValueError):
+        pending = len(s.submitted)
+    return DeliveryReport(pending=pending, stopped=sender.died, url=sender.settings.url)
+
+
+def _dry_run(s: Summary, report: DeliveryReport) -> None:
+    """Nothing was written: say what would have been."""
+    s.dry_run_calls = list(report.dry_run_calls)
+    if report.dry_run_note:
+        s.notes.append(report.dry_run_note)
+    s.pending = 0
+    if report.sent:
+        tally = ", ".join(f"{n} {st}" for st, n in sorted(report.sent.items()))
+        s.dry_run_calls.append(f"results that would be uploaded: {tally}")
+    s.run, s.closed = None, False
+    s.added, s.removed, s.assigned = set(), set(), set()
 
 
 def _cases(pairs: set[Key], done: str) -> str:

@@ -21,7 +21,7 @@ def test_one():
 
 @pytest.mark.tc("TC-2")
 def test_two():
-    time.sleep(1.0)
+    time.sleep(3.0)  # the sender process starts (an interpreter) and tries meanwhile
 
 @pytest.mark.tc("TC-3")
 def test_three():

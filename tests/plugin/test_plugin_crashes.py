@@ -1,9 +1,11 @@
 """A serial session whose process dies inside a test (os._exit, a fatal signal, a kill): the
-journal names the test that was running, and ``bstm journal upload`` gives its cases a failed
-result saying so, as xdist does for a test that crashed its worker."""
+journal names the test that was running, and the sender process (or, after its death too,
+``bstm journal upload``) gives its cases a failed result saying so, as xdist does for a test
+that crashed its worker."""
 
 from __future__ import annotations
 
+import bstm_helpers
 import pytest
 from bstm_helpers import Bstm, Inner
 
@@ -15,6 +17,14 @@ CRASH = "crashed: the test process ended while this test ran"
 def crashed_session(inner: Inner, source: str, *args: str) -> pytest.RunResult:
     inner.pytester.makepyfile(test_crash=source)
     return inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl", *args))
+
+
+def delivered(inner: Inner, bstm: Bstm) -> None:
+    """The sender process outlived pytest's: it delivers the journal and closes the run on its
+    own, so that an upload afterwards has nothing to do."""
+    journal = inner.pytester.path / "j.jsonl"
+    bstm_helpers.wait_until(lambda: read(journal).closed)
+    assert "nothing to upload" in upload(inner, bstm)
 
 
 def upload(inner: Inner, bstm: Bstm) -> str:
@@ -44,7 +54,7 @@ def test_the_test_the_process_died_in_is_failed_after_the_upload(inner: Inner, b
         """,
     )
     assert result.ret == 3
-    upload(inner, bstm)
+    delivered(inner, bstm)
     run = inner.only_run()
     # TC-3's test never ran: no result; the run is closed as the session would have
     assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "failed"}
@@ -67,9 +77,8 @@ def test_a_crash_in_the_first_test_still_leaves_a_plan_to_upload(inner: Inner, b
             os._exit(1)
         """,
     )
-    assert result.ret == 1
-    assert inner.emulator.runs("PR-1") == []  # the process died before the run was made
-    upload(inner, bstm)
+    assert result.ret == 1  # the process died before any result: its sender makes the run
+    delivered(inner, bstm)
     run = inner.only_run()
     assert inner.statuses(run["identifier"]) == {("TC-1", None): "failed"}
 
@@ -88,7 +97,7 @@ def test_one_case_on_several_tests_is_failed_by_the_crash(inner: Inner, bstm: Bs
                 os._exit(1)
         """,
     )
-    upload(inner, bstm)
+    delivered(inner, bstm)
     run = inner.only_run()
     assert inner.statuses(run["identifier"]) == {("TC-1", 101): "failed", ("TC-1", 102): "failed"}
 
@@ -106,7 +115,7 @@ def test_the_crash_status_follows_the_status_map(inner: Inner, bstm: Bstm) -> No
             os._exit(1)
         """,
     )
-    upload(inner, bstm)
+    delivered(inner, bstm)
     assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", None): "blocked"}
 
 
@@ -154,7 +163,7 @@ def test_a_crash_in_an_unmapped_test_fails_no_case(inner: Inner, bstm: Bstm) -> 
             pass
         """,
     )
-    upload(inner, bstm)
+    delivered(inner, bstm)
     # TC-1: what ran of it, as a session stopped by -x after the crashed test would report
     assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", None): "passed"}
 
@@ -179,7 +188,7 @@ def test_a_crash_keeps_what_ran_of_a_case_waiting_for_later_tests(inner: Inner, 
             pass
         """,
     )
-    upload(inner, bstm)
+    delivered(inner, bstm)
     run = inner.only_run()["identifier"]
     assert inner.statuses(run) == {("TC-1", None): "failed", ("TC-5", None): "failed"}
     assert "FAILED test_crash.py::test_fails" in inner.descriptions(run)["TC-5"]
@@ -208,9 +217,11 @@ def test_a_hand_edited_running_line_is_a_usage_error(inner: Inner, bstm: Bstm, l
         """,
     )
     path = inner.pytester.path / "j.jsonl"
-    lines = [line if '"running"' in old else old for old in path.read_text().splitlines()]
-    path.write_text("\n".join(lines) + "\n")
+    bstm_helpers.wait_until(lambda: read(path).closed)  # the sender finished its part
+    # the journal as pytest's process left it (without the sender's marks), hand-edited
+    kept = [old for old in path.read_text().splitlines() if '"type":"plan"' in old]
+    path.write_text("\n".join([*kept, line]) + "\n")
     code, _, err = bstm("journal", "upload", str(path))
     assert code == 2
     assert "malformed running line" in err
-    assert inner.emulator.runs("PR-1") == []
+    assert len(inner.emulator.runs("PR-1")) == 1  # the sender's: the upload made none

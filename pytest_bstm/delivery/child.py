@@ -1,0 +1,291 @@
+"""The sender process: ``python -m pytest_bstm.delivery.child EVENTS JOURNAL``.
+
+Started by pytest's process (:mod:`pytest_bstm.delivery.process`), it owns the network: it
+serves the emulator of ``--bstm-emulator`` and ``--bstm-dry-run``, reads the journal as pytest's
+process appends to it, and delivers every result through the upload thread and the one
+:class:`~pytest_bstm.delivery.sender.Sender`. It writes what pytest's process must know as JSON
+lines to EVENTS (:mod:`pytest_bstm.delivery.events`).
+
+stdin: the session's settings (first line, never on the command line: the access key must not
+show in ``ps``), then one command a line: ``select`` (answer ``--bstm-select``), ``configurations``
+(answer ``bstm_configuration_param``), ``start PLAN``
+(prepare the run of this plan, JSON, and send), ``result RECORD`` (a result the journal could not
+take: the disk is full), ``finish SECONDS VERBOSE`` (everything is
+journaled: deliver it within SECONDS, report, exit), ``abort`` (stop now, report, exit). The
+end of stdin without ``finish`` means pytest's process died: what the journal holds is delivered
+(the test it died in failed) until the drain deadline, and the run is closed as planned.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import pickle
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery import driver
+from pytest_bstm.delivery import journal as journals
+from pytest_bstm.delivery.events import DeliveryReport, Event, encode
+from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.records import from_record
+from pytest_bstm.delivery.uploader import Uploader
+from pytest_bstm.results.model import Key
+from pytest_bstm.run.plan import RunPlan
+from pytest_bstm.run.prepare import RunPreparer
+from pytest_bstm.session.service import Service
+
+THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
+IDLE = 0.1  # seconds between looks at the journal and the commands
+CHUNK = 1 << 20  # bytes of the journal read at one look, at most
+
+
+class Aborted(Exception):
+    """pytest's process asked to stop at once (Ctrl-C during the session end's wait)."""
+
+
+class Delivery:
+    """The sender process's state: the journal it reads, the upload thread, the service."""
+
+    def __init__(self, settings: Settings, path: Path, emit: Callable[[str], None]) -> None:
+        self.settings = settings
+        self.path = path
+        self.emit = emit
+        self.journal = Journal(path)  # the sender's own marks: run, sent, rejected, closed
+        self.uploader = Uploader(self.journal)
+        self.service = Service(settings, self.uploader.wait)
+        self.plan: RunPlan | None = None
+        self._planned: set[Key] = set()  # the plan's pairs, for a lookup per result
+        self._ours = False  # the lines read are this session's (after its plan)
+        self.seen: set[str] = set()  # keys of the results handed to the upload thread
+        self._offset = 0
+        self._partial = b""
+        self._held: contextlib.AbstractContextManager[None] | None = None
+
+    # -- reading the journal -------------------------------------------------------------------
+    def tail(self) -> None:
+        """Hand the results pytest's process appended since the last look to the uploader."""
+        if not self.path.is_file():  # not written (yet), or a device (/dev/full)
+            return
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self._offset)
+                chunk = fh.read(CHUNK)
+        except OSError:
+            return
+        self._offset += len(chunk)
+        *lines, self._partial = (self._partial + chunk).split(b"\n")
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:  # a torn line (the writer's disk was full): the replay says so
+                continue
+            kind = record.get("type") if isinstance(record, dict) else None
+            if kind == "plan":  # a named journal holds earlier sessions too: only ours count
+                plan = RunPlan.from_json(record["plan"])
+                self._ours = plan.token == self.settings.token
+                if self._ours and self.plan is None:
+                    self._planned_by(plan)
+            elif not self._ours:
+                continue
+            elif kind == "result" and record.get("key") not in self.seen:
+                self._take(record)
+            elif kind == "attachment":  # uploaded once its result was delivered
+                self.uploader.attachments.records.append(record)
+        if len(chunk) == CHUNK:
+            self.tail()
+
+    def _take(self, record: dict[str, object]) -> None:
+        result = from_record(record)
+        if result.key in self.seen:
+            return
+        self.seen.add(result.key)
+        if self.plan is not None and result.pair not in self._planned:
+            self.service.knows(result.case_id)
+        self.uploader.submit(result, journaled=True)
+
+    # -- commands ------------------------------------------------------------------------------
+    def select(self) -> None:
+        cases = self.service.cases_to_select()
+        message = self.service.select_error or ""
+        self.emit(
+            encode(Event("selected", message, cases=None if cases is None else frozenset(cases)))
+        )
+
+    def configurations(self) -> None:
+        """``bstm_configuration_param``: the account's configurations, read before any write."""
+        listing, unread = self.service.configurations_listing()
+        pairs = None if listing is None else tuple(sorted(listing.items()))
+        self.emit(encode(Event("configurations", unread or "", listing=pairs)))
+
+    def _lock(self) -> bool:
+        """Hold the journal (as ``bstm journal upload`` does) while this process delivers it."""
+        if self._held is None:
+            try:
+                self._held = driver.exclusive(self.path)
+                self._held.__enter__()
+            except driver.Busy:
+                self._held = None
+        return self._held is not None
+
+    def _planned_by(self, plan: RunPlan) -> None:
+        self.plan, self._planned = plan, plan.pair_set
+
+    def start(self, plan: RunPlan | None = None) -> None:
+        if self.plan is None and plan is not None:
+            self._planned_by(plan)
+        self.tail()
+        if self.uploader.started or self.plan is None:
+            return
+        self._lock()
+        client = self.service.client(self.plan)
+        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
+
+    def forward(self) -> None:
+        events = self.uploader.events
+        while not events.empty():
+            self.emit(encode(events.get()))
+
+    def finish(self, timeout: float, commands: queue.SimpleQueue[str | None] | None) -> bool:
+        """Deliver what is left within ``timeout``; False when pytest's process said abort."""
+        self.tail()
+
+        def progress(pending: int, elapsed: float) -> None:
+            self.forward()
+            waiting = self.uploader.client.waiting if self.uploader.client else None
+            why = f"{waiting.reason}: waiting {waiting.seconds_left():.0f} s" if waiting else ""
+            self.emit(encode(Event("progress", why, pending=pending)))
+            while commands is not None and not commands.empty():
+                if commands.get() == "abort":
+                    raise KeyboardInterrupt  # the uploader stops at once, keeping the journal
+
+        if self.uploader.started:
+            self.uploader.finish(timeout, progress)
+        self.forward()
+        return not self.uploader.interrupted
+
+    def orphaned(self) -> None:
+        """pytest's process died: finish its journal as ``bstm journal upload`` would (the one
+        driver: the test it died in failed, nothing sent twice, the run closed as planned),
+        within the drain deadline."""
+        self.uploader.halt(THREAD_END)  # nothing of it is in flight while the driver reads
+        self.journal.sync()
+        self.service.wait = time.sleep  # the uploader's wait stops on its halt
+        if self.settings.dry_run or not self.path.is_file() or not self._lock():
+            return  # nothing to deliver, or another delivery of the journal runs
+        state = journals.read(self.path)
+        if state.plan is None:
+            return
+        client = self.service.client(RunPlan.from_json(state.plan))
+        deadline = time.monotonic() + self.settings.drain_timeout
+        client.retry = client.retry.retrying_until(deadline)
+        with client:
+            driver.finish(client, self.path, self.service.url)
+
+    def report(self, verbose: int) -> DeliveryReport:
+        u = self.uploader
+        sender, client = u.sender, u.client
+        run = u.sender.run_id if u.sender is not None else None
+        self.journal.sync()
+        return DeliveryReport(
+            sent=dict(sender.sent) if sender else {},
+            added=frozenset(sender.added) if sender else frozenset(),
+            rejected=tuple(
+                (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
+            ),
+            pending=len(u.pending),
+            attached=u.attachments.done.uploaded,
+            attachments_waiting=u.attachments.waiting,
+            not_attached=tuple(u.attachments.done.failed),
+            requests=client.requests_sent if client else 0,
+            rate_limited=client.rate_limited if client else 0,
+            stopped=u.stopped,
+            remedy=u.remedy,
+            errors=tuple(u.errors),
+            waited=u.waited,
+            interrupted=u.interrupted,
+            journal_failure=self.journal.failure,
+            url=self.service.url,
+            select_error=self.service.select_error,
+            dry_run_calls=tuple(self.service.dry_run_calls(verbose)),
+            dry_run_note=self.service.dry_run_note,
+            emulator_view=tuple(self.service.emulator_view(run)),
+        )
+
+    def close(self) -> None:
+        self.uploader.stop()
+        self.journal.close()
+        self.service.stop()
+        if self._held is not None:
+            self._held.__exit__(None, None, None)
+
+
+def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
+    """Answer commands until ``finish``, ``abort`` or the end of stdin."""
+    delivery.service.start()
+    while True:
+        try:
+            command = commands.get(timeout=IDLE)
+        except queue.Empty:
+            command = ""
+        if command is None:
+            delivery.orphaned()
+            return
+        if command == "select":
+            delivery.select()
+        elif command == "configurations":
+            delivery.configurations()
+        elif command.startswith("start "):
+            delivery.start(RunPlan.from_json(json.loads(command[6:])))
+        elif command.startswith("result "):
+            delivery._take(json.loads(command[7:]))
+        elif command.startswith("finish"):
+            _, seconds, verbose = command.split()
+            delivery.finish(float(seconds), commands)
+            delivery.emit(encode(delivery.report(int(verbose))))
+            return
+        elif command == "abort":
+            delivery.uploader.stop()
+            delivery.emit(encode(delivery.report(0)))
+            return
+        delivery.tail()
+        delivery.forward()
+
+
+def _read_commands(stream: IO[str], commands: queue.SimpleQueue[str | None]) -> None:
+    for line in stream:
+        commands.put(line.strip())
+    commands.put(None)  # the end of stdin: pytest's process is gone
+
+
+def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for pytest's process
+    events_path, journal_path = Path(argv[0]), Path(argv[1])
+    settings: Settings = pickle.loads(base64.b64decode(sys.stdin.readline()))  # noqa: S301
+    with events_path.open("a", encoding="utf-8") as out:
+
+        def emit(line: str) -> None:
+            out.write(line + "\n")
+            out.flush()
+
+        commands: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        reader = threading.Thread(target=_read_commands, args=(sys.stdin, commands), daemon=True)
+        reader.start()
+        delivery = Delivery(settings, journal_path, emit)
+        try:
+            serve(delivery, commands)
+        finally:
+            delivery.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
