@@ -54,11 +54,17 @@ def set_aside(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not path.is_file():
             raise c.UsageError(f"cannot set aside {path}: no such file")
+        if path.name.endswith(ASIDE):
+            raise c.UsageError(f"{path} is set aside already")
         target = path.with_name(path.name + ASIDE)
+        number = 1
+        while target.exists():  # an earlier journal set aside under this name: never replaced
+            number += 1
+            target = path.with_name(f"{path.name}-{number}{ASIDE}")
         with exclusive(path):
             path.rename(target)
         c.out(
             f"set aside {path} as {target}: folder uploads leave it out; "
-            f"upload it by name once it can succeed (bstm journal upload {target} --project ...)"
+            f"upload it by name once it can succeed (bstm journal upload {target})"
         )
     return 0

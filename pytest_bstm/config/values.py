@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pytest_bstm.vocabulary import (
+    ACCESS_KEY_ENV,
     DEFAULT_STATUS_MAP,
     EMAIL_RE,
     OUTCOMES,
@@ -61,7 +62,14 @@ def render_run_name(template: str, now: datetime, environ: Mapping[str, str]) ->
         if key == "time":
             return now.strftime("%H:%M:%S")
         if key.startswith("env:") and key[4:]:
-            return environ.get(key[4:], "")
+            value = environ.get(key[4:], "")
+            secret = environ.get(ACCESS_KEY_ENV)
+            if key[4:] == ACCESS_KEY_ENV or (secret and secret in value):
+                raise ValueError(
+                    f"{{{key}}} would put the access key in the run's name (shown in TM, on "
+                    "the terminal and in the journal): name another variable"
+                )
+            return value
         raise ValueError(f"unknown placeholder {{{key}}} (use {{date}}, {{time}} or {{env:VAR}})")
 
     # an unset {env:VAR} leaves no double space: "CI {env:BRANCH} {date}" -> "CI 2026-11-30"

@@ -197,3 +197,15 @@ def test_the_first_ini_file_pytest_would_read_wins_even_a_broken_one(
     code, _, err = bstm("runs", "create", "--name", "broken")  # pytest says what is wrong
     assert code == 2
     assert err.startswith("bstm: error: no project: ")
+
+
+def test_set_aside_never_replaces_a_journal_set_aside_earlier(tmp_path: Path) -> None:
+    from pytest_bstm.cli import main
+
+    first, later = tmp_path / "j.jsonl", tmp_path / "j.jsonl.aside"
+    later.write_text('{"type":"sent","keys":["a"]}\n', encoding="utf-8")
+    first.write_text('{"type":"sent","keys":["b"]}\n', encoding="utf-8")
+    assert main(["journal", "set-aside", str(first)]) == 0
+    assert later.read_text(encoding="utf-8") == '{"type":"sent","keys":["a"]}\n'
+    assert (tmp_path / "j.jsonl-2.aside").read_text(encoding="utf-8").endswith('["b"]}\n')
+    assert not first.exists()

@@ -96,6 +96,19 @@ def test_unset_env_placeholder_leaves_no_double_space(
     assert inner.only_run()["name"] == "CI nightly"
 
 
+@pytest.mark.parametrize("var", ["BROWSERSTACK_ACCESS_KEY", "KEY_COPY"])
+def test_a_run_name_placeholder_never_holds_the_access_key(
+    inner: Inner, monkeypatch: pytest.MonkeyPatch, var: str
+) -> None:
+    monkeypatch.setenv("KEY_COPY", inner.emulator.access_key)
+    inner.pytester.makepyfile(TWO)
+    result = inner.run("--bstm-run-name", f"nightly {{env:{var}}}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{{env:{var}}} would put the access key in the run's name*"])
+    assert inner.emulator.access_key not in result.stdout.str() + result.stderr.str()
+    assert inner.emulator.requests == []
+
+
 def test_unreadable_truth_value_names_the_key(inner: Inner) -> None:
     inner.pytester.makeini(INI_PROJECT + "bstm_close = yes please\n")
     inner.pytester.makepyfile(TWO)
