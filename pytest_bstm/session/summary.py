@@ -310,10 +310,12 @@ def render(summary: Summary, tr: pytest.TerminalReporter, verbose: int) -> None:
     if summary.deselected:
         line(f"deselected: {_plural(summary.deselected, 'test')} whose cases are not in the run")
     if summary.unknown:
-        joined = ", ".join(sorted(summary.unknown, key=lambda c: int(c[3:])))
+        ids = sorted(summary.unknown, key=lambda c: int(c[3:]))
+        joined = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
         line(f"unknown:    {joined} not in project {summary.project}: no result sent", red=True)
-        for case_id, nodeids in sorted(summary.unknown.items()):
-            line(f"  {case_id}: {', '.join(nodeids[:3])}")
+        where = [f"{c}: {', '.join(summary.unknown[c][:3])}" for c in ids]
+        for text in _listed(where, max(verbose, 1)):  # bounded even at the default verbosity
+            line(f"  {text}")
     for case_id, nodeids, error in summary.rejected:
         line(f"rejected:   {case_id} ({', '.join(nodeids[:3])}): {error}", red=True)
     if summary.attached or summary.not_attached or summary.attachments_waiting:

@@ -90,3 +90,27 @@ def test_deselected_tests_are_counted(inner: Inner, workers: str | None) -> None
         result = inner.pytester.runpytest_subprocess(*args, "-p", "xdist.plugin", "-n", workers)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["deselected: 2 tests whose cases are not in the run"])
+
+
+def test_the_unknown_cases_listing_is_bounded(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("i", range(31))
+        def test_unknown(i):
+            pass
+        """
+    )
+    inner.pytester.makeconftest(
+        """
+        def pytest_bstm_case_ids(item):
+            i = item.callspec.params["i"]
+            return ["TC-1"] if i == 30 else [f"TC-{9000 + i}"]
+        """
+    )
+    result = inner.run()
+    text = result.stdout.str()
+    result.stdout.fnmatch_lines(["unknown:    TC-9000, *, TC-9009 and 20 more not in project*"])
+    assert sum(line.startswith("  TC-90") for line in text.splitlines()) == 10, text
+    result.stdout.fnmatch_lines(["*... and 20 more (-vv lists them)*"])
