@@ -79,6 +79,12 @@ class Configurations:
                 unknown.append(f"{item.nodeid}: {self.param}={value!r}")
             else:
                 chosen[item.nodeid] = found
+        if self.listing is not None:  # the map's IDs must be the account's too
+            unknown += [
+                f"bstm_configuration_map: {name} = {cid} (no such configuration ID)"
+                for name, cid in sorted(self.overrides.items())
+                if cid not in self.listing and cid in chosen.values()
+            ]
         if unknown and self.listing is not None:
             raise pytest.UsageError(self._unknown(unknown))
         if unknown:  # unread listing: a case under some configurations and none would lose

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Transient failures are retried until the session's end (then until its drain deadline):
 # never given up early (issue: many shards under the account's rate limit).
-DRY_RUN_READ_WAIT = 10.0  # seconds a dry run waits at most for the account's reads
+DRY_RUN_READ_WAIT = 10.0  # seconds the reads before the tests (dry run, configurations) wait
 RETRY = RetryPolicy(backoff=0.5, backoff_max=10.0).retrying_until(math.inf)
 TIMEOUT = 30.0
 
@@ -82,12 +82,13 @@ class Service:
             sleep=self.wait,
         )
 
-    def client(self, plan: RunPlan | None = None) -> Client:
+    def client(self, plan: RunPlan | None = None, until: float | None = None) -> Client:
         """A client of the service; against an emulator that stands in for the account (not
-        a dry run that read the real one), its project gets the plan's cases."""
+        a dry run that read the real one), its project gets the plan's cases. ``until``: a
+        monotonic instant after which a transient failure is no longer retried."""
         emu = self.emulator
         if emu is None:
-            return self._real_client()
+            return self._real_client(until)
         if plan is not None and self.seeds_cases:
             emu.add_test_cases(plan.project, sorted(plan.cases))
             configs = {c for _, c in plan.pairs if c is not None}
@@ -96,7 +97,7 @@ class Service:
             base_url=emu.url,
             username=emu.username,
             access_key=emu.access_key,
-            retry=self.retry,
+            retry=self.retry if until is None else self.retry.retrying_until(until),
             timeout=TIMEOUT,
             sleep=self.wait,
             transport=self.recorder,
@@ -143,8 +144,11 @@ class Service:
         s = self.settings
         if s.dry_run and self.dry_run_note is not None:
             return None, "the dry run could not read the account's configurations"
+        # before the tests run: a service that does not answer is given up after a bounded
+        # wait (then only the map applies), never waited out
+        until = time.monotonic() + min(s.drain_timeout, DRY_RUN_READ_WAIT)
         try:
-            read = self._real_client() if s.dry_run else self.client()
+            read = self._real_client(until) if s.dry_run else self.client(until=until)
             with read as client:
                 return {c.id: c.name for c in client.iter_configurations() if c.name}, None
         except errors.BstmError as exc:  # no warning (-W error): a line says it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from bstm_helpers import API, Inner
 
@@ -276,3 +278,45 @@ def test_a(browser):
     assert "error:" not in out
     assert inner.emulator.runs("PR-1") == []
     assert {r["method"] for r in inner.emulator.requests} == {"GET"}
+
+
+def test_a_map_line_naming_an_id_the_account_lacks_stops_the_session(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    _ini(inner, "edge = 999")
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome", "edge"])
+def test_x(browser):
+    pass
+"""
+    )
+    result = inner.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*bstm_configuration_map: edge = 999 (no such configuration ID)*"])
+    assert inner.emulator.runs("PR-1") == []
+
+
+def test_configurations_from_a_service_that_does_not_answer_are_given_up(inner: Inner) -> None:
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+def test_x():
+    pass
+"""
+    )
+    inner.emulator.faults.down(True)
+    try:
+        started = time.monotonic()
+        result = inner.run("--bstm-drain-timeout", "1")
+        elapsed = time.monotonic() - started
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*could not read the account's configurations*"])
+    assert elapsed < 30, elapsed
