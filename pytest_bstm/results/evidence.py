@@ -5,6 +5,8 @@ worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into
 folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
 still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
 cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
+Every note is masked by the client's rule (:class:`pytest_bstm.api._failures.Redactor`): the
+access key and the credentials of any URL never reach the summary.
 
 Records are plain JSON objects keyed by node ID: ``{"kind": "attachment", "file", "name",
 "content_type", "size"}``, ``{"kind": "link", "url", "label"}``, ``{"kind": "note", "text"}``.
@@ -22,6 +24,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,7 +41,8 @@ MAX_NAME = 120
 class EvidenceRecorder:
     """Holds a process's records until the reporter (or the controller) takes them."""
 
-    def __init__(self, store: Path | None, sink: Path | None = None) -> None:
+    def __init__(self, store: Path | None, sink: Path | None, redact: Callable[[str], str]) -> None:
+        self.redact = redact  # one masked line: the access key, a URL's credentials
         self.store = store  # where copies go; None: a private folder, removed at the end
         self._own_store = False
         self.sink = sink  # an xdist worker's channel file
@@ -111,7 +115,8 @@ class EvidenceRecorder:
         self.add(nodeid, {"kind": "link", "url": str(url), "label": label or "link"})
 
     def note(self, nodeid: str, text: str) -> None:
-        self.add(nodeid, _note(text))
+        """One summary line, masked (an exception's text may carry a hub URL with the key)."""
+        self.add(nodeid, _note(self.redact(text)))
 
 
 def _note(text: str) -> Record:

@@ -162,3 +162,43 @@ def test_a_driver_off_browserstack_is_left_alone_and_a_failing_executor_is_one_n
             "RuntimeError: the grid went away"
         ]
     )
+
+
+def test_a_note_from_an_executor_failure_masks_the_access_key_and_url_credentials(
+    inner: Inner,
+) -> None:
+    key = inner.emulator.access_key
+    inner.pytester.makeconftest(
+        STAND_INS
+        + f"""
+
+class WebDriverException(Exception):
+    pass
+
+
+class HubDriver(StandInDriver):
+    def execute_script(self, script, *args):
+        raise WebDriverException(
+            "Message: could not reach https://someone:{key}@hub-cloud.browserstack.com/wd/hub "
+            "(also http://other:s3cret@grid.example/wd/hub) key {key}"
+        )
+"""
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+        from conftest import HubDriver
+
+        @pytest.mark.tc("TC-1")
+        def test_hub(bstm):
+            bstm.browserstack_session(HubDriver())
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert "WebDriverException" in out, out
+    assert key not in out, out
+    assert "s3cret" not in out, out
+    assert "https://***@hub-cloud.browserstack.com/wd/hub" in out, out
+    assert "http://***@grid.example/wd/hub" in out, out
