@@ -4,8 +4,10 @@ description, and the session marked passed or failed from the test's real outcom
 A Selenium or Appium driver (``execute_script``) or a Playwright page (``evaluate``) that runs on
 BrowserStack answers the documented executor commands: ``getSessionDetails`` (a JSON text with
 ``public_url``, ``browser``, ``os``, ``device``...) and ``setSessionStatus`` with ``status`` and
-``reason``. Anything else (a local driver answers ``None``) is left alone; an executor call that
-fails is one note in the summary, never an error of the test.
+``reason``. Anything else is left alone: a local driver answers ``None``, or fails with a
+JavaScript error (the command is no valid script), and nothing is said. Any other failure of an
+executor call is one short note for the whole session (the first; never a stack), never an
+error of the test.
 
 The status is set by :class:`SessionStatus` right after the report of the test's call (or of a
 setup that failed), so before fixture teardown quits the driver.
@@ -52,7 +54,8 @@ def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, An
     try:
         details = session_details(target)
     except Exception as exc:
-        recorder.note(nodeid, f"BrowserStack session not linked: {type(exc).__name__}: {exc}")
+        if not _off_browserstack(exc):
+            _note_once(recorder, nodeid, "BrowserStack session not linked", exc)
         return None
     if details is None:
         return None  # not on BrowserStack: nothing happens
@@ -95,6 +98,23 @@ class SessionStatus:
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
-                self.recorder.note(
-                    nodeid, f"BrowserStack session not marked {status}: {type(exc).__name__}: {exc}"
-                )
+                _note_once(self.recorder, nodeid, f"BrowserStack session not marked {status}", exc)
+
+
+def _off_browserstack(exc: BaseException) -> bool:
+    """A local browser ran the command as JavaScript and failed (Selenium's
+    ``JavascriptException``, a ``SyntaxError``): the driver is not on BrowserStack."""
+    names = {kind.__name__ for kind in type(exc).__mro__}
+    text = str(exc).lower()
+    return "JavascriptException" in names or "syntaxerror" in text or "javascript error" in text
+
+
+def _note_once(recorder: EvidenceRecorder, nodeid: str, what: str, exc: BaseException) -> None:
+    """The first failure of an executor call in the process, as one short line; later ones
+    are not repeated (the same cause, mostly: one grid, one driver fixture)."""
+    if recorder.executor_failed:
+        return
+    recorder.executor_failed = True
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    recorder.note(nodeid, f"{what}: {type(exc).__name__}: {first}"[:200])

@@ -49,6 +49,7 @@ class EvidenceRecorder:
         self._records: dict[str, list[Record]] = {}
         self._out: IO[str] | None = None
         self.sessions: dict[str, list[Any]] = {}  # node ID -> BrowserStack drivers or pages
+        self.executor_failed = False  # a BrowserStack executor call failed: noted once
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:

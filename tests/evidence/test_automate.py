@@ -202,3 +202,57 @@ class HubDriver(StandInDriver):
     assert "s3cret" not in out, out
     assert "https://***@hub-cloud.browserstack.com/wd/hub" in out, out
     assert "http://***@grid.example/wd/hub" in out, out
+
+
+def test_a_local_driver_failing_the_executor_is_left_alone_and_a_broken_grid_is_one_line(
+    inner: Inner,
+) -> None:
+    inner.pytester.makeconftest(
+        STAND_INS
+        + """
+
+class JavascriptException(Exception):
+    pass
+
+
+class LocalDriver(StandInDriver):
+    def execute_script(self, script, *args):
+        raise JavascriptException(
+            "Message: javascript error: Unexpected token ':'\\n"
+            "Stacktrace:\\n#0 0x55d5 <unknown>\\n#1 0x55d6 <unknown>"
+        )
+
+
+class GridDriver(StandInDriver):
+    def execute_script(self, script, *args):
+        raise ConnectionError("the grid went away\\nTraceback line 1\\nTraceback line 2")
+"""
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+        from conftest import GridDriver, LocalDriver
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("n", range(5))
+        def test_local(bstm, n):
+            bstm.browserstack_session(LocalDriver())
+
+        @pytest.mark.tc("TC-2")
+        @pytest.mark.parametrize("n", range(3))
+        def test_grid(bstm, n):
+            bstm.browserstack_session(GridDriver())
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=8)
+    out = result.stdout.str()
+    assert "Stacktrace" not in out, out
+    assert "Traceback line" not in out, out
+    assert "javascript error" not in out, out
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   0 files attached; 1 problem: BrowserStack session not linked: "
+            "ConnectionError: the grid went away"
+        ]
+    )
