@@ -9,14 +9,14 @@ JavaScript error (the command is no valid script), and nothing is said. Any othe
 executor call is one short note for the whole session (the first; never a stack), never an
 error of the test.
 
-The status is set by :class:`SessionStatus` right after the report of the test's call (or of a
-setup that failed), so before fixture teardown quits the driver.
+The status is set by :class:`SessionStatus` from the worst of the test's reports (failed
+subtests included) right after the report of the test's call (or of a setup that failed), so
+before fixture teardown quits the driver; a teardown that fails marks it failed again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from pytest_bstm.results.evidence import EvidenceRecorder
 from pytest_bstm.results.tracker import short_message
 
 MAX_REASON = 255
+_SUBTEST_REPORTS = ("SubtestReport", "SubTestReport")
 
 
 def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) -> Any:
@@ -69,32 +70,43 @@ def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, An
 
 
 class SessionStatus:
-    """Marks each followed session passed or failed once the test's outcome is known."""
+    """Marks each followed session passed or failed from the test's real outcome.
+
+    The outcome is the worst of the test's reports: a failed setup, the call, a failed
+    subtest (``subtests`` fixture; its reports come before the call's) and the teardown. The
+    session is marked at the call's report (or a failed setup's), so before fixture teardown
+    quits the driver; a teardown that then fails marks it failed again once the teardown is
+    over, which reaches the session when its driver outlives the test (a scoped driver)."""
 
     def __init__(self, recorder: EvidenceRecorder) -> None:
         self.recorder = recorder
+        self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
+        self._marked: dict[str, str] = {}  # node ID -> the status sent
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        sessions = self.recorder.sessions
-        if sessions and item.nodeid in sessions:
-            if report.when == "call" or (report.when == "setup" and report.failed):
-                self._mark(item.nodeid, report)
-            elif report.when == "teardown":
-                sessions.pop(item.nodeid, None)
-        return report
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        nodeid = report.nodeid
+        if not self.recorder.sessions or nodeid not in self.recorder.sessions:
+            return
+        if type(report).__name__ in _SUBTEST_REPORTS:  # pytest's or pytest-subtests'
+            if report.failed:
+                self._failed.setdefault(nodeid, short_message(report) or "")
+        elif report.when == "call" or (report.when == "setup" and report.failed):
+            failed = report.failed or nodeid in self._failed
+            if failed or not report.skipped:  # a skip leaves it as BrowserStack shows it
+                mine = (short_message(report) or "") if report.failed else ""
+                self._mark(nodeid, failed, self._failed.get(nodeid) or mine)
+        elif report.when == "teardown":
+            if report.failed and self._marked.get(nodeid) != "failed":
+                self._mark(nodeid, True, short_message(report) or "")
+            self.recorder.sessions.pop(nodeid, None)
+            self._failed.pop(nodeid, None)
+            self._marked.pop(nodeid, None)
 
-    def _mark(self, nodeid: str, report: pytest.TestReport) -> None:
-        targets = self.recorder.sessions.pop(nodeid, [])
-        if report.skipped:
-            return  # neither passed nor failed: left as BrowserStack shows it
-        status = "failed" if report.failed else "passed"
-        reason = (short_message(report) or "") if report.failed else ""
-        arguments = {"status": status, "reason": reason[:MAX_REASON]}
-        for target in targets:
+    def _mark(self, nodeid: str, failed: bool, reason: str) -> None:
+        status = "failed" if failed else "passed"
+        self._marked[nodeid] = status
+        arguments = {"status": status, "reason": reason[:MAX_REASON] if failed else ""}
+        for target in self.recorder.sessions.get(nodeid, []):
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:

@@ -256,3 +256,42 @@ class GridDriver(StandInDriver):
             "ConnectionError: the grid went away"
         ]
     )
+
+
+def test_a_failed_subtest_or_teardown_marks_the_session_failed(inner: Inner) -> None:
+    inner.pytester.makeconftest(
+        STAND_INS
+        + """
+
+@pytest.fixture
+def broken_teardown(driver):
+    yield
+    raise RuntimeError("cleanup failed")
+"""
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_subtests(driver, subtests):
+            for i in range(3):
+                with subtests.test(i=i):
+                    assert i != 1, "subtest one broke"
+
+        @pytest.mark.tc("TC-2")
+        def test_teardown(broken_teardown):
+            pass
+        """
+    )
+    inner.run()
+    marks = [
+        entry[1]["arguments"]
+        for entry in executor_log(inner)
+        if isinstance(entry[1], dict) and entry[1]["action"] == "setSessionStatus"
+    ]
+    assert marks == [
+        {"status": "failed", "reason": "AssertionError: subtest one broke"},
+        {"status": "passed", "reason": ""},
+        {"status": "failed", "reason": "RuntimeError: cleanup failed"},
+    ]
