@@ -16,6 +16,7 @@ before fixture teardown quits the driver; a teardown that fails marks it failed 
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -35,7 +36,12 @@ def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) 
     if hasattr(target, "execute_script"):  # Selenium, Appium
         return target.execute_script(text)
     if hasattr(target, "evaluate"):  # Playwright
-        return target.evaluate("_ => {}", text)
+        answer = target.evaluate("_ => {}", text)
+        if inspect.isawaitable(answer):  # the async API: never awaited, so closed, not left
+            if inspect.iscoroutine(answer):
+                answer.close()
+            raise TypeError("an async Playwright page is not followed (use the sync API)")
+        return answer
     raise TypeError(f"{type(target).__name__} is neither a WebDriver nor a Playwright page")
 
 

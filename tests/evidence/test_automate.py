@@ -295,3 +295,31 @@ def broken_teardown(driver):
         {"status": "passed", "reason": ""},
         {"status": "failed", "reason": "RuntimeError: cleanup failed"},
     ]
+
+
+def test_an_async_playwright_page_is_left_alone_with_one_note_and_no_warning(
+    inner: Inner,
+) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        class AsyncPage:
+            async def evaluate(self, expression, arg=None):
+                raise AssertionError("never awaited")
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("n", range(2))
+        def test_async_page(bstm, n):
+            assert bstm.browserstack_session(AsyncPage()) is None
+        """
+    )
+    result = inner.run("-W", "error")
+    result.assert_outcomes(passed=2)
+    assert "never awaited" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   0 files attached; 1 problem: BrowserStack session not linked: "
+            "TypeError: an async Playwright page is not followed (use the sync API)"
+        ]
+    )
