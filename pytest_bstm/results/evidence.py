@@ -70,19 +70,19 @@ class EvidenceRecorder:
         if self._own_store and self.store is not None:
             shutil.rmtree(self.store, ignore_errors=True)
 
-    def attach(
-        self,
-        nodeid: str,
-        source: str | os.PathLike[str] | bytes,
-        name: str | None,
-        content_type: str | None,
-    ) -> None:
-        data, path = None, None
-        if isinstance(source, (bytes, bytearray)):
-            data = bytes(source)
-        else:
-            path = os.fspath(source)
-        shown = name or (Path(path).name if path is not None else "attachment.bin")
+    def attach(self, nodeid: str, source: Any, name: str | None, content_type: str | None) -> None:
+        try:
+            data, path = _content(source)
+        except Exception as exc:  # a buffer or stream that cannot be read
+            shown = name or type(source).__name__
+            self.note(nodeid, f"{shown} not attached: cannot read it ({type(exc).__name__}: {exc})")
+            return
+        if data is None and path is None:
+            shown = name or type(source).__name__
+            kind = type(source).__name__
+            self.note(nodeid, f"{shown} not attached: {kind} is not a path, bytes or a file")
+            return
+        shown = name or (Path(path).name if path is not None else _stream_name(source))
         name = _safe_name(shown)
         content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         try:
@@ -118,6 +118,32 @@ class EvidenceRecorder:
     def note(self, nodeid: str, text: str) -> None:
         """One summary line, masked (an exception's text may carry a hub URL with the key)."""
         self.add(nodeid, _note(self.redact(text)))
+
+
+def _content(source: Any) -> tuple[bytes | None, str | None]:
+    """What to attach: ``(bytes, None)`` for bytes, a bytearray, a memoryview or a file object
+    (a ``BytesIO``'s whole buffer, else what ``read()`` gives; text is UTF-8), ``(None, path)``
+    for a path, ``(None, None)`` for anything else."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        return None, os.fsdecode(path)
+    reader = getattr(source, "getvalue", None) or getattr(source, "read", None)
+    if not callable(reader):
+        return None, None
+    data = reader()
+    if isinstance(data, str):
+        return data.encode("utf-8"), None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), None
+    raise TypeError(f"it gave a {type(data).__name__}")
+
+
+def _stream_name(source: Any) -> str:
+    """A file object's own name (``open(...)``), else ``attachment.bin``."""
+    name = getattr(source, "name", None)
+    return Path(name).name if isinstance(name, str) and name else "attachment.bin"
 
 
 def _note(text: str) -> Record:
@@ -156,12 +182,13 @@ class Evidence:
 
     def attach(
         self,
-        path_or_bytes: str | os.PathLike[str] | bytes,
+        path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
         name: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        """Attach a file (copied now) or bytes to each result of the test; never raises for
-        a file that is missing, unreadable or over 50 MB (a summary line says so)."""
+        """Attach a file (copied now), bytes (a bytearray, a memoryview) or a binary file object
+        (a ``BytesIO``: its buffer) to each result of the test; never raises: a file that is
+        missing, unreadable or over 50 MB, or anything else, is one summary line."""
         if self._recorder is not None:
             self._recorder.attach(self.nodeid, path_or_bytes, name, content_type)
 
@@ -185,7 +212,7 @@ Node = pytest.Item | pytest.FixtureRequest
 
 def attach(
     item_or_request: Node,
-    path_or_bytes: str | os.PathLike[str] | bytes,
+    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
     name: str | None = None,
     content_type: str | None = None,
 ) -> None:

@@ -299,3 +299,43 @@ def test_a_file_of_a_refused_result_is_not_sent(inner: Inner) -> None:
     result.stdout.fnmatch_lines(["*TC-999 not in project PR-1*"])
     result.stdout.fnmatch_lines(["evidence:   0 files attached; 1 problem: a.txt (TC-999): *"])
     assert posts(inner) == []
+
+
+def test_buffers_and_binary_files_are_bytes_and_anything_else_one_summary_line(
+    inner: Inner,
+) -> None:
+    inner.pytester.makepyfile(
+        """
+        import io
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_buffers(bstm, tmp_path):
+            bstm.attach(memoryview(b"view"), name="view.bin")
+            bstm.attach(bytearray(b"array"), name="array.txt")
+            bstm.attach(io.BytesIO(b"buffer"), name="buffer.json")
+            shot = tmp_path / "shot.png"
+            shot.write_bytes(b"PNG")
+            with shot.open("rb") as fh:
+                bstm.attach(fh)
+            bstm.attach(12345, name="number.txt")
+            bstm.attach(object())
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=1)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "view.bin": ("application/octet-stream", 4, sha(b"view")),
+            "array.txt": ("text/plain", 5, sha(b"array")),
+            "buffer.json": ("application/json", 6, sha(b"buffer")),
+            "shot.png": ("image/png", 3, sha(b"PNG")),
+        }
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   4 files attached; 2 problems: number.txt not attached: int is not a "
+            "path, bytes or a file; object not attached: object is not a path, bytes or a file"
+        ]
+    )
