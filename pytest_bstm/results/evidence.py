@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
 MAX_NAME = 120
 
 
@@ -158,8 +159,13 @@ def _size(n: float) -> str:
 
 
 def _safe_name(name: str) -> str:
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "attachment"
-    return cleaned[-MAX_NAME:]
+    """Letters and digits of any script, ``.``, ``_``, ``-``; other runs become ``_``; the
+    extension always kept (``скриншот.png``, ``résumé.txt``; ``★.png`` -> ``attachment.png``)."""
+    name = unicodedata.normalize("NFC", Path(name).name or name)
+    suffix = _UNSAFE.sub("_", Path(name).suffix)[:20]
+    stem = name[: len(name) - len(Path(name).suffix)]
+    cleaned = _UNSAFE.sub("_", stem).strip("._") or "attachment"
+    return cleaned[: MAX_NAME - len(suffix)] + suffix
 
 
 def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceRecorder | None, str]:

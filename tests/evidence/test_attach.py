@@ -339,3 +339,30 @@ def test_buffers_and_binary_files_are_bytes_and_anything_else_one_summary_line(
             "path, bytes or a file; object not attached: object is not a path, bytes or a file"
         ]
     )
+
+
+def test_non_ascii_names_keep_their_letters_extension_and_content_type(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_names(bstm, tmp_path):
+            bstm.attach(b"PNG", name="скриншот.png")
+            shot = tmp_path / "экран.png"
+            shot.write_bytes(b"PNG2")
+            bstm.attach(shot)
+            bstm.attach(b"cv", name="résumé.txt")
+            bstm.attach(b"star", name="★.png")
+        """
+    )
+    inner.run().assert_outcomes(passed=1)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "скриншот.png": ("image/png", 3, sha(b"PNG")),
+            "экран.png": ("image/png", 4, sha(b"PNG2")),
+            "résumé.txt": ("text/plain", 2, sha(b"cv")),
+            "attachment.png": ("image/png", 4, sha(b"star")),
+        }
+    }
