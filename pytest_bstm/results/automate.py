@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -56,8 +57,15 @@ def session_details(target: Any) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) and answer.get("public_url") else None
 
 
-def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, Any] | None:
-    """Link the session to the test's results and mark it at the test's end."""
+def follow(
+    recorder: EvidenceRecorder,
+    nodeid: str,
+    target: Any,
+    scoped: pytest.FixtureRequest | None = None,
+) -> dict[str, Any] | None:
+    """Link the session to the test's results and mark it at the test's end; a session of a
+    module, class or session fixture (``scoped``) is linked to and marked at each test that
+    runs until the fixture ends (:class:`SessionStatus`)."""
     try:
         details = session_details(target)
     except Exception as exc:
@@ -72,6 +80,10 @@ def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, An
     label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
     recorder.link(nodeid, str(details["public_url"]), label)
     recorder.sessions.setdefault(nodeid, []).append(target)
+    if scoped is not None:
+        key = id(target)
+        recorder.shared[key] = (target, str(details["public_url"]), label, scoped.fixturename)
+        scoped.addfinalizer(lambda: recorder.shared.pop(key, None))
     return details
 
 
@@ -88,6 +100,25 @@ class SessionStatus:
         self.recorder = recorder
         self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
         self._marked: dict[str, str] = {}  # node ID -> the status sent
+        self._worst: dict[int, str] = {}  # a shared session that failed -> the first reason
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """The test running now (evidence of scoped fixtures goes to it); a scoped fixture's
+        sessions are linked to it and marked at its end."""
+        recorder = self.recorder
+        recorder.current = item.nodeid
+        self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
+        uses = set(getattr(item, "fixturenames", ()))
+        for target, url, label, fixture in list(recorder.shared.values()):
+            if fixture not in uses:
+                continue  # a test that does not use the scoped fixture (directly or not)
+            recorder.link(item.nodeid, url, label)
+            recorder.sessions.setdefault(item.nodeid, []).append(target)
+        try:
+            return (yield)
+        finally:
+            recorder.current = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         nodeid = report.nodeid
@@ -109,10 +140,18 @@ class SessionStatus:
             self._marked.pop(nodeid, None)
 
     def _mark(self, nodeid: str, failed: bool, reason: str) -> None:
-        status = "failed" if failed else "passed"
-        self._marked[nodeid] = status
-        arguments = {"status": status, "reason": reason[:MAX_REASON] if failed else ""}
+        self._marked[nodeid] = "failed" if failed else "passed"
         for target in self.recorder.sessions.get(nodeid, []):
+            key, status = id(target), "failed" if failed else "passed"
+            if key in self.recorder.shared:  # the worst outcome of the tests that used it
+                if failed:
+                    self._worst.setdefault(key, reason)
+                elif key in self._worst:
+                    status, reason = "failed", self._worst[key]
+            arguments = {
+                "status": status,
+                "reason": reason[:MAX_REASON] if status == "failed" else "",
+            }
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:

@@ -51,6 +51,9 @@ class EvidenceRecorder:
         self._out: IO[str] | None = None
         self.sessions: dict[str, list[Any]] = {}  # node ID -> BrowserStack drivers or pages
         self.executor_failed = False  # a BrowserStack executor call failed: noted once
+        self.current: str | None = None  # the test running now (set by SessionStatus)
+        # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name)
+        self.shared: dict[int, tuple[Any, str, str, str | None]] = {}
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:
@@ -169,9 +172,14 @@ def _safe_name(name: str) -> str:
 
 
 def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceRecorder | None, str]:
-    """The process's recorder (None when reporting is off) and the test's node ID."""
+    """The process's recorder (None when reporting is off) and the test's node ID: for the
+    request of a module, class or session fixture, the test running now (whose setup or
+    teardown runs the fixture)."""
     item = node.node if isinstance(node, pytest.FixtureRequest) else node
-    return item.config.stash.get(EVIDENCE_KEY, None), item.nodeid
+    recorder = item.config.stash.get(EVIDENCE_KEY, None)
+    if isinstance(item, pytest.Item) or recorder is None:
+        return recorder, item.nodeid
+    return recorder, recorder.current or item.nodeid
 
 
 def describe_links(records: list[Record]) -> list[str]:
@@ -182,9 +190,15 @@ def describe_links(records: list[Record]) -> list[str]:
 class Evidence:
     """The ``bstm`` fixture: evidence for every result of the test that requested it."""
 
-    def __init__(self, recorder: EvidenceRecorder | None, nodeid: str) -> None:
+    def __init__(
+        self,
+        recorder: EvidenceRecorder | None,
+        nodeid: str,
+        request: pytest.FixtureRequest | None = None,
+    ) -> None:
         self._recorder = recorder
         self.nodeid = nodeid
+        self._request = request  # of a module, class or session fixture: sessions are shared
 
     def attach(
         self,
@@ -210,7 +224,7 @@ class Evidence:
             return None
         from pytest_bstm.results.automate import follow  # noqa: PLC0415
 
-        return follow(self._recorder, self.nodeid, driver_or_page)
+        return follow(self._recorder, self.nodeid, driver_or_page, self._request)
 
 
 Node = pytest.Item | pytest.FixtureRequest
@@ -233,4 +247,8 @@ def link(item_or_request: Node, url: str, label: str | None = None) -> None:
 
 def browserstack_session(item_or_request: Node, driver_or_page: Any) -> dict[str, Any] | None:
     """``bstm.browserstack_session`` for hooks and fixtures that hold an item or a request."""
-    return Evidence(*recorder_of(item_or_request)).browserstack_session(driver_or_page)
+    scoped = item_or_request if isinstance(item_or_request, pytest.FixtureRequest) else None
+    if scoped is not None and isinstance(scoped.node, pytest.Item):
+        scoped = None
+    evidence = Evidence(*recorder_of(item_or_request), scoped)
+    return evidence.browserstack_session(driver_or_page)

@@ -366,3 +366,48 @@ def test_non_ascii_names_keep_their_letters_extension_and_content_type(inner: In
             "attachment.png": ("image/png", 4, sha(b"star")),
         }
     }
+
+
+def test_evidence_of_scoped_fixtures_goes_to_the_test_running_then(inner: Inner) -> None:
+    inner.pytester.makeconftest(
+        """
+        import pytest
+        import pytest_bstm
+
+        @pytest.fixture(scope="module")
+        def module_fx(request):
+            pytest_bstm.attach(request, b"module setup", name="module.txt")
+            pytest_bstm.link(request, "https://ci.example.com/m", label="module")
+            yield
+            pytest_bstm.attach(request, b"module teardown", name="module-end.txt")
+
+        @pytest.fixture(scope="class")
+        def class_fx(request):
+            yield
+            pytest_bstm.attach(request, b"class teardown", name="class-end.txt")
+        """
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        class TestC:
+            def test_one(self, class_fx, module_fx):
+                pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two(module_fx):
+            pass
+        """
+    )
+    inner.run().assert_outcomes(passed=2)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "module.txt": ("text/plain", 12, sha(b"module setup")),
+            "class-end.txt": ("text/plain", 14, sha(b"class teardown")),
+        },
+        "TC-2": {"module-end.txt": ("text/plain", 15, sha(b"module teardown"))},
+    }
+    assert "module: https://ci.example.com/m" in inner.descriptions(rid)["TC-1"]

@@ -323,3 +323,62 @@ def test_an_async_playwright_page_is_left_alone_with_one_note_and_no_warning(
             "TypeError: an async Playwright page is not followed (use the sync API)"
         ]
     )
+
+
+def test_a_session_scoped_driver_is_linked_to_each_test_and_marked_with_the_worst_outcome(
+    inner: Inner,
+) -> None:
+    inner.pytester.makeconftest(
+        STAND_INS
+        + """
+
+import pytest_bstm
+
+
+@pytest.fixture(scope="session")
+def shared_driver(request):
+    d = StandInDriver()
+    pytest_bstm.browserstack_session(request, d)
+    yield d
+    d.quit()
+"""
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_first(shared_driver):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_second(shared_driver):
+            assert False, "broken"
+
+        @pytest.mark.tc("TC-3")
+        def test_third(shared_driver):
+            pass
+
+        @pytest.mark.tc("TC-4")
+        def test_without_driver():
+            pass
+        """
+    )
+    inner.run().assert_outcomes(passed=3, failed=1)
+    marks = [
+        entry[1]["arguments"]
+        if isinstance(entry[1], dict) and "arguments" in entry[1]
+        else entry[1]
+        for entry in executor_log(inner)
+    ]
+    assert marks == [
+        {"action": "getSessionDetails"},
+        {"status": "passed", "reason": ""},
+        {"status": "failed", "reason": "AssertionError: broken"},
+        {"status": "failed", "reason": "AssertionError: broken"},
+        "quit",
+    ]
+    text = inner.descriptions(inner.only_run()["identifier"])
+    link = "BrowserStack session (chrome, 120.0, Windows): https://automate.browserstack.com/"
+    assert all(link in text[case] for case in ("TC-1", "TC-2", "TC-3")), text
+    assert link not in text["TC-4"], text
