@@ -1,7 +1,8 @@
 """No machine path of the runner in anything sent: paths under the rootdir become relative to
 it (also when pytest ran from another folder and printed them relative to that), the
 interpreter's, the temp folder's and the home folder's are named by what they are, and any
-other absolute path keeps only its file name."""
+other absolute path of the machine (its top folder exists: ``/opt/...``) keeps only its file
+name."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ class PathScrubber:
             prefixes.setdefault(home, "~/")
         pairs = [(p.rstrip(os.sep) + os.sep, to) for p, to in prefixes.items() if len(p) > 1]
         self._pairs = sorted(pairs, key=lambda pair: -len(pair[0]))  # the longest first
+        try:
+            self._roots = set(os.listdir(os.sep))
+        except OSError:
+            self._roots = set()
         # pytest prints a traceback's paths relative to the folder it ran from
         relative = os.path.relpath(rootpath, cwd or Path.cwd())
         self._from_cwd = None
@@ -51,4 +56,10 @@ class PathScrubber:
                 text = text.replace(prefix, replacement)
         if self._from_cwd is not None:
             text = self._from_cwd.sub("", text)
-        return _FOLDERS.sub(".../", text)
+        return _FOLDERS.sub(self._folders, text)
+
+    def _folders(self, match: re.Match[str]) -> str:
+        """An absolute path's folders -> ``.../`` when its top folder is one of this machine
+        (``/opt/ci/...``); a URL's path in a message (``/api/v2/...``) stays."""
+        top = match.group(0).split("/", 2)[1]
+        return ".../" if top in self._roots else match.group(0)

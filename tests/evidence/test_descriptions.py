@@ -108,7 +108,7 @@ def test_paths_are_rootdir_relative_from_another_folder_and_temp_or_foreign_ones
         "\n"
         '@pytest.mark.tc("TC-2")\n'
         "def test_foreign():\n"
-        "    raise FileNotFoundError('/opt/ci/cache/fixtures/users.csv')\n"
+        "    raise FileNotFoundError('/var/ci/cache/fixtures/users.csv', '/api/v2/items/7')\n"
     )
     inner.run("proj/tests/test_h.py").assert_outcomes(failed=2)
     rid = inner.only_run()["identifier"]
@@ -120,5 +120,6 @@ def test_paths_are_rootdir_relative_from_another_folder_and_temp_or_foreign_ones
         assert "tests/test_h.py:" in text[case], text[case]
     assert "<tmp>/" in text["TC-1"], text["TC-1"]
     assert "data.txt" in text["TC-1"], text["TC-1"]
-    assert "/opt/ci" not in text["TC-2"], text["TC-2"]
+    assert "/var/ci" not in text["TC-2"], text["TC-2"]
     assert ".../users.csv" in text["TC-2"], text["TC-2"]
+    assert "/api/v2/items/7" in text["TC-2"], text["TC-2"]  # a URL's path, no folder here
