@@ -142,16 +142,13 @@ class SessionStatus:
     def _mark(self, nodeid: str, failed: bool, reason: str) -> None:
         self._marked[nodeid] = "failed" if failed else "passed"
         for target in self.recorder.sessions.get(nodeid, []):
-            key, status = id(target), "failed" if failed else "passed"
+            key, status, why = id(target), "failed" if failed else "passed", reason
             if key in self.recorder.shared:  # the worst outcome of the tests that used it
                 if failed:
                     self._worst.setdefault(key, reason)
                 elif key in self._worst:
-                    status, reason = "failed", self._worst[key]
-            arguments = {
-                "status": status,
-                "reason": reason[:MAX_REASON] if status == "failed" else "",
-            }
+                    status, why = "failed", self._worst[key]
+            arguments = {"status": status, "reason": why[:MAX_REASON] if status == "failed" else ""}
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
