@@ -72,6 +72,7 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     """Where tests run: the recorder of ``bstm.attach``/``bstm.link`` and the marking of
     BrowserStack sessions; copies go to the journal's folder, an xdist worker's records to
     its file of the xdist channel (collect/xdist.py)."""
+    from pytest_bstm.api._failures import Redactor  # noqa: PLC0415
     from pytest_bstm.collect.xdist import evidence_file  # noqa: PLC0415
     from pytest_bstm.results.automate import SessionStatus  # noqa: PLC0415
 
@@ -79,7 +80,7 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     store: Path | None = settings.journal.parent / "attachments"
     if settings.dry_run:  # nothing in the journal's folder: the xdist channel's, or private
         store = sink.parent / "attachments" if sink is not None else None
-    recorder = EvidenceRecorder(store, sink)
+    recorder = EvidenceRecorder(store, sink, Redactor(settings.access_key or "").snippet)
     config.stash[EVIDENCE_KEY] = recorder
     config.pluginmanager.register(SessionStatus(recorder), "bstm-evidence")
     if settings.attach_output:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from typing import Any
@@ -22,8 +23,13 @@ _NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(
 )
 
 
+# the credentials of a URL (``https://user:KEY@hub-cloud.browserstack.com/wd/hub``)
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+
+
 class Redactor:
-    """Masks the access key (and the Basic auth token made from it) in any text."""
+    """Masks the access key (and the Basic auth token made from it) in any text, and the
+    credentials of any URL in it (``https://***@host/...``), whoever's key they are."""
 
     def __init__(self, *secrets: str) -> None:
         self._secrets = tuple(s for s in secrets if s)
@@ -31,7 +37,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return text
+        return _USERINFO.sub(r"\g<scheme>***@", text)
 
     def snippet(self, text: str) -> str:
         """One masked line of at most 300 characters."""

@@ -4,15 +4,19 @@ description, and the session marked passed or failed from the test's real outcom
 A Selenium or Appium driver (``execute_script``) or a Playwright page (``evaluate``) that runs on
 BrowserStack answers the documented executor commands: ``getSessionDetails`` (a JSON text with
 ``public_url``, ``browser``, ``os``, ``device``...) and ``setSessionStatus`` with ``status`` and
-``reason``. Anything else (a local driver answers ``None``) is left alone; an executor call that
-fails is one note in the summary, never an error of the test.
+``reason``. Anything else is left alone: a local driver answers ``None``, or fails with a
+JavaScript error (the command is no valid script), and nothing is said. Any other failure of an
+executor call is one short note for the whole session (the first; never a stack), never an
+error of the test.
 
-The status is set by :class:`SessionStatus` right after the report of the test's call (or of a
-setup that failed), so before fixture teardown quits the driver.
+The status is set by :class:`SessionStatus` from the worst of the test's reports (failed
+subtests included) right after the report of the test's call (or of a setup that failed), so
+before fixture teardown quits the driver; a teardown that fails marks it failed again.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Generator
 from typing import Any
@@ -23,6 +27,7 @@ from pytest_bstm.results.evidence import EvidenceRecorder
 from pytest_bstm.results.tracker import short_message
 
 MAX_REASON = 255
+_SUBTEST_REPORTS = ("SubtestReport", "SubTestReport")
 
 
 def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) -> Any:
@@ -32,7 +37,12 @@ def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) 
     if hasattr(target, "execute_script"):  # Selenium, Appium
         return target.execute_script(text)
     if hasattr(target, "evaluate"):  # Playwright
-        return target.evaluate("_ => {}", text)
+        answer = target.evaluate("_ => {}", text)
+        if inspect.isawaitable(answer):  # the async API: never awaited, so closed, not left
+            if inspect.iscoroutine(answer):
+                answer.close()
+            raise TypeError("an async Playwright page is not followed (use the sync API)")
+        return answer
     raise TypeError(f"{type(target).__name__} is neither a WebDriver nor a Playwright page")
 
 
@@ -47,12 +57,20 @@ def session_details(target: Any) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) and answer.get("public_url") else None
 
 
-def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, Any] | None:
-    """Link the session to the test's results and mark it at the test's end."""
+def follow(
+    recorder: EvidenceRecorder,
+    nodeid: str,
+    target: Any,
+    scoped: pytest.FixtureRequest | None = None,
+) -> dict[str, Any] | None:
+    """Link the session to the test's results and mark it at the test's end; a session of a
+    module, class or session fixture (``scoped``) is linked to and marked at each test that
+    runs until the fixture ends (:class:`SessionStatus`)."""
     try:
         details = session_details(target)
     except Exception as exc:
-        recorder.note(nodeid, f"BrowserStack session not linked: {type(exc).__name__}: {exc}")
+        if not _off_browserstack(exc):
+            _note_once(recorder, nodeid, "BrowserStack session not linked", exc)
         return None
     if details is None:
         return None  # not on BrowserStack: nothing happens
@@ -62,39 +80,95 @@ def follow(recorder: EvidenceRecorder, nodeid: str, target: Any) -> dict[str, An
     label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
     recorder.link(nodeid, str(details["public_url"]), label)
     recorder.sessions.setdefault(nodeid, []).append(target)
+    if scoped is not None:
+        key = id(target)
+        recorder.shared[key] = (target, str(details["public_url"]), label, scoped.fixturename)
+        scoped.addfinalizer(lambda: recorder.shared.pop(key, None))
     return details
 
 
 class SessionStatus:
-    """Marks each followed session passed or failed once the test's outcome is known."""
+    """Marks each followed session passed or failed from the test's real outcome.
+
+    The outcome is the worst of the test's reports: a failed setup, the call, a failed
+    subtest (``subtests`` fixture; its reports come before the call's) and the teardown. The
+    session is marked at the call's report (or a failed setup's), so before fixture teardown
+    quits the driver; a teardown that then fails marks it failed again once the teardown is
+    over, which reaches the session when its driver outlives the test (a scoped driver)."""
 
     def __init__(self, recorder: EvidenceRecorder) -> None:
         self.recorder = recorder
+        self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
+        self._marked: dict[str, str] = {}  # node ID -> the status sent
+        self._worst: dict[int, str] = {}  # a shared session that failed -> the first reason
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        sessions = self.recorder.sessions
-        if sessions and item.nodeid in sessions:
-            if report.when == "call" or (report.when == "setup" and report.failed):
-                self._mark(item.nodeid, report)
-            elif report.when == "teardown":
-                sessions.pop(item.nodeid, None)
-        return report
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        """The test running now (evidence of scoped fixtures goes to it); a scoped fixture's
+        sessions are linked to it and marked at its end."""
+        recorder = self.recorder
+        recorder.current = item.nodeid
+        self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
+        uses = set(getattr(item, "fixturenames", ()))
+        for target, url, label, fixture in list(recorder.shared.values()):
+            if fixture not in uses:
+                continue  # a test that does not use the scoped fixture (directly or not)
+            recorder.link(item.nodeid, url, label)
+            recorder.sessions.setdefault(item.nodeid, []).append(target)
+        try:
+            return (yield)
+        finally:
+            recorder.current = None
 
-    def _mark(self, nodeid: str, report: pytest.TestReport) -> None:
-        targets = self.recorder.sessions.pop(nodeid, [])
-        if report.skipped:
-            return  # neither passed nor failed: left as BrowserStack shows it
-        status = "failed" if report.failed else "passed"
-        reason = (short_message(report) or "") if report.failed else ""
-        arguments = {"status": status, "reason": reason[:MAX_REASON]}
-        for target in targets:
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        nodeid = report.nodeid
+        if not self.recorder.sessions or nodeid not in self.recorder.sessions:
+            return
+        if type(report).__name__ in _SUBTEST_REPORTS:  # pytest's or pytest-subtests'
+            if report.failed:
+                self._failed.setdefault(nodeid, short_message(report) or "")
+        elif report.when == "call" or (report.when == "setup" and report.failed):
+            failed = report.failed or nodeid in self._failed
+            if failed or not report.skipped:  # a skip leaves it as BrowserStack shows it
+                mine = (short_message(report) or "") if report.failed else ""
+                self._mark(nodeid, failed, self._failed.get(nodeid) or mine)
+        elif report.when == "teardown":
+            if report.failed and self._marked.get(nodeid) != "failed":
+                self._mark(nodeid, True, short_message(report) or "")
+            self.recorder.sessions.pop(nodeid, None)
+            self._failed.pop(nodeid, None)
+            self._marked.pop(nodeid, None)
+
+    def _mark(self, nodeid: str, failed: bool, reason: str) -> None:
+        self._marked[nodeid] = "failed" if failed else "passed"
+        for target in self.recorder.sessions.get(nodeid, []):
+            key, status, why = id(target), "failed" if failed else "passed", reason
+            if key in self.recorder.shared:  # the worst outcome of the tests that used it
+                if failed:
+                    self._worst.setdefault(key, reason)
+                elif key in self._worst:
+                    status, why = "failed", self._worst[key]
+            arguments = {"status": status, "reason": why[:MAX_REASON] if status == "failed" else ""}
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
-                self.recorder.note(
-                    nodeid, f"BrowserStack session not marked {status}: {type(exc).__name__}: {exc}"
-                )
+                _note_once(self.recorder, nodeid, f"BrowserStack session not marked {status}", exc)
+
+
+def _off_browserstack(exc: BaseException) -> bool:
+    """A local browser ran the command as JavaScript and failed (Selenium's
+    ``JavascriptException``, a ``SyntaxError``): the driver is not on BrowserStack."""
+    names = {kind.__name__ for kind in type(exc).__mro__}
+    text = str(exc).lower()
+    return "JavascriptException" in names or "syntaxerror" in text or "javascript error" in text
+
+
+def _note_once(recorder: EvidenceRecorder, nodeid: str, what: str, exc: BaseException) -> None:
+    """The first failure of an executor call in the process, as one short line; later ones
+    are not repeated (the same cause, mostly: one grid, one driver fixture)."""
+    if recorder.executor_failed:
+        return
+    recorder.executor_failed = True
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    recorder.note(nodeid, f"{what}: {type(exc).__name__}: {first}"[:200])

@@ -5,6 +5,8 @@ worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into
 folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
 still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
 cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
+Every note is masked by the client's rule (:class:`pytest_bstm.api._failures.Redactor`): the
+access key and the credentials of any URL never reach the summary.
 
 Records are plain JSON objects keyed by node ID: ``{"kind": "attachment", "file", "name",
 "content_type", "size"}``, ``{"kind": "link", "url", "label"}``, ``{"kind": "note", "text"}``.
@@ -21,7 +23,9 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,20 +35,25 @@ from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
 MAX_NAME = 120
 
 
 class EvidenceRecorder:
     """Holds a process's records until the reporter (or the controller) takes them."""
 
-    def __init__(self, store: Path | None, sink: Path | None = None) -> None:
+    def __init__(self, store: Path | None, sink: Path | None, redact: Callable[[str], str]) -> None:
+        self.redact = redact  # one masked line: the access key, a URL's credentials
         self.store = store  # where copies go; None: a private folder, removed at the end
         self._own_store = False
         self.sink = sink  # an xdist worker's channel file
         self._records: dict[str, list[Record]] = {}
         self._out: IO[str] | None = None
         self.sessions: dict[str, list[Any]] = {}  # node ID -> BrowserStack drivers or pages
+        self.executor_failed = False  # a BrowserStack executor call failed: noted once
+        self.current: str | None = None  # the test running now (set by SessionStatus)
+        # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name)
+        self.shared: dict[int, tuple[Any, str, str, str | None]] = {}
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:
@@ -65,19 +74,19 @@ class EvidenceRecorder:
         if self._own_store and self.store is not None:
             shutil.rmtree(self.store, ignore_errors=True)
 
-    def attach(
-        self,
-        nodeid: str,
-        source: str | os.PathLike[str] | bytes,
-        name: str | None,
-        content_type: str | None,
-    ) -> None:
-        data, path = None, None
-        if isinstance(source, (bytes, bytearray)):
-            data = bytes(source)
-        else:
-            path = os.fspath(source)
-        shown = name or (Path(path).name if path is not None else "attachment.bin")
+    def attach(self, nodeid: str, source: Any, name: str | None, content_type: str | None) -> None:
+        try:
+            data, path = _content(source)
+        except Exception as exc:  # a buffer or stream that cannot be read
+            shown = name or type(source).__name__
+            self.note(nodeid, f"{shown} not attached: cannot read it ({type(exc).__name__}: {exc})")
+            return
+        if data is None and path is None:
+            shown = name or type(source).__name__
+            kind = type(source).__name__
+            self.note(nodeid, f"{shown} not attached: {kind} is not a path, bytes or a file")
+            return
+        shown = name or (Path(path).name if path is not None else _stream_name(source))
         name = _safe_name(shown)
         content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         try:
@@ -111,7 +120,34 @@ class EvidenceRecorder:
         self.add(nodeid, {"kind": "link", "url": str(url), "label": label or "link"})
 
     def note(self, nodeid: str, text: str) -> None:
-        self.add(nodeid, _note(text))
+        """One summary line, masked (an exception's text may carry a hub URL with the key)."""
+        self.add(nodeid, _note(self.redact(text)))
+
+
+def _content(source: Any) -> tuple[bytes | None, str | None]:
+    """What to attach: ``(bytes, None)`` for bytes, a bytearray, a memoryview or a file object
+    (a ``BytesIO``'s whole buffer, else what ``read()`` gives; text is UTF-8), ``(None, path)``
+    for a path, ``(None, None)`` for anything else."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), None
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        return None, os.fsdecode(path)
+    reader = getattr(source, "getvalue", None) or getattr(source, "read", None)
+    if not callable(reader):
+        return None, None
+    data = reader()
+    if isinstance(data, str):
+        return data.encode("utf-8"), None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), None
+    raise TypeError(f"it gave a {type(data).__name__}")
+
+
+def _stream_name(source: Any) -> str:
+    """A file object's own name (``open(...)``), else ``attachment.bin``."""
+    name = getattr(source, "name", None)
+    return Path(name).name if isinstance(name, str) and name else "attachment.bin"
 
 
 def _note(text: str) -> Record:
@@ -126,14 +162,24 @@ def _size(n: float) -> str:
 
 
 def _safe_name(name: str) -> str:
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "attachment"
-    return cleaned[-MAX_NAME:]
+    """Letters and digits of any script, ``.``, ``_``, ``-``; other runs become ``_``; the
+    extension always kept (``скриншот.png``, ``résumé.txt``; ``★.png`` -> ``attachment.png``)."""
+    name = unicodedata.normalize("NFC", Path(name).name or name)
+    suffix = _UNSAFE.sub("_", Path(name).suffix)[:20]
+    stem = name[: len(name) - len(Path(name).suffix)]
+    cleaned = _UNSAFE.sub("_", stem).strip("._") or "attachment"
+    return cleaned[: MAX_NAME - len(suffix)] + suffix
 
 
 def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceRecorder | None, str]:
-    """The process's recorder (None when reporting is off) and the test's node ID."""
+    """The process's recorder (None when reporting is off) and the test's node ID: for the
+    request of a module, class or session fixture, the test running now (whose setup or
+    teardown runs the fixture)."""
     item = node.node if isinstance(node, pytest.FixtureRequest) else node
-    return item.config.stash.get(EVIDENCE_KEY, None), item.nodeid
+    recorder = item.config.stash.get(EVIDENCE_KEY, None)
+    if isinstance(item, pytest.Item) or recorder is None:
+        return recorder, item.nodeid
+    return recorder, recorder.current or item.nodeid
 
 
 def describe_links(records: list[Record]) -> list[str]:
@@ -144,18 +190,25 @@ def describe_links(records: list[Record]) -> list[str]:
 class Evidence:
     """The ``bstm`` fixture: evidence for every result of the test that requested it."""
 
-    def __init__(self, recorder: EvidenceRecorder | None, nodeid: str) -> None:
+    def __init__(
+        self,
+        recorder: EvidenceRecorder | None,
+        nodeid: str,
+        request: pytest.FixtureRequest | None = None,
+    ) -> None:
         self._recorder = recorder
         self.nodeid = nodeid
+        self._request = request  # of a module, class or session fixture: sessions are shared
 
     def attach(
         self,
-        path_or_bytes: str | os.PathLike[str] | bytes,
+        path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
         name: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        """Attach a file (copied now) or bytes to each result of the test; never raises for
-        a file that is missing, unreadable or over 50 MB (a summary line says so)."""
+        """Attach a file (copied now), bytes (a bytearray, a memoryview) or a binary file object
+        (a ``BytesIO``: its buffer) to each result of the test; never raises: a file that is
+        missing, unreadable or over 50 MB, or anything else, is one summary line."""
         if self._recorder is not None:
             self._recorder.attach(self.nodeid, path_or_bytes, name, content_type)
 
@@ -171,7 +224,7 @@ class Evidence:
             return None
         from pytest_bstm.results.automate import follow  # noqa: PLC0415
 
-        return follow(self._recorder, self.nodeid, driver_or_page)
+        return follow(self._recorder, self.nodeid, driver_or_page, self._request)
 
 
 Node = pytest.Item | pytest.FixtureRequest
@@ -179,7 +232,7 @@ Node = pytest.Item | pytest.FixtureRequest
 
 def attach(
     item_or_request: Node,
-    path_or_bytes: str | os.PathLike[str] | bytes,
+    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
     name: str | None = None,
     content_type: str | None = None,
 ) -> None:
@@ -194,4 +247,8 @@ def link(item_or_request: Node, url: str, label: str | None = None) -> None:
 
 def browserstack_session(item_or_request: Node, driver_or_page: Any) -> dict[str, Any] | None:
     """``bstm.browserstack_session`` for hooks and fixtures that hold an item or a request."""
-    return Evidence(*recorder_of(item_or_request)).browserstack_session(driver_or_page)
+    scoped = item_or_request if isinstance(item_or_request, pytest.FixtureRequest) else None
+    if scoped is not None and isinstance(scoped.node, pytest.Item):
+        scoped = None
+    evidence = Evidence(*recorder_of(item_or_request), scoped)
+    return evidence.browserstack_session(driver_or_page)

@@ -1,19 +1,29 @@
 """No machine path of the runner in anything sent: paths under the rootdir become relative to
-it, the interpreter's and the home folder's are named by what they are."""
+it (also when pytest ran from another folder and printed them relative to that), the
+interpreter's, the temp folder's and the home folder's are named by what they are, and any
+other absolute path of the machine (its top folder exists: ``/opt/...``) keeps only its file
+name."""
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
+
+# an absolute path's folders, where a path starts (not inside a URL, a word or ``<tmp>/...``)
+_FOLDERS = re.compile(r"(?<![\w.:/~>-])/(?:[^\s/:'\"()\[\]<>,;]+/)+")
+_START = r"(?<![\w./~>-])"
 
 
 class PathScrubber:
-    """Rewrites absolute paths in a text: ``<rootdir>/tests/x.py`` -> ``tests/x.py``, a
-    library's file -> ``<python>/...``, anything else under the home folder -> ``~/...``."""
+    """Rewrites paths in a text: ``<rootdir>/tests/x.py`` -> ``tests/x.py``, a library's
+    file -> ``<python>/...``, the temp folder's -> ``<tmp>/...``, the home folder's ->
+    ``~/...``, any other absolute path -> ``.../name``."""
 
-    def __init__(self, rootpath: Path) -> None:
+    def __init__(self, rootpath: Path, cwd: Path | None = None) -> None:
         prefixes = {str(rootpath): ""}
         for name in ("purelib", "platlib", "stdlib", "platstdlib"):
             with_lib = sysconfig.get_paths().get(name)
@@ -21,11 +31,22 @@ class PathScrubber:
                 prefixes.setdefault(with_lib, "<python>/")
         for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix):
             prefixes.setdefault(prefix, "<python>/")
+        for temp in {tempfile.gettempdir(), os.path.realpath(tempfile.gettempdir())}:
+            prefixes.setdefault(temp, "<tmp>/")
         home = os.path.expanduser("~")
         if home not in ("~", "/", ""):
             prefixes.setdefault(home, "~/")
         pairs = [(p.rstrip(os.sep) + os.sep, to) for p, to in prefixes.items() if len(p) > 1]
         self._pairs = sorted(pairs, key=lambda pair: -len(pair[0]))  # the longest first
+        try:
+            self._roots = set(os.listdir(os.sep))
+        except OSError:
+            self._roots = set()
+        # pytest prints a traceback's paths relative to the folder it ran from
+        relative = os.path.relpath(rootpath, cwd or Path.cwd())
+        self._from_cwd = None
+        if relative != "." and not relative.startswith(".."):
+            self._from_cwd = re.compile(_START + re.escape(relative.rstrip(os.sep) + os.sep))
 
     def __call__(self, text: str | None) -> str | None:
         if not text:
@@ -33,4 +54,12 @@ class PathScrubber:
         for prefix, replacement in self._pairs:
             if prefix in text:
                 text = text.replace(prefix, replacement)
-        return text
+        if self._from_cwd is not None:
+            text = self._from_cwd.sub("", text)
+        return _FOLDERS.sub(self._folders, text)
+
+    def _folders(self, match: re.Match[str]) -> str:
+        """An absolute path's folders -> ``.../`` when its top folder is one of this machine
+        (``/opt/ci/...``); a URL's path in a message (``/api/v2/...``) stays."""
+        top = match.group(0).split("/", 2)[1]
+        return ".../" if top in self._roots else match.group(0)

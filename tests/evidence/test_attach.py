@@ -299,3 +299,115 @@ def test_a_file_of_a_refused_result_is_not_sent(inner: Inner) -> None:
     result.stdout.fnmatch_lines(["*TC-999 not in project PR-1*"])
     result.stdout.fnmatch_lines(["evidence:   0 files attached; 1 problem: a.txt (TC-999): *"])
     assert posts(inner) == []
+
+
+def test_buffers_and_binary_files_are_bytes_and_anything_else_one_summary_line(
+    inner: Inner,
+) -> None:
+    inner.pytester.makepyfile(
+        """
+        import io
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_buffers(bstm, tmp_path):
+            bstm.attach(memoryview(b"view"), name="view.bin")
+            bstm.attach(bytearray(b"array"), name="array.txt")
+            bstm.attach(io.BytesIO(b"buffer"), name="buffer.json")
+            shot = tmp_path / "shot.png"
+            shot.write_bytes(b"PNG")
+            with shot.open("rb") as fh:
+                bstm.attach(fh)
+            bstm.attach(12345, name="number.txt")
+            bstm.attach(object())
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=1)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "view.bin": ("application/octet-stream", 4, sha(b"view")),
+            "array.txt": ("text/plain", 5, sha(b"array")),
+            "buffer.json": ("application/json", 6, sha(b"buffer")),
+            "shot.png": ("image/png", 3, sha(b"PNG")),
+        }
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   4 files attached; 2 problems: number.txt not attached: int is not a "
+            "path, bytes or a file; object not attached: object is not a path, bytes or a file"
+        ]
+    )
+
+
+def test_non_ascii_names_keep_their_letters_extension_and_content_type(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_names(bstm, tmp_path):
+            bstm.attach(b"PNG", name="скриншот.png")
+            shot = tmp_path / "экран.png"
+            shot.write_bytes(b"PNG2")
+            bstm.attach(shot)
+            bstm.attach(b"cv", name="résumé.txt")
+            bstm.attach(b"star", name="★.png")
+        """
+    )
+    inner.run().assert_outcomes(passed=1)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "скриншот.png": ("image/png", 3, sha(b"PNG")),
+            "экран.png": ("image/png", 4, sha(b"PNG2")),
+            "résumé.txt": ("text/plain", 2, sha(b"cv")),
+            "attachment.png": ("image/png", 4, sha(b"star")),
+        }
+    }
+
+
+def test_evidence_of_scoped_fixtures_goes_to_the_test_running_then(inner: Inner) -> None:
+    inner.pytester.makeconftest(
+        """
+        import pytest
+        import pytest_bstm
+
+        @pytest.fixture(scope="module")
+        def module_fx(request):
+            pytest_bstm.attach(request, b"module setup", name="module.txt")
+            pytest_bstm.link(request, "https://ci.example.com/m", label="module")
+            yield
+            pytest_bstm.attach(request, b"module teardown", name="module-end.txt")
+
+        @pytest.fixture(scope="class")
+        def class_fx(request):
+            yield
+            pytest_bstm.attach(request, b"class teardown", name="class-end.txt")
+        """
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        class TestC:
+            def test_one(self, class_fx, module_fx):
+                pass
+
+        @pytest.mark.tc("TC-2")
+        def test_two(module_fx):
+            pass
+        """
+    )
+    inner.run().assert_outcomes(passed=2)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {
+        "TC-1": {
+            "module.txt": ("text/plain", 12, sha(b"module setup")),
+            "class-end.txt": ("text/plain", 14, sha(b"class teardown")),
+        },
+        "TC-2": {"module-end.txt": ("text/plain", 15, sha(b"module teardown"))},
+    }
+    assert "module: https://ci.example.com/m" in inner.descriptions(rid)["TC-1"]

@@ -90,3 +90,36 @@ def test_a_test_that_passed_after_reruns_gets_the_status_map_s_rerun_status(
     flaky = inner.descriptions(rid)["TC-1"]
     assert flaky.startswith("RERUN PASSED ")
     assert "rerun: attempt 1 failed in call: AssertionError: first attempt fails" in flaky
+
+
+def test_paths_are_rootdir_relative_from_another_folder_and_temp_or_foreign_ones_are_not_sent(
+    inner: Inner,
+) -> None:
+    inner.pytester.mkdir("proj")
+    (inner.pytester.path / "proj" / "pytest.ini").write_text("[pytest]\n")
+    tests = inner.pytester.mkdir("proj/tests")
+    (tests / "test_h.py").write_text(
+        "import pytest\n"
+        "\n"
+        '@pytest.mark.tc("TC-1")\n'
+        "def test_tmp(tmp_path):\n"
+        "    missing = tmp_path / 'data.txt'\n"
+        "    assert missing.exists(), f'no {missing}'\n"
+        "\n"
+        '@pytest.mark.tc("TC-2")\n'
+        "def test_foreign():\n"
+        "    raise FileNotFoundError('/var/ci/cache/fixtures/users.csv', '/api/v2/items/7')\n"
+    )
+    inner.run("proj/tests/test_h.py").assert_outcomes(failed=2)
+    rid = inner.only_run()["identifier"]
+    text = inner.descriptions(rid)
+    root = str(inner.pytester.path)
+    for case in ("TC-1", "TC-2"):
+        assert root not in text[case], text[case]
+        assert "proj/" not in text[case], text[case]
+        assert "tests/test_h.py:" in text[case], text[case]
+    assert "<tmp>/" in text["TC-1"], text["TC-1"]
+    assert "data.txt" in text["TC-1"], text["TC-1"]
+    assert "/var/ci" not in text["TC-2"], text["TC-2"]
+    assert ".../users.csv" in text["TC-2"], text["TC-2"]
+    assert "/api/v2/items/7" in text["TC-2"], text["TC-2"]  # a URL's path, no folder here
