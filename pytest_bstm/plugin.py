@@ -72,8 +72,8 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     """Where tests run: the recorder of ``bstm.attach``/``bstm.link`` and the marking of
     BrowserStack sessions; copies go to the journal's folder, an xdist worker's records to
     its file of the xdist channel (collect/xdist.py)."""
-    from pytest_bstm.api._failures import Redactor  # noqa: PLC0415
     from pytest_bstm.collect.xdist import evidence_file  # noqa: PLC0415
+    from pytest_bstm.masking import Redactor  # noqa: PLC0415
     from pytest_bstm.results.automate import SessionStatus  # noqa: PLC0415
 
     sink = evidence_file(getattr(config, "workerinput", None))

@@ -15,12 +15,12 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from pytest_bstm import __version__
+from pytest_bstm.masking import Redactor
 from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
 from ._envelopes import Page
 from ._failures import (
-    Redactor,
     api_error,
     check_delivery,
     invalid_response,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from typing import Any
@@ -11,10 +10,11 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
+from pytest_bstm.masking import MAX_TEXT, Redactor
+
 from . import errors
 from .retry import Delivery, classify_exception, exception_chain, parse_retry_after, seconds
 
-MAX_TEXT = 300
 # urllib3 2 wraps a DNS failure in NameResolutionError; urllib3 1 chains socket.gaierror
 _NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(
     kind
@@ -24,30 +24,6 @@ _NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(
 
 
 # the credentials of a URL (``https://user:KEY@hub-cloud.browserstack.com/wd/hub``)
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
-
-
-class Redactor:
-    """Masks the access key (and the Basic auth token made from it) in any text, and the
-    credentials of any URL in it (``https://***@host/...``), whoever's key they are."""
-
-    def __init__(self, *secrets: str) -> None:
-        self._secrets = tuple(s for s in secrets if s)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return _USERINFO.sub(r"\g<scheme>***@", text)
-
-    def snippet(self, text: str) -> str:
-        """One masked line of at most 300 characters."""
-        return self(" ".join(text.split()))[:MAX_TEXT]
-
-    def describe(self, exc: BaseException) -> str:
-        """``ExceptionType: message``, masked."""
-        return f"{type(exc).__name__}: {self.snippet(str(exc))}"
-
-
 def root_cause(redact: Redactor, exc: BaseException, url: str, timeout: float) -> str:
     """What went wrong on the wire, in one short clause: ``127.0.0.1:8799 refused the
     connection``, ``nowhere.invalid could not be resolved (DNS)``; never urllib3's nested

@@ -5,7 +5,7 @@ worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into
 folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
 still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
 cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
-Every note is masked by the client's rule (:class:`pytest_bstm.api._failures.Redactor`): the
+Every note is masked by the client's rule (:class:`pytest_bstm.masking.Redactor`): the
 access key and the credentials of any URL never reach the summary.
 
 Records are plain JSON objects keyed by node ID: ``{"kind": "attachment", "file", "name",

@@ -1,0 +1,31 @@
+"""Masking of secrets in any text the plugin shows or keeps: one rule (stdlib only, so that
+pytest's process can use it without the client stack)."""
+
+from __future__ import annotations
+
+import re
+
+MAX_TEXT = 300  # characters of one masked line
+
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+
+
+class Redactor:
+    """Masks the access key (and the Basic auth token made from it) in any text, and the
+    credentials of any URL in it (``https://***@host/...``), whoever's key they are."""
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = tuple(s for s in secrets if s)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return _USERINFO.sub(r"\g<scheme>***@", text)
+
+    def snippet(self, text: str) -> str:
+        """One masked line of at most 300 characters."""
+        return self(" ".join(text.split()))[:MAX_TEXT]
+
+    def describe(self, exc: BaseException) -> str:
+        """``ExceptionType: message``, masked."""
+        return f"{type(exc).__name__}: {self.snippet(str(exc))}"
