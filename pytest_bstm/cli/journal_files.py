@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pytest_bstm.cli import common as c
+from pytest_bstm.delivery import driver
 
 ASIDE = ".aside"  # a set-aside journal's suffix: out of `*.jsonl`, so folder uploads skip it
 
@@ -30,24 +31,15 @@ def journals(paths: list[Path]) -> list[Path]:
 
 @contextlib.contextmanager
 def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the journal, so that two uploads of one journal at once
-    cannot both make a run or post its results (POSIX ``flock``; elsewhere no lock)."""
+    """Hold the journal as the sender process does (:func:`driver.exclusive`), so that two
+    deliveries of one journal at once cannot both make a run or post its results."""
     try:
-        import fcntl  # noqa: PLC0415 - POSIX only
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with path.open("a", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise c.UsageError(
-                f"another `bstm journal upload` of {path} is running: wait for it to end"
-            ) from None
-        try:
+        with driver.exclusive(path):
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except driver.Busy:
+        raise c.UsageError(
+            f"another `bstm journal upload` of {path} is running: wait for it to end"
+        ) from None
 
 
 def set_aside(args: argparse.Namespace) -> int:
