@@ -1,17 +1,23 @@
 """The words pytest-bstm shares with the TM API: ID patterns, environment names, the default URL,
-and the URL and credential rules. One place for each; every other module imports from here.
+the system statuses, run modes, the default run name, the batch limit, the date formats, and
+the URL and credential rules. One place for each; every other module imports from here.
 
 Sources: IDs as the API reference shows them (``PR-1``, ``TR-5``, ``TC-1``, ``TP-1``, ``STP-5``);
 the credential variables are the vendor's documented ``BROWSERSTACK_USERNAME`` /
 ``BROWSERSTACK_ACCESS_KEY``; the URL rules (plain http only for loopback, no credentials, no
-query) are our choice, so that an access key never travels in clear text or in a URL.
+query) are our choice, so that an access key never travels in clear text or in a URL. The
+system statuses are the keys of the doc's ``overall_progress`` (``in_progress`` among them:
+the test-runs reference lists it with the other six, and api-notes names all seven); the
+300-per-request limit of bulk results and the two date formats are the doc's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import re
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 PROJECT_RE = re.compile(r"PR-\d+")
@@ -32,8 +38,18 @@ RATE_LIMIT_WINDOW_ENV = "BSTM_RATE_LIMIT_WINDOW"  # seconds; the doc's window is
 DEFAULT_URL = "https://test-management.browserstack.com"
 API_PREFIX = "/api/v2"
 
-SYSTEM_STATUSES = ("passed", "failed", "blocked", "retest", "skipped", "untested")
+#: Result statuses every account has, in the order progress lines show them (custom statuses,
+#: named per account, come before ``untested``).
+SYSTEM_STATUSES = ("passed", "failed", "blocked", "retest", "skipped", "in_progress", "untested")
 RUN_STATES = ("new", "new_run", "in_progress", "under_review", "rejected", "done", "closed")
+#: How a session finds its run: a new one, a clone of another, or one it joins.
+RunMode = Literal["create", "clone", "join"]
+#: The name of a run the user did not name (``{date}``, ``{time}``, ``{env:VAR}`` filled).
+DEFAULT_RUN_NAME = "pytest {date} {time}"
+#: Results one bulk request takes at the most (api-notes: "at most 300 per request").
+MAX_RESULTS_PER_REQUEST = 300
+#: Dates as the service takes them in filters: ``YYYY-MM-DD`` or ``DD-MM-YYYY`` (doc).
+DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
 #: The largest file a test result takes (third-party material; see api/_choices.py).
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
@@ -57,6 +73,16 @@ DEFAULT_STATUS_MAP: Mapping[str, str] = {
     "xpassed": "passed",
     "rerun_passed": "passed",
 }
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date written in one of :data:`DATE_FORMATS`, or None."""
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def is_loopback(host: str) -> bool:
@@ -94,6 +120,10 @@ def check_url(url: str) -> str:
     if path.endswith(API_PREFIX):
         path = path[: -len(API_PREFIX)]
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+#: What to do when the service refuses the credentials (HTTP 401).
+CREDENTIALS_ADVICE = f"check {USERNAME_ENV} and {ACCESS_KEY_ENV}"
 
 
 def missing_credentials(environ: Mapping[str, str]) -> list[str]:

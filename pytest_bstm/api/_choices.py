@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES as _MAX_ATTACHMENT_BYTES
+from pytest_bstm.vocabulary import SYSTEM_STATUSES
 
 __all__ = [
     "ATTACHMENTS_PATH",
@@ -59,11 +60,6 @@ RESULT_LIST_KEYS = ("test-results", "test_results", "results")
 
 #: Where the answer to posting one result holds its ID: ``test-result`` (vendor code).
 RESULT_ID_KEYS = ("test-result", "test_result", "result")
-
-#: Result statuses every account has (the keys of the doc's ``overall_progress``).
-SYSTEM_STATUSES = frozenset(
-    {"passed", "failed", "retest", "blocked", "skipped", "untested", "in_progress"}
-)
 
 #: Attachments of a test result. The doc lists ``GET /api/v2/projects/{project_id}/
 #: test-results/{test_result_id}/attachments`` and says that files can be added to results;

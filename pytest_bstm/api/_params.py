@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from pytest_bstm.vocabulary import parse_date
+
 from .errors import InvalidRequestError
 
 PAGE_SIZES = (30, 300)
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
 
 
 def check_page_size(page_size: int) -> int:
@@ -24,12 +25,8 @@ def format_date(name: str, value: dt.date | str) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str):
-        for fmt in _DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(value.strip(), fmt).date().isoformat()
-            except ValueError:
-                continue
+    if isinstance(value, str) and (parsed := parse_date(value)) is not None:
+        return parsed.isoformat()
     raise InvalidRequestError(
         f"{name} must be a datetime.date or a 'YYYY-MM-DD' or 'DD-MM-YYYY' string, not {value!r}"
     )

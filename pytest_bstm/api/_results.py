@@ -6,6 +6,8 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
+from pytest_bstm.vocabulary import MAX_RESULTS_PER_REQUEST
+
 from . import _params
 from ._choices import run_web_url
 from ._core import ClientCore
@@ -23,7 +25,6 @@ from .models import Configuration, Project, ProjectTestCase, ResultIn, TestResul
 from .retry import RetryPolicy
 
 #: Most results one request may carry.
-MAX_RESULTS_PER_REQUEST = 300
 
 # A link is a convenience: one try, no waiting on a busy service.
 _LINK_LOOKUP = RetryPolicy(attempts=1)

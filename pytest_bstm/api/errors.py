@@ -22,6 +22,8 @@ Every message says what to do next. No message ever contains the access key.
 
 from __future__ import annotations
 
+from pytest_bstm.vocabulary import CREDENTIALS_ADVICE
+
 __all__ = [
     "AmbiguousRequestError",
     "ApiError",
@@ -105,7 +107,7 @@ class AuthenticationError(ApiError):
     """401: the credentials were not accepted."""
 
     hint = (
-        "Authentication failed: check BROWSERSTACK_USERNAME and BROWSERSTACK_ACCESS_KEY "
+        f"Authentication failed: {CREDENTIALS_ADVICE} "
         "(the access key is shown in the BrowserStack account settings)."
     )
 
@@ -181,3 +183,8 @@ def api_error_for_status(status: int) -> type[ApiError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, ApiError)
+
+
+#: Failures that the same request may get past later (no answer, a 5xx, the rate limit):
+#: what the client gave up retrying, a caller tries again; every other error is permanent.
+TRANSIENT = (TransportError, ServerError, RateLimitError)

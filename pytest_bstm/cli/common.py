@@ -30,6 +30,7 @@ from pytest_bstm.vocabulary import (
     check_url,
     credentials_hint,
     missing_credentials,
+    parse_date,
 )
 
 Handler = Callable[[argparse.Namespace], int]
@@ -110,11 +111,9 @@ statuses = csv_of(_matching(STATUS_RE, "failed"), "result statuses (failed,block
 
 
 def date(value: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
+    parsed = parse_date(value)
+    if parsed is not None:
+        return parsed
     raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)")
 
 

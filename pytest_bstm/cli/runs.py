@@ -14,9 +14,7 @@ from pydantic import ValidationError
 from pytest_bstm.api import models
 from pytest_bstm.cli import common as c
 from pytest_bstm.config.values import render_run_name
-
-# statuses in the progress line; custom ones come before "untested"
-PROGRESS_ORDER = ("passed", "failed", "blocked", "retest", "skipped", "in_progress", "untested")
+from pytest_bstm.vocabulary import SYSTEM_STATUSES
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -188,7 +186,7 @@ def show_run(args: argparse.Namespace) -> int:
 
 def progress(counts: Mapping[str, int], total: int) -> str:
     """``4/12 executed (33%): 3 passed, 1 failed, 8 untested``."""
-    order = {s: i for i, s in enumerate(PROGRESS_ORDER)}
+    order = {s: i for i, s in enumerate(SYSTEM_STATUSES)}
     ranked = sorted(counts.items(), key=lambda item: order.get(item[0], len(order) - 1.5))
     parts = [f"{n} {status}" for status, n in ranked if n]
     if not parts:

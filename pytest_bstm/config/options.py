@@ -8,11 +8,10 @@ from typing import Literal
 
 import pytest
 
-from pytest_bstm.vocabulary import DEFAULT_URL, PROJECT_ENV, RUN_ENV, URL_ENV
+from pytest_bstm.vocabulary import DEFAULT_RUN_NAME, DEFAULT_URL, PROJECT_ENV, RUN_ENV, URL_ENV
 
 Kind = Literal["string", "bool"]
 
-DEFAULT_RUN_NAME = "pytest {date} {time}"
 DEFAULT_JOURNAL_DIR = ".bstm"
 DEFAULT_DRAIN_TIMEOUT = 60.0
 

@@ -9,15 +9,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from pytest_bstm.config import values
-from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_RUN_NAME, OPTIONS, Option
+from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, OPTIONS, Option
 from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
+    DEFAULT_RUN_NAME,
     DEFAULT_STATUS_MAP,
     DEFAULT_URL,
     PLAN_RE,
@@ -29,12 +30,11 @@ from pytest_bstm.vocabulary import (
     SUB_PLAN_RE,
     URL_ENV,
     USERNAME_ENV,
+    RunMode,
     check_url,
     credentials_hint,
     missing_credentials,
 )
-
-Mode = Literal["create", "clone", "join"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Settings:
 
     project: str
     url: str
-    mode: Mode
+    mode: RunMode
     run_id: str | None = None
     clone_id: str | None = None
     clone_statuses: tuple[str, ...] = ()
@@ -256,7 +256,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         c.check(*values.unfinished(journal_path))
     if c.problems:
         raise pytest.UsageError("pytest-bstm configuration:\n  " + "\n  ".join(c.problems))
-    mode: Mode = "join" if run_id else "clone" if clone_id else "create"
+    mode: RunMode = "join" if run_id else "clone" if clone_id else "create"
     return Settings(
         project=project,
         url=url,

@@ -155,7 +155,7 @@ def _upload(
             if record["name"] not in present[rid]:
                 raise
         except errors.BstmError as exc:
-            if isinstance(exc, (errors.TransportError, errors.ServerError, errors.RateLimitError)):
+            if isinstance(exc, errors.TRANSIENT):
                 raise
             _failed(journal, done, record, str(exc))
             continue

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_bstm.results.aggregate import MAX_ATTEMPTS
 from pytest_bstm.results.model import Key, Result, TestOutcome
+from pytest_bstm.vocabulary import MAX_RESULTS_PER_REQUEST
 
 if TYPE_CHECKING:  # pytest's process journals records and never imports the client stack
     from pytest_bstm.api import models
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
-MAX_BATCH = 300  # results per request (api-notes: bulk results take at most 300)
+MAX_BATCH = MAX_RESULTS_PER_REQUEST
 
 
 def marker(key: str) -> str:

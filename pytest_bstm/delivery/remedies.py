@@ -11,15 +11,13 @@ import shlex
 from pathlib import Path
 from typing import Literal
 
-from pytest_bstm.vocabulary import DEFAULT_URL
+from pytest_bstm.vocabulary import DEFAULT_RUN_NAME, DEFAULT_URL
 
 #: What can finish the delivery: ``retry`` the same upload later (an outage, a timeout),
 #: the same upload once the ``credentials`` work (401, 403), send the results to a
 #: ``new_run`` (the run is closed, deleted, unknown, or its settings were refused), or
 #: ``none`` that a command can do (the project is unknown).
 Remedy = Literal["retry", "credentials", "new_run", "none"]
-
-NEW_RUN_NAME = "pytest {date} {time}"
 
 
 def _where(url: str | None, project: str) -> list[str]:
@@ -35,7 +33,7 @@ def upload_command(journal: Path | str) -> str:
 def new_run_command(journal: Path | str, url: str | None, project: str, name: str = "") -> str:
     """Create a run and upload the journal's results into it, in one shell line."""
     where = _where(url, project)
-    create = shlex.join(["bstm", "runs", "create", *where, "--name", name or NEW_RUN_NAME])
+    create = shlex.join(["bstm", "runs", "create", *where, "--name", name or DEFAULT_RUN_NAME])
     return f'{upload_command(journal)} {shlex.join(where)} --run "$({create})"'
 
 

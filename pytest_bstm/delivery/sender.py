@@ -32,12 +32,7 @@ from pytest_bstm.run.plan import selections
 
 AMBIGUOUS_TRIES = 3
 CASE_QUERY_CHUNK = 100
-TRANSIENT = (
-    errors.TransportError,
-    errors.ServerError,
-    errors.RateLimitError,
-    ChangeNotVisibleError,
-)
+TRANSIENT = (*errors.TRANSIENT, ChangeNotVisibleError)
 
 
 def batches(

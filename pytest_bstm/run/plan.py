@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pytest_bstm import __version__
 from pytest_bstm.collect.mapping import CaseRef
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.results.model import Key, keys_for
+from pytest_bstm.vocabulary import RunMode
 
 if TYPE_CHECKING:  # pytest's process plans runs and never imports the client stack
     from pytest_bstm.api import models
-
-Mode = Literal["create", "clone", "join"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class RunPlan:
     ``token`` (in a created run's description, so a lost create is found, not repeated)."""
 
     project: str
-    mode: Mode
+    mode: RunMode
     token: str
     run_id: str | None = None
     source: str | None = None

@@ -160,6 +160,17 @@ def test_custom_status_names_are_told_once_before_the_tests(inner: Inner) -> Non
     result.stdout.fnmatch_lines(["rejected:   TC-1 (*::test_one): *Unknown status 'pased'*"])
 
 
+def test_in_progress_is_a_system_status_told_nothing_and_accepted(inner: Inner) -> None:
+    inner.pytester.makeini(INI_PROJECT + "bstm_status_map =\n    skipped = in_progress\n")
+    inner.pytester.makepyfile(
+        "import pytest\n\n@pytest.mark.tc('TC-1')\ndef test_one():\n    pytest.skip('later')\n"
+    )
+    result = inner.run("-v", "-W", "error")
+    assert result.ret == pytest.ExitCode.OK
+    assert not [line for line in result.stdout.lines if "bstm_status_map:" in line]
+    result.stdout.no_fnmatch_line("*rejected:*")
+
+
 def test_a_misspelt_outcome_is_a_usage_error_naming_the_closest(inner: Inner) -> None:
     inner.pytester.makeini(INI_PROJECT + "bstm_status_map =\n    xfail = retest\n")
     inner.pytester.makepyfile(TWO)
