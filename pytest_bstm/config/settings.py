@@ -14,7 +14,12 @@ from typing import TypeVar
 import pytest
 
 from pytest_bstm.config import values
-from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, OPTIONS, Option
+from pytest_bstm.config.options import (
+    DEFAULT_DRAIN_TIMEOUT,
+    DEFAULT_JOURNAL_DIR,
+    OPTIONS,
+    Option,
+)
 from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
@@ -249,7 +254,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     journal_path = (
         Path(journal)
         if journal
-        else config.rootpath / ".bstm" / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
+        else config.rootpath / DEFAULT_JOURNAL_DIR / f"journal-{now:%Y%m%d-%H%M%S}-{token}.jsonl"
     )
     c.check(*values.writable(journal_path))
     if journal and not dry_run:

@@ -48,10 +48,6 @@ IDLE = 0.1  # seconds between looks at the journal and the commands
 CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
 
-class Aborted(Exception):
-    """pytest's process asked to stop at once (Ctrl-C during the session end's wait)."""
-
-
 class Delivery:
     """The sender process's state: the journal it reads, the upload thread, the service."""
 

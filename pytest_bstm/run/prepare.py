@@ -103,7 +103,3 @@ class RunPreparer:
             added = frozenset(k for k in added if k[0] not in self.unknown)
             self._run = (run, kept, added, removed)
         self.known = known
-
-    def joined(self, run: RunInfo, pairs: set[Key]) -> None:
-        """The run was already read (xdist with ``--bstm-select``): skip reading it again."""
-        self._existing = (run, pairs)

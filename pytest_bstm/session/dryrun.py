@@ -84,16 +84,6 @@ def _body(call: Call, full: bool) -> str:
     return " " + (text if full or len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 3] + "...")
 
 
-def signature(calls: list[Call]) -> list[tuple[str, str]]:
-    """(method, path) of each call, repeated polls of one path folded into one."""
-    out: list[tuple[str, str]] = []
-    for call in calls:
-        item = (call.method, call.path.split("?")[0])
-        if not out or out[-1] != item or call.method != "GET":
-            out.append(item)
-    return out
-
-
 def render(calls: list[Call], full: bool = False) -> list[str]:
     """One line per call, with a bounded body excerpt (``full``: the whole body); repeated
     polls folded (``x3``)."""
