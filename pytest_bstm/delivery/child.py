@@ -38,7 +38,6 @@ from pytest_bstm.delivery.events import DeliveryReport, Event, encode
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.uploader import Uploader
-from pytest_bstm.results.model import Key
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
@@ -59,7 +58,6 @@ class Delivery:
         self.uploader = Uploader(self.journal)
         self.service = Service(settings, self.uploader.wait)
         self.plan: RunPlan | None = None
-        self._planned: set[Key] = set()  # the plan's pairs, for a lookup per result
         self._ours = False  # the lines read are this session's (after its plan)
         self.seen: set[str] = set()  # keys of the results handed to the upload thread
         self._offset = 0
@@ -89,7 +87,7 @@ class Delivery:
                 plan = RunPlan.from_json(record["plan"])
                 self._ours = plan.token == self.settings.token
                 if self._ours and self.plan is None:
-                    self._planned_by(plan)
+                    self.plan = plan
             elif not self._ours:
                 continue
             elif kind == "result" and record.get("key") not in self.seen:
@@ -104,8 +102,6 @@ class Delivery:
         if result.key in self.seen:
             return
         self.seen.add(result.key)
-        if self.plan is not None and result.pair not in self._planned:
-            self.service.knows(result.case_id)
         self.uploader.submit(result, journaled=True)
 
     # -- commands ------------------------------------------------------------------------------
@@ -132,12 +128,9 @@ class Delivery:
                 self._held = None
         return self._held is not None
 
-    def _planned_by(self, plan: RunPlan) -> None:
-        self.plan, self._planned = plan, plan.pair_set
-
     def start(self, plan: RunPlan | None = None) -> None:
         if self.plan is None and plan is not None:
-            self._planned_by(plan)
+            self.plan = plan
         self.tail()
         if self.uploader.started or self.plan is None:
             return

@@ -82,7 +82,7 @@ def update_test_cases(req: Request) -> Reply:
             raise bad_request(
                 f"Duplicate test case IDs: {', '.join(dupes)}", "duplicate_test_case_id"
             )
-        invalid = [i for i in ids if i not in project.test_cases]
+        invalid = [i for i in ids if req.state.case(project, i) is None]
         if invalid:
             raise bad_request(
                 f"One or more test case IDs are invalid: {', '.join(invalid)}",

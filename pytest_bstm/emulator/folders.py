@@ -184,7 +184,7 @@ def update_test_case(req: Request) -> Reply:
     given fields of one case (the case ID arrives as ``req.run_id``); the fields a new case
     takes, validated the same way; an unknown case is a 404."""
     project = req.state.project(req.project_id)
-    case = project.test_cases.get(req.run_id)
+    case = req.state.case(project, req.run_id)
     if case is None:
         raise not_found(f"Test case {req.run_id} not found in {project.identifier}")
     body = req.nested("test_case")

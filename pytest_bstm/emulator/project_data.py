@@ -24,10 +24,12 @@ def list_test_cases(req: Request) -> Reply:
     """Filters: ``test_case_id`` (comma-joined), ``folder_id``, ``priority``, ``case_type``
     (comma-joined, case-insensitive), ``created_after`` / ``created_before`` (inclusive dates)."""
     project = req.state.project(req.project_id)
-    cases = list(project.test_cases.values())
     query = req.query
-    if "test_case_id" in query:
-        wanted = set(csv(query["test_case_id"]))
+    wanted = set(csv(query["test_case_id"])) if "test_case_id" in query else None
+    for identifier in sorted(wanted or ()):
+        req.state.case(project, identifier)  # the seed's any_case: asked for, so it exists
+    cases = list(project.test_cases.values())
+    if wanted is not None:
         cases = [c for c in cases if c.identifier in wanted]
     if "folder_id" in query:
         folders = csv(query["folder_id"])

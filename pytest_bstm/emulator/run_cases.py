@@ -125,7 +125,7 @@ def assign(req: Request) -> Reply:
             raise bad_request("configuration_id must be an integer")
         if config is None and has_configs:
             raise bad_request(f"configuration_id is required: {run.identifier} has configurations")
-        check_cases(project, [case_id])
+        check_cases(req.state, project, [case_id])
         entry = by_key.get((case_id, config))
         if entry is None:
             where = f" with configuration {config}" if config is not None else ""

@@ -67,7 +67,7 @@ def parse(state: State, project: Project, tr: dict[str, Any]) -> dict[str, Any]:
     _plans(project, tr, out)
     if "test_cases" in tr:
         cases = unique(str_list(tr, "test_cases", "invalid_test_case_id") or [])
-        out["test_cases"] = check_cases(project, cases)
+        out["test_cases"] = check_cases(state, project, cases)
     if "folder_ids" in tr:
         out["folder_ids"] = int_list(tr, "folder_ids") or []
     if "include_all" in tr:
@@ -82,8 +82,8 @@ def parse(state: State, project: Project, tr: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_cases(project: Project, cases: list[str]) -> list[str]:
-    unknown = [c for c in cases if c not in project.test_cases]
+def check_cases(state: State, project: Project, cases: list[str]) -> list[str]:
+    unknown = [c for c in cases if state.case(project, c) is None]
     if unknown:
         raise bad_request(
             f"Test case IDs not found in {project.identifier}: {', '.join(unknown)}",
@@ -132,7 +132,7 @@ def _config_map(state: State, project: Project, value: Any) -> dict[str, list[in
         configs = int_list(entry, "configuration_ids")
         if not configs:
             raise bad_request("configuration_map configuration_ids must be a non-empty array")
-        check_cases(project, ids)
+        check_cases(state, project, ids)
         check_configs(state, configs)
         for case_id in ids:
             mapping[case_id] = unique(mapping.get(case_id, []) + configs)

@@ -3,6 +3,7 @@
 Seed shape (every key optional except ``projects``)::
 
     {
+      "any_case": false,   # true: every well-formed case ID exists, created on first use
       "custom_statuses": ["flaky"],
       "configurations": [{"id": 101, "name": "Chrome/Windows", "os": "Windows", ...}],
       "projects": [
@@ -170,6 +171,7 @@ def populate(state: State, seed: dict[str, Any]) -> None:
     """Fill a cleared ``state`` from ``seed``."""
     try:
         state.custom_statuses = [str(s).lower() for s in seed.get("custom_statuses", [])]
+        state.any_case = seed.get("any_case") is True
         for config in seed.get("configurations", []):
             state.configurations[int(config["id"])] = dict(config)
         for entry in seed["projects"]:

@@ -8,6 +8,7 @@ visible to every reader exactly once its delay has passed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import uuid
@@ -20,6 +21,7 @@ from .errors import not_found, run_invalid
 from .variants import Variants
 
 SYSTEM_STATUSES = ("untested", "passed", "retest", "failed", "blocked", "skipped", "in_progress")
+CASE_ID = re.compile(r"TC-\d+")  # a well-formed test case ID (the reference's ``TC-1``)
 RUN_STATES = ("new_run", "in_progress", "under_review", "rejected", "done", "closed")
 
 
@@ -163,6 +165,7 @@ class State:
         self.projects: dict[str, Project] = {}
         self.configurations: dict[int, dict[str, Any]] = {}
         self.custom_statuses: list[str] = []
+        self.any_case = False  # the seed's "any_case": every well-formed case ID exists
         self.runs: dict[str, Run] = {}
         self.async_events: list[dict[str, Any]] = []
         self.variants = Variants()
@@ -177,6 +180,7 @@ class State:
         self.projects.clear()
         self.configurations.clear()
         self.custom_statuses = []
+        self.any_case = False
         self.runs.clear()
         self.async_events.clear()
         self._next_run = self._next_result = self._next_uuid = 1
@@ -260,6 +264,17 @@ class State:
         if project is None:
             raise not_found(f"Project {project_id} not found")
         return project
+
+    def case(self, project: Project, identifier: object) -> TestCase | None:
+        """The project's case ``identifier``; with the seed's ``any_case`` switch, a
+        well-formed ID the project lacks is created on first use (an account that has every
+        case); None if unknown."""
+        if not isinstance(identifier, str):
+            return None
+        case = project.test_cases.get(identifier)
+        if case is None and self.any_case and CASE_ID.fullmatch(identifier):
+            case = project.test_cases[identifier] = TestCase(identifier, f"Test case {identifier}")
+        return case
 
     def run(self, project_id: str, run_id: str, *, write: bool = False) -> Run:
         """The run ``run_id`` of ``project_id``; 404 when unknown, foreign, or closed on write."""

@@ -54,7 +54,7 @@ class Service:
 
     def _start_emulator(self) -> None:
         s = self.settings
-        from pytest_bstm.emulator import Emulator  # noqa: PLC0415 - only when asked for
+        from pytest_bstm.emulator import Emulator, default_seed  # noqa: PLC0415 - when asked for
 
         seed = None
         if s.dry_run:  # the service as the session finds it, read (never written) if it can be
@@ -68,6 +68,8 @@ class Service:
                 if read is not None:
                     read.close()
             self.seeds_cases = read is None or self.dry_run_note is not None
+        if self.seeds_cases:  # an account that has every case a test names, whenever it runs
+            seed = {**(seed or default_seed()), "any_case": True}
         self.emulator = Emulator(seed=seed, apply_delay=0.0, clone_delay=0.0).start()
         self.emulator.add_project(s.project)
         self.url = self.emulator.url
@@ -102,12 +104,6 @@ class Service:
             sleep=self.wait,
             transport=self.recorder,
         )
-
-    def knows(self, case_id: str) -> None:
-        """A test reached ``case_id`` at run time: an emulator stands in for an account that
-        has it (the real service decides for itself)."""
-        if self.emulator is not None and self.seeds_cases:
-            self.emulator.add_test_cases(self.settings.project, [case_id])
 
     def cases_to_select(self) -> set[str] | None:
         """``--bstm-select``: the cases of the joined run, or of the run a clone would copy

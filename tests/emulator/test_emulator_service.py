@@ -289,3 +289,24 @@ def test_serve_reports_a_bad_seed(tmp_path: Path, capsys: pytest.CaptureFixture[
     missing = tmp_path / "missing.json"
     assert serve(["--port", "0", "--seed", str(missing)]) == 1
     assert "cannot start" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("any_case", [True, False])
+def test_the_any_case_seed_switch_makes_every_well_formed_case_exist(any_case: bool) -> None:
+    seed = {"any_case": any_case, "projects": [{"identifier": "PR-1", "id": 1, "name": "P"}]}
+    with Emulator(seed=seed) as emu, requests.Session() as api:
+        api.auth = (emu.username, emu.access_key)
+        base = emu.url + "/api/v2/projects/PR-1"
+        listed = api.get(base + "/test-cases", params={"test_case_id": "TC-77,TC-x"}, timeout=10)
+        assert [c["identifier"] for c in listed.json()["test_cases"]] == (
+            ["TC-77"] if any_case else []
+        )
+        body = {"test_run": {"name": "Any", "test_cases": ["TC-78"]}}
+        created = api.post(base + "/test-runs", json=body, timeout=10)
+        assert created.status_code == (200 if any_case else 400)
+        if any_case:
+            run_id = created.json()["testrun"]["identifier"]
+            post = {"test_case_id": "TC-78", "test_result": {"status": "passed"}}
+            api.post(f"{base}/test-runs/{run_id}/results", json=post, timeout=10)
+            assert [r["test_case_id"] for r in emu.results(run_id)] == ["TC-78"]
+        assert "TC-x" not in {c["identifier"] for c in emu.test_cases("PR-1")}
