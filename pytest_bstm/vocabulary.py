@@ -50,7 +50,7 @@ DEFAULT_RUN_NAME = "pytest {date} {time}"
 MAX_RESULTS_PER_REQUEST = 300
 #: Dates as the service takes them in filters: ``YYYY-MM-DD`` or ``DD-MM-YYYY`` (doc).
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
-#: The largest file a test result takes (third-party material; see api/_choices.py).
+#: The largest file a test result takes (third-party material; see api/_readings.py).
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
 OUTCOMES = (

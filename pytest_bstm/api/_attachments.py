@@ -1,16 +1,16 @@
-"""Attachments of a test result: list their names, add one file (form: :mod:`._choices`)."""
+"""Attachments of a test result: list their names, add one file (form: :mod:`._readings`)."""
 
 from __future__ import annotations
 
-from ._choices import (
+from ._envelopes import Envelope
+from ._readings import (
     ATTACHMENT_FIELD,
     ATTACHMENT_METHOD,
     ATTACHMENTS_PATH,
     MAX_ATTACHMENT_BYTES,
     read_attachment_names,
 )
-from ._core import ClientCore
-from ._envelopes import Envelope
+from ._request import ClientCore
 from ._runs import segment
 from .errors import InvalidRequestError
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
-from ._choices import RESULT_ID_KEYS, RESULT_LIST_KEYS, pick_run
+from ._readings import RESULT_ID_KEYS, RESULT_LIST_KEYS, pick_run
 from .models import (
     Configuration,
     Project,
@@ -35,7 +35,7 @@ class RunEnvelope(Envelope):
     """An answer holding one run under ``testrun``, ``test_run`` or at the top level.
 
     A ``run_id`` in the validation context (the ID the request named) fills a missing
-    ``identifier``; see :func:`pytest_bstm.api._choices.pick_run`.
+    ``identifier``; see :func:`pytest_bstm.api._readings.pick_run`.
     """
 
     run: TestRun

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import _params
-from ._core import ClientCore
+from . import _query
 from ._envelopes import Envelope, Page
+from ._request import ClientCore
 from ._runs import segment
 from .case_models import Folder, NewTestCase
 from .errors import InvalidRequestError
@@ -54,7 +54,7 @@ class FoldersMixin(ClientCore):
         base = f"/projects/{segment('project_id', project_id)}/folders"
         if parent_id is not None:
             base += f"/{_folder_id('parent_id', parent_id)}/sub-folders"
-        return self._paginate(base, FoldersPage, {}, _params.check_page_size(page_size))
+        return self._paginate(base, FoldersPage, {}, _query.check_page_size(page_size))
 
     def create_folder(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TypeVar
 
-from ._choices import on_host, project_web_url, run_web_url
+from ._readings import on_host, project_web_url, run_web_url
 from .models import TestRun
 
 RunT = TypeVar("RunT", bound=TestRun)
@@ -13,7 +13,7 @@ RunT = TypeVar("RunT", bound=TestRun)
 
 class ProjectLinks:
     """The project pages (``https://host/projects/<numeric web ID>``) one client has seen,
-    each on the host the client talks to (:func:`~pytest_bstm.api._choices.on_host`).
+    each on the host the client talks to (:func:`~pytest_bstm.api._readings.on_host`).
 
     A page is learnt from a project listing's ``urls.self`` or from any run answer carrying
     its own ``urls.self`` (the doc's close answer does); a run answer without a link then

@@ -8,9 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from pytest_bstm.vocabulary import MAX_RESULTS_PER_REQUEST
 
-from . import _params
-from ._choices import run_web_url
-from ._core import ClientCore
+from . import _query
 from ._envelopes import (
     ConfigurationsPage,
     Envelope,
@@ -19,6 +17,8 @@ from ._envelopes import (
     ResultCreatedEnvelope,
     ResultsPage,
 )
+from ._readings import run_web_url
+from ._request import ClientCore
 from ._runs import run_path, segment
 from .errors import BstmError, InvalidRequestError
 from .models import Configuration, Project, ProjectTestCase, ResultIn, TestResult
@@ -77,7 +77,7 @@ class ResultsMixin(ClientCore):
     ) -> Iterator[TestResult]:
         """Iterate over a run's results (all pages)."""
         path = run_path(project_id, run_id, "/results")
-        return self._paginate(path, ResultsPage, {}, _params.check_page_size(page_size))
+        return self._paginate(path, ResultsPage, {}, _query.check_page_size(page_size))
 
 
 class ProjectDataMixin(ClientCore):
@@ -98,25 +98,25 @@ class ProjectDataMixin(ClientCore):
         """Iterate over a project's test cases matching every given filter (all pages)."""
         params: dict[str, str | int] = {}
         if test_case_id is not None:
-            params["test_case_id"] = _params.join_values("test_case_id", test_case_id)
+            params["test_case_id"] = _query.join_values("test_case_id", test_case_id)
         if folder_id is not None:
             if isinstance(folder_id, bool) or not isinstance(folder_id, int):
                 raise InvalidRequestError(f"folder_id must be an integer, not {folder_id!r}")
             params["folder_id"] = folder_id
         if priority is not None:
-            params["priority"] = _params.join_values("priority", priority)
+            params["priority"] = _query.join_values("priority", priority)
         if case_type is not None:
-            params["case_type"] = _params.join_values("case_type", case_type)
+            params["case_type"] = _query.join_values("case_type", case_type)
         if created_after is not None:
-            params["created_after"] = _params.format_date("created_after", created_after)
+            params["created_after"] = _query.format_date("created_after", created_after)
         if created_before is not None:
-            params["created_before"] = _params.format_date("created_before", created_before)
+            params["created_before"] = _query.format_date("created_before", created_before)
         path = f"/projects/{segment('project_id', project_id)}/test-cases"
-        return self._paginate(path, ProjectCasesPage, params, _params.check_page_size(page_size))
+        return self._paginate(path, ProjectCasesPage, params, _query.check_page_size(page_size))
 
     def iter_projects(self, *, page_size: int = 30) -> Iterator[Project]:
         """Iterate over the projects the credentials can see (a cheap credentials check)."""
-        pages = self._paginate("/projects", ProjectsPage, {}, _params.check_page_size(page_size))
+        pages = self._paginate("/projects", ProjectsPage, {}, _query.check_page_size(page_size))
         return self._learning(pages)
 
     def _learning(self, projects: Iterator[Project]) -> Iterator[Project]:
@@ -153,5 +153,5 @@ class ProjectDataMixin(ClientCore):
     def iter_configurations(self, *, page_size: int = 300) -> Iterator[Configuration]:
         """Iterate over the account's configurations (all pages)."""
         return self._paginate(
-            "/configurations", ConfigurationsPage, {}, _params.check_page_size(page_size)
+            "/configurations", ConfigurationsPage, {}, _query.check_page_size(page_size)
         )

@@ -6,10 +6,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import _params
-from ._choices import CASE_CHANGE_FALLBACK_STATUSES, CASE_CHANGE_PATHS
-from ._core import ClientCore
+from . import _query
 from ._envelopes import AcceptedEnvelope, Envelope, RunCasesPage
+from ._readings import CASE_CHANGE_FALLBACK_STATUSES, CASE_CHANGE_PATHS
+from ._request import ClientCore
 from ._runs import run_path
 from .errors import ApiError, BadRequestError, InvalidRequestError
 from .models import Assignment, CaseSelection, RunTestCase
@@ -36,7 +36,7 @@ class RunCasesMixin(ClientCore):
 
         With ``fetch_steps`` the service does not paginate: one request, first page only.
         """
-        _params.check_page_size(page_size)
+        _query.check_page_size(page_size)
         path = run_path(project_id, run_id, "/test-cases")
         params: dict[str, str | int] = {}
         if minify:

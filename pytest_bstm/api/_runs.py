@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from . import _params
-from ._core import ClientCore
+from . import _query
 from ._envelopes import Envelope, RunDetailsEnvelope, RunEnvelope, RunsPage
+from ._request import ClientCore
 from .errors import InvalidRequestError, NotFoundError
 from .models import NewTestRun, TestRun, TestRunDetails, normalize_status
 
@@ -62,17 +62,17 @@ class RunsMixin(ClientCore):
         }
         for name, value in dates.items():
             if value is not None:
-                params[name] = _params.format_date(name, value)
+                params[name] = _query.format_date(name, value)
         if test_plan_id is not None:
-            params["test_plan_id"] = _params.single_value("test_plan_id", test_plan_id)
+            params["test_plan_id"] = _query.single_value("test_plan_id", test_plan_id)
         if assignee is not None:
-            params["assignee"] = _params.join_values("assignee", assignee)
+            params["assignee"] = _query.join_values("assignee", assignee)
         if include_closed is not None:
-            params["include_closed"] = _params.flag(include_closed)
+            params["include_closed"] = _query.flag(include_closed)
         if run_state is not None:
-            params["run_state"] = _params.join_values("run_state", run_state)
+            params["run_state"] = _query.join_values("run_state", run_state)
         path = f"/projects/{segment('project_id', project_id)}/test-runs"
-        pages = self._paginate(path, RunsPage, params, _params.check_page_size(page_size))
+        pages = self._paginate(path, RunsPage, params, _query.check_page_size(page_size))
         return (self._links.link(project_id, run) for run in pages)
 
     def create_run(self, project_id: str, run: NewTestRun) -> TestRun:

@@ -16,7 +16,7 @@ test cases raise :class:`~pytest_bstm.api.errors.AmbiguousRequestError` instead,
 caller can check what happened before trying again.
 
 How answers that the documentation leaves open are read (the run's key, result shapes,
-the add/remove test cases path, status names): :mod:`pytest_bstm.api._choices`.
+the add/remove test cases path, status names): :mod:`pytest_bstm.api._readings`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ._choices import (
+from ._readings import (
     SYSTEM_STATUSES,
     normalize_status,
     project_web_url,
@@ -170,7 +170,7 @@ class TestResult(_Response):
     """A result posted to a run; ``status`` is read from ``result_status.field_value``.
 
     ``issues`` and ``custom_fields`` read both the shapes written (keys; an object keyed by
-    field name) and the shapes listed (objects, see :mod:`pytest_bstm.api._choices`);
+    field name) and the shapes listed (objects, see :mod:`pytest_bstm.api._readings`);
     unknown extras (``step_result``, ``updated_at``, ``execution_id``) are kept, unchecked.
     """
 

@@ -20,7 +20,7 @@ from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
 from ._envelopes import Page
-from ._failures import (
+from ._error_mapping import (
     api_error,
     check_delivery,
     invalid_response,
@@ -95,7 +95,7 @@ class ClientCore:
         self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
         self._links = ProjectLinks(self.base_url)
-        # The add/remove test cases path found to work (see _choices.CASE_CHANGE_PATHS).
+        # The add/remove test cases path found to work (see _readings.CASE_CHANGE_PATHS).
         self._case_changes_path: str | None = None
         self._stats_lock = threading.Lock()
         self._requests_sent = 0
