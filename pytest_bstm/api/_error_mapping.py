@@ -13,7 +13,8 @@ import urllib3.exceptions
 from pytest_bstm.masking import MAX_TEXT, Redactor
 
 from . import errors
-from .retry import Delivery, classify_exception, exception_chain, parse_retry_after, seconds
+from ._transport import Delivery, classify_exception, exception_chain
+from .retry import parse_retry_after, seconds
 
 # urllib3 2 wraps a DNS failure in NameResolutionError; urllib3 1 chains socket.gaierror
 _NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(

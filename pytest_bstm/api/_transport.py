@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
 import requests.utils
+import urllib3.exceptions
 
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
@@ -158,3 +160,54 @@ def _strip_trailing_commas(text: str) -> str:
             in_string = True
         out.append(char)
     return "".join(out)
+
+
+class Delivery(enum.Enum):
+    """What a failed attempt tells about whether the request reached the service."""
+
+    NOT_SENT = "not sent"  # safe to retry for every method
+    MAYBE_SENT = "maybe sent"  # retry only idempotent calls
+    FATAL = "fatal"  # not worth retrying (TLS failure, bad URL)
+
+
+def classify_exception(exc: requests.RequestException) -> Delivery:
+    """Whether a ``requests`` failure happened before the request was sent."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return Delivery.FATAL
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ProxyError)):
+        return Delivery.NOT_SENT
+    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
+        return Delivery.MAYBE_SENT
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return Delivery.NOT_SENT if _connection_not_established(exc) else Delivery.MAYBE_SENT
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return Delivery.FATAL
+    return Delivery.MAYBE_SENT
+
+
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (urllib3's ``reason``, exceptions among the
+    arguments, ``__cause__``, ``__context__``), outermost first, each once."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner: list[BaseException | None] = [getattr(current, "reason", None)]
+        inner.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        inner += [current.__cause__, current.__context__]
+        stack.extend(reversed([e for e in inner if isinstance(e, BaseException)]))
+
+
+def _connection_not_established(exc: BaseException) -> bool:
+    """True if the cause chain shows the TCP connection was never made."""
+    for current in exception_chain(exc):
+        # NameResolutionError subclasses NewConnectionError in urllib3 2.
+        if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+            return True
+        if isinstance(current, urllib3.exceptions.ProtocolError):
+            return False
+    return False

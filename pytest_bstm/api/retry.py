@@ -1,25 +1,19 @@
-"""Retry policy: which failures are retried, and how long to wait between attempts."""
+"""Retry policy: which answers are retried, and how long to wait between attempts (what a
+``requests`` failure means is read in :mod:`pytest_bstm.api._transport`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-
-import requests
-import urllib3.exceptions
 
 __all__ = [
     "MAYBE_APPLIED_STATUSES",
     "RETRY_STATUSES",
-    "Delivery",
     "RetryPolicy",
     "Waiting",
-    "classify_exception",
     "parse_retry_after",
 ]
 
@@ -173,54 +167,3 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
-
-
-class Delivery(enum.Enum):
-    """What a failed attempt tells about whether the request reached the service."""
-
-    NOT_SENT = "not sent"  # safe to retry for every method
-    MAYBE_SENT = "maybe sent"  # retry only idempotent calls
-    FATAL = "fatal"  # not worth retrying (TLS failure, bad URL)
-
-
-def classify_exception(exc: requests.RequestException) -> Delivery:
-    """Whether a ``requests`` failure happened before the request was sent."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return Delivery.FATAL
-    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.ProxyError)):
-        return Delivery.NOT_SENT
-    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
-        return Delivery.MAYBE_SENT
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return Delivery.NOT_SENT if _connection_not_established(exc) else Delivery.MAYBE_SENT
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-        return Delivery.FATAL
-    return Delivery.MAYBE_SENT
-
-
-def exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and every exception it wraps (urllib3's ``reason``, exceptions among the
-    arguments, ``__cause__``, ``__context__``), outermost first, each once."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        inner: list[BaseException | None] = [getattr(current, "reason", None)]
-        inner.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        inner += [current.__cause__, current.__context__]
-        stack.extend(reversed([e for e in inner if isinstance(e, BaseException)]))
-
-
-def _connection_not_established(exc: BaseException) -> bool:
-    """True if the cause chain shows the TCP connection was never made."""
-    for current in exception_chain(exc):
-        # NameResolutionError subclasses NewConnectionError in urllib3 2.
-        if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
-            return True
-        if isinstance(current, urllib3.exceptions.ProtocolError):
-            return False
-    return False

@@ -10,7 +10,8 @@ import requests
 import urllib3.exceptions
 
 from pytest_bstm.api import RetryPolicy
-from pytest_bstm.api.retry import Delivery, classify_exception, parse_retry_after
+from pytest_bstm.api._transport import Delivery, classify_exception
+from pytest_bstm.api.retry import parse_retry_after
 
 
 def test_backoff_is_exponential_and_capped() -> None:
