@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from ._attachments import AttachmentsMixin
 from ._folders import FoldersMixin
-from ._results import ProjectDataMixin, ResultsMixin
+from ._project_data import ProjectDataMixin
+from ._results import ResultsMixin
 from ._run_cases import RunCasesMixin
 from ._runs import RunsMixin
 from ._transport import DEFAULT_BASE_URL
