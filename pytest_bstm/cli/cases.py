@@ -2,13 +2,13 @@
 
 Collects the suite with pytest's own collection and the plugin's mapping rules, creates one
 case per unmapped test function in a folder tree that mirrors the test files (see
-:mod:`pytest_bstm.cli.sync_plan` for the rules, :mod:`pytest_bstm.cli.sync_tm` for the
+:mod:`pytest_bstm.onboard.plan` for the rules, :mod:`pytest_bstm.onboard.tm` for the
 requests), and with ``--write-markers`` adds ``@pytest.mark.tc("TC-n")`` above each of those
 functions, leaving every other byte of the file as it was. Running it again creates nothing
 and changes nothing: folders are found by name, cases by the node ID in their description.
 pytest-bdd scenarios are handled the same way, their case tags written into the feature file
-(:mod:`pytest_bstm.collect.feature_tags`); every mapped case is then marked ``automated``
-(:mod:`pytest_bstm.cli.sync_automation`). ``--dry-run`` reads from the service and writes
+(:mod:`pytest_bstm.onboard.feature_tags`); every mapped case is then marked ``automated``
+(:mod:`pytest_bstm.onboard.automation`). ``--dry-run`` reads from the service and writes
 nothing, neither requests nor files.
 
 Output: one line per folder and per case as it is found or created (``[3/40] TC-7 node``),
@@ -25,11 +25,11 @@ from pathlib import Path
 
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
-from pytest_bstm.cli.sync_automation import Coverage, keep_automated
-from pytest_bstm.cli.sync_plan import Candidate, Plan, ScenarioCandidate, make_plan
-from pytest_bstm.cli.sync_tm import CaseSync
-from pytest_bstm.collect.inventory import CollectionFailed, collect
-from pytest_bstm.collect.markers import Insertion, SourceChangedError
+from pytest_bstm.onboard.automation import Coverage, keep_automated
+from pytest_bstm.onboard.inventory import CollectionFailed, collect
+from pytest_bstm.onboard.markers import Insertion, SourceChangedError
+from pytest_bstm.onboard.plan import Candidate, Plan, ScenarioCandidate, make_plan
+from pytest_bstm.onboard.tm import CaseSync
 
 DEFAULT_FOLDER = "pytest"
 UNKNOWN_ID = "TC-?"

@@ -23,7 +23,7 @@ from types import ModuleType
 import pytest
 
 from pytest_bstm.collect import bdd, gherkin, mapping
-from pytest_bstm.collect.markers import Qualname
+from pytest_bstm.onboard.markers import Qualname
 
 
 class CollectionFailed(Exception):
