@@ -11,8 +11,10 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_bstm import masking
 from pytest_bstm.api import DEFAULT_BASE_URL, Client, errors
 from pytest_bstm.cli import ini
+from pytest_bstm.masking import Redactor
 from pytest_bstm.run.explain import said_404, unseen_project
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
@@ -232,11 +234,10 @@ def out(text: str = "") -> None:
 
 
 def one_line(text: str) -> str:
-    """``text`` on one line, with the access key (should a message ever hold it) masked."""
+    """``text`` on one line, masked by the one rule: the access key (should a message ever
+    hold it), a URL's credentials and query values (``BSTM_URL=...?token=...``)."""
     key = os.environ.get(ACCESS_KEY_ENV, "")
-    if len(key) >= 4:
-        text = text.replace(key, "***")
-    return " ".join(text.split())
+    return masking.urls(Redactor(key if len(key) >= 4 else "")(" ".join(text.split())))
 
 
 def err(text: str) -> None:
