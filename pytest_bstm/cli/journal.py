@@ -75,6 +75,7 @@ CLI_WORDS = (
     ("check --bstm-run", "check the journal's run, or send the results to another with --run"),
     ("check --bstm-clone", "check the run the journal clones"),
     ("or check --bstm-project", "or pass --project"),
+    ("join an open run, or clone it with --bstm-clone", "pass an open run with --run, or clone"),
 )
 
 

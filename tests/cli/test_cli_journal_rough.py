@@ -119,6 +119,22 @@ def test_a_journal_for_an_unknown_run_names_the_cli_option(
     assert "check the journal's run, or send the results to another with --run" in err
 
 
+def test_a_journal_joining_a_closed_run_names_the_cli_options(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    new_run(env, ["TC-1"])
+    assert bstm("runs", "close", "--url", env.url, "--project", "PR-1", "TR-1")[0] == 0
+    plan = RunPlan(project="PR-1", mode="join", token="t0k3n", run_id="TR-1", close=False)
+    path = plan_journal(tmp_path / "j.jsonl", env, plan, ["TC-1"])
+    code, _, err = bstm("journal", "upload", str(path))
+    assert code == 1
+    assert "TR-1 is closed, so it takes no results: pass an open run with --run, or clone" in err
+    assert "--bstm-" not in err
+    [command] = suggested(err)
+    assert shell(command, tmp_path).returncode == 0
+    assert stored(env, "TR-2") == [("TC-1", None, "passed")]
+
+
 def test_the_401_advice_is_the_plugins(
     env: Emulator, bstm: Bstm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
