@@ -162,7 +162,7 @@ def _upload_one(
     if not project:
         raise c.UsageError(f"{path} names no project: pass --project PR-1")
     if plan is not None and state.plan is not None and plan.project != state.plan.get("project"):
-        _keep_plan(path, state, plan)
+        _keep_plan(path, args.url or state.url, plan)
     outcome = _deliver(
         args, path, state=state, project=project, run=run, plan=plan, results=results, close=close
     )
@@ -184,10 +184,10 @@ class ProjectUnknown(errors.BstmError):
     """The project a dry run would make a run in is not one the credentials see."""
 
 
-def _keep_plan(path: Path, state: journal.JournalState, plan: RunPlan) -> None:
+def _keep_plan(path: Path, url: str | None, plan: RunPlan) -> None:
     """Record the plan's new project (``--project``) so that later uploads keep to it."""
     writer = journal.Journal(path)
-    writer.plan(state.url or "", plan.to_json())
+    writer.plan(url or "", plan.to_json())
     writer.close()
 
 
@@ -211,7 +211,7 @@ def _deliver(
 
 
 def _url(state: journal.JournalState) -> str | None:
-    if state.url is None:
+    if not state.url:  # none recorded: the default
         return None
     try:
         return c.base_url(state.url)
