@@ -70,6 +70,6 @@ def sync(args: argparse.Namespace) -> int:
     options = Options(args.project, args.folder, args.write_markers, args.dry_run)
 
     def explain(exc: errors.BstmError) -> str:
-        return c.not_found(exc, args) if isinstance(exc, errors.NotFoundError) else str(exc)
+        return c.said(exc, args)
 
     return onboard(inventory, options, lambda: c.make_client(args.url), explain, _Say())

@@ -19,6 +19,7 @@ from pytest_bstm.run.explain import said_404, unseen_project
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     CASE_ID_RE,
+    CREDENTIALS_REFUSED,
     EMAIL_RE,
     PLAN_RE,
     PROJECT_ENV,
@@ -226,6 +227,16 @@ def not_found(exc: errors.NotFoundError, args: argparse.Namespace) -> str:
                 f"run {run} not found in {project} ({said_404(exc)}: unknown or deleted): "
                 "check the run ID; `bstm runs list --include-closed` lists the project's runs"
             )
+    return str(exc)
+
+
+def said(exc: errors.BstmError, args: argparse.Namespace) -> str:
+    """A service error as ``bstm`` says it: a 404 by :func:`not_found`, a 401 in the plugin's
+    words, anything else as the error itself."""
+    if isinstance(exc, errors.NotFoundError):
+        return not_found(exc, args)
+    if isinstance(exc, errors.AuthenticationError):
+        return CREDENTIALS_REFUSED
     return str(exc)
 
 

@@ -18,13 +18,7 @@ from pytest_bstm.cli import common as c
 from pytest_bstm.cli import journal as cli_journal
 from pytest_bstm.cli import runs as cli_runs
 from pytest_bstm.emulator import serve
-from pytest_bstm.vocabulary import (
-    ACCESS_KEY_ENV,
-    CREDENTIALS_REFUSED,
-    PROJECT_ENV,
-    URL_ENV,
-    USERNAME_ENV,
-)
+from pytest_bstm.vocabulary import ACCESS_KEY_ENV, PROJECT_ENV, URL_ENV, USERNAME_ENV
 
 EPILOG = (
     f"Credentials: {USERNAME_ENV} and {ACCESS_KEY_ENV}. "
@@ -80,11 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args))
     except c.UsageError as exc:
         return _fail(str(exc), 2)
-    except errors.NotFoundError as exc:
-        return _fail(c.not_found(exc, args), 1)
-    except errors.AuthenticationError:
-        return _fail(CREDENTIALS_REFUSED, 1)
     except errors.BstmError as exc:
-        return _fail(str(exc), 1)
+        return _fail(c.said(exc, args), 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -277,3 +277,14 @@ def test_a_suite_that_uses_pytests_cache_is_synced_without_touching_it(
     assert (suite / "tests/api/v1/test_users.py").read_text() == USERS_AFTER
     assert not (suite / ".suite_cache").exists()  # the user's cache is left as it was
     assert not (suite / ".pytest_cache").exists()
+
+
+def test_refused_credentials_are_the_plugins_advice(
+    suite: Path, sync: Bstm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_bstm.vocabulary import CREDENTIALS_REFUSED
+
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", "wrong-key")
+    code, _, err = sync()
+    assert code == 1
+    assert f"bstm: error: {CREDENTIALS_REFUSED}\n" in err
