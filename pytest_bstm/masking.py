@@ -8,6 +8,25 @@ import re
 MAX_TEXT = 300  # characters of one masked line
 
 _USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+# a query's values in a URL (``?token=...``): a secret as often as not
+_QUERY = re.compile(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#'\"]*\?)(?P<query>[^\s#'\"]*)")
+_VALUE = re.compile(r"=[^&;]*")
+
+
+def _mask_query(match: re.Match[str]) -> str:
+    return match["url"] + _VALUE.sub("=***", match["query"])
+
+
+def _userinfo(text: str) -> str:
+    return _USERINFO.sub(r"\g<scheme>***@", text)
+
+
+def urls(text: str) -> str:
+    """``text`` with the credentials and query values of every URL in it masked
+    (``https://***@host/?token=***``): for what the plugin and ``bstm`` say about the URLs
+    they were given. (Evidence links keep their query: a BrowserStack public link's
+    ``auth_token`` is there to be shared.)"""
+    return _QUERY.sub(_mask_query, _userinfo(text))
 
 
 class Redactor:
@@ -20,7 +39,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return _USERINFO.sub(r"\g<scheme>***@", text)
+        return _userinfo(text)
 
     def snippet(self, text: str) -> str:
         """One masked line of at most 300 characters."""

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pytest_bstm import masking
+
 PROJECT_RE = re.compile(r"PR-\d+")
 RUN_RE = re.compile(r"TR-\d+")
 CASE_ID_RE = re.compile(r"TC-\d+")
@@ -100,22 +102,23 @@ def check_url(url: str) -> str:
     ``/api/v2``. Raises ``ValueError`` naming what to change: not http(s), no host,
     credentials in the URL, a query or fragment, or plain http to a non-loopback host."""
     text = url.strip()
+    shown = masking.urls(text)  # never echo a secret in its query
     try:
         parts = urlsplit(text)
         hostname = parts.hostname
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        raise ValueError(f"{text!r} is not an http(s) URL") from None
+        raise ValueError(f"{shown!r} is not an http(s) URL") from None
     if parts.scheme not in {"http", "https"} or not hostname:
-        raise ValueError(f"{text!r} is not an http(s) URL (e.g. {DEFAULT_URL})")
+        raise ValueError(f"{shown!r} is not an http(s) URL (e.g. {DEFAULT_URL})")
     if parts.username is not None or parts.password is not None:
         raise ValueError(
             f"the URL must not contain credentials: set {USERNAME_ENV} and {ACCESS_KEY_ENV}"
         )
     if parts.query or parts.fragment:
-        raise ValueError(f"{text!r} must not have a query or fragment")
+        raise ValueError(f"{shown!r} must not have a query or fragment")
     if parts.scheme == "http" and not is_loopback(hostname):
-        raise ValueError(f"{text!r} uses plain http, which only loopback hosts may: use https")
+        raise ValueError(f"{shown!r} uses plain http, which only loopback hosts may: use https")
     path = parts.path.rstrip("/")
     if path.endswith(API_PREFIX):
         path = path[: -len(API_PREFIX)]
@@ -124,6 +127,8 @@ def check_url(url: str) -> str:
 
 #: What to do when the service refuses the credentials (HTTP 401).
 CREDENTIALS_ADVICE = f"check {USERNAME_ENV} and {ACCESS_KEY_ENV}"
+#: what a 401 means, said alike by the plugin and ``bstm``
+CREDENTIALS_REFUSED = f"the service refused the credentials (HTTP 401): {CREDENTIALS_ADVICE}"
 
 
 def missing_credentials(environ: Mapping[str, str]) -> list[str]:

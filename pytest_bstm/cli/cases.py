@@ -1,38 +1,17 @@
-"""``bstm cases sync``: a TM test case for every unmapped test function, in one command.
-
-Collects the suite with pytest's own collection and the plugin's mapping rules, creates one
-case per unmapped test function in a folder tree that mirrors the test files (see
-:mod:`pytest_bstm.cli.sync_plan` for the rules, :mod:`pytest_bstm.cli.sync_tm` for the
-requests), and with ``--write-markers`` adds ``@pytest.mark.tc("TC-n")`` above each of those
-functions, leaving every other byte of the file as it was. Running it again creates nothing
-and changes nothing: folders are found by name, cases by the node ID in their description.
-pytest-bdd scenarios are handled the same way, their case tags written into the feature file
-(:mod:`pytest_bstm.collect.feature_tags`); every mapped case is then marked ``automated``
-(:mod:`pytest_bstm.cli.sync_automation`). ``--dry-run`` reads from the service and writes
-nothing, neither requests nor files.
-
-Output: one line per folder and per case as it is found or created (``[3/40] TC-7 node``),
-one per marker written, and a last line ``created 5 cases in 3 folders, wrote 5 markers in
-2 files``. Problems go to stderr, one line each; any problem makes the exit status 1.
-"""
+"""``bstm cases sync``'s arguments; the work is :mod:`pytest_bstm.onboard.sync`'s."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
-from pathlib import Path
 
 from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
-from pytest_bstm.cli.sync_automation import Coverage, keep_automated
-from pytest_bstm.cli.sync_plan import Candidate, Plan, ScenarioCandidate, make_plan
-from pytest_bstm.cli.sync_tm import CaseSync
-from pytest_bstm.collect.inventory import CollectionFailed, collect
-from pytest_bstm.collect.markers import Insertion, SourceChangedError
+from pytest_bstm.onboard.inventory import CollectionFailed, collect
+from pytest_bstm.onboard.sync import Options
+from pytest_bstm.onboard.sync import sync as onboard
 
 DEFAULT_FOLDER = "pytest"
-UNKNOWN_ID = "TC-?"
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,6 +55,11 @@ def _folder_name(value: str) -> str:
     return value.strip()
 
 
+class _Say:
+    out = staticmethod(c.out)
+    err = staticmethod(c.err)
+
+
 def sync(args: argparse.Namespace) -> int:
     args.project = c.project(args)
     c.credentials(os.environ)  # before the collection, which takes a while on a large suite
@@ -83,154 +67,9 @@ def sync(args: argparse.Namespace) -> int:
         inventory = collect(args.paths)
     except CollectionFailed as exc:
         raise c.UsageError(str(exc)) from None
-    plan = make_plan(inventory, args.folder)
-    for line in plan.problems:
-        c.err(line)
-    for line in plan.notes:
-        c.err(f"note: {line}")
-    c.out(_inventory_line(len(inventory.functions), plan))
-    failure: errors.BstmError | None = None
-    every = plan.every
-    coverage = Coverage()
-    if every or inventory.mapped_cases:
-        with c.make_client(args.url) as client:
-            tm = CaseSync(client, args.project, dry_run=args.dry_run, say=c.out)
-            try:
-                _find_or_create(tm, every)
-                coverage = keep_automated(
-                    client, args.project, inventory.mapped_cases, dry_run=args.dry_run, say=c.out
-                )
-            except errors.BstmError as exc:  # keep what was done: report it, write its markers
-                failure = exc
-    ready = [cand for cand in every if cand.case_id is not None]
-    markers, files, write_failed = 0, 0, False
-    if args.write_markers:
-        markers, files, write_failed = _write_markers(ready, inventory.rootdir, args.dry_run)
-    elif ready and not args.dry_run:
-        c.out("add the markers with --write-markers, or by hand: @pytest.mark.tc(...), @TC-n")
-    if coverage.marked or coverage.missing:
-        c.out(_coverage(coverage, args))
-    c.out(_summary(plan, markers, files, dry_run=args.dry_run))
-    if coverage.missing:
-        c.err(
-            f"note: {_count(len(coverage.missing), 'mapped case')} not in {args.project} "
-            f"({', '.join(coverage.missing)}): fix or remove those markers or tags"
-        )
-    if failure is not None:
-        said = c.not_found(failure, args) if isinstance(failure, errors.NotFoundError) else failure
-        c.err(f"error: {said}")
-        _remind(plan)
-    return 1 if plan.problems or failure is not None or write_failed else 0
+    options = Options(args.project, args.folder, args.write_markers, args.dry_run)
 
+    def explain(exc: errors.BstmError) -> str:
+        return c.said(exc, args)
 
-def _find_or_create(tm: CaseSync, candidates: Sequence[Candidate | ScenarioCandidate]) -> None:
-    for number, cand in enumerate(candidates, start=1):
-        node = tm.folder(cand.folder)
-        found = tm.existing_case(node, cand.node_id)
-        if found is not None:
-            cand.case_id, what = found, "found"
-        elif tm.dry_run:
-            cand.case_id, what = UNKNOWN_ID, f"would be created in {node.label}"
-        else:
-            cand.case_id, cand.created = tm.create_case(node, cand), True
-            what = "created"
-        c.out(f"[{number}/{len(candidates)}] {cand.case_id}  {cand.node_id}  ({what})")
-
-
-def _write_markers(
-    ready: Sequence[Candidate | ScenarioCandidate], rootdir: Path, dry_run: bool
-) -> tuple[int, int, bool]:
-    """Write (or, dry, show) the markers (in test modules) and case tags (in feature files)
-    file by file: (markers and tags, files, whether any failed)."""
-    by_file: dict[Path, list[Candidate | ScenarioCandidate]] = {}
-    for cand in ready:
-        by_file.setdefault(cand.source.path, []).append(cand)
-    markers = files = 0
-    failed = False
-    for path, cands in by_file.items():
-        source = cands[0].source
-        insertions = _insertions(cands)
-        shown = _relative(path, rootdir)
-        if not dry_run:
-            try:
-                source.write(insertions)
-            except (OSError, SourceChangedError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                listed = ", ".join(f"{cand.case_id} {cand.node_id}" for cand in cands)
-                c.err(
-                    f"error: cannot write {shown} ({reason}); its cases exist: {listed}; "
-                    "run the command again to write their markers"
-                )
-                failed = True
-                continue
-        verb = "would add" if dry_run else "added"
-        ordered = sorted(insertions, key=lambda insertion: insertion.line)
-        for index, insertion in enumerate(ordered):  # line numbers of the new file
-            if insertion.text:
-                c.out(f"{verb}  {shown}:{insertion.line + index}  {insertion.text.strip()}")
-        markers += len(cands)
-        files += 1
-    return markers, files, failed
-
-
-def _insertions(cands: Sequence[Candidate | ScenarioCandidate]) -> list[Insertion]:
-    """The lines one file gets: markers above functions, or tags above scenarios."""
-    first = cands[0]
-    if isinstance(first, ScenarioCandidate):
-        scenarios = [cand for cand in cands if isinstance(cand, ScenarioCandidate)]
-        return first.source.plan({s.scenario.scenario.line: str(s.case_id) for s in scenarios})
-    functions = [cand for cand in cands if isinstance(cand, Candidate)]
-    return first.source.plan({f.definition.qualname: str(f.case_id) for f in functions})
-
-
-def _relative(path: Path, rootdir: Path) -> str:
-    try:
-        return path.relative_to(rootdir).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _summary(plan: Plan, markers: int, files: int, *, dry_run: bool) -> str:
-    every = plan.every
-    if dry_run:
-        todo = [cand for cand in every if cand.case_id == UNKNOWN_ID]
-        folders = len({cand.folder for cand in todo})
-        return (
-            f"dry run: would create {_count(len(todo), 'case')} in {_count(folders, 'folder')}, "
-            f"would write {_count(markers, 'marker')} in {_count(files, 'file')}"
-        )
-    made = [cand for cand in every if cand.created]
-    folders = len({cand.folder for cand in made})
-    return (
-        f"created {_count(len(made), 'case')} in {_count(folders, 'folder')}, "
-        f"wrote {_count(markers, 'marker')} in {_count(files, 'file')}"
-    )
-
-
-def _coverage(coverage: Coverage, args: argparse.Namespace) -> str:
-    verb = "would mark" if args.dry_run else "marked"
-    text = f"automation: {verb} {_count(len(coverage.marked), 'mapped case')} automated"
-    return text + (f", {len(coverage.missing)} missing" if coverage.missing else "")
-
-
-def _inventory_line(functions: int, plan: Plan) -> str:
-    line = f"{_count(functions, 'test function')}: {plan.mapped} mapped, "
-    line += f"{len(plan.candidates)} without a case"
-    left = functions - plan.mapped - len(plan.candidates)
-    line += f", {left} left as they are (see above)" if left else ""
-    scenarios = plan.scenarios_mapped + len(plan.scenarios)
-    if scenarios:
-        line += f"; {_count(scenarios, 'scenario')}: {plan.scenarios_mapped} mapped, "
-        line += f"{len(plan.scenarios)} without a case"
-    return line
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _remind(plan: Plan) -> None:
-    made = [cand for cand in plan.every if cand.created]
-    if made:
-        listed = ", ".join(f"{cand.case_id} {cand.node_id}" for cand in made)
-        c.err(f"cases created before the error: {listed}; a second run finds them")
+    return onboard(inventory, options, lambda: c.make_client(args.url), explain, _Say())

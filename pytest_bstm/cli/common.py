@@ -11,12 +11,15 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_bstm import masking
 from pytest_bstm.api import DEFAULT_BASE_URL, Client, errors
 from pytest_bstm.cli import ini
+from pytest_bstm.masking import Redactor
 from pytest_bstm.run.explain import said_404, unseen_project
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     CASE_ID_RE,
+    CREDENTIALS_REFUSED,
     EMAIL_RE,
     PLAN_RE,
     PROJECT_ENV,
@@ -226,16 +229,25 @@ def not_found(exc: errors.NotFoundError, args: argparse.Namespace) -> str:
     return str(exc)
 
 
+def said(exc: errors.BstmError, args: argparse.Namespace) -> str:
+    """A service error as ``bstm`` says it: a 404 by :func:`not_found`, a 401 in the plugin's
+    words, anything else as the error itself."""
+    if isinstance(exc, errors.NotFoundError):
+        return not_found(exc, args)
+    if isinstance(exc, errors.AuthenticationError):
+        return CREDENTIALS_REFUSED
+    return str(exc)
+
+
 def out(text: str = "") -> None:
     print(text, flush=True)
 
 
 def one_line(text: str) -> str:
-    """``text`` on one line, with the access key (should a message ever hold it) masked."""
+    """``text`` on one line, masked by the one rule: the access key (should a message ever
+    hold it), a URL's credentials and query values (``BSTM_URL=...?token=...``)."""
     key = os.environ.get(ACCESS_KEY_ENV, "")
-    if len(key) >= 4:
-        text = text.replace(key, "***")
-    return " ".join(text.split())
+    return masking.urls(Redactor(key if len(key) >= 4 else "")(" ".join(text.split())))
 
 
 def err(text: str) -> None:

@@ -11,9 +11,11 @@ session would have. ``--run TR-N`` sends the results to another run instead.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections import Counter
 from pathlib import Path
 
+from pytest_bstm.api import errors
 from pytest_bstm.cli import common as c
 from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
 from pytest_bstm.delivery import journal
@@ -21,6 +23,7 @@ from pytest_bstm.delivery.driver import Outcome, deliver
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.results.model import Result
+from pytest_bstm.run.explain import unseen_project
 from pytest_bstm.run.plan import RunPlan
 
 
@@ -61,6 +64,26 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     aside.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="journal files")
     aside.set_defaults(handler=set_aside)
+
+
+# the plugin's advice names its options; for a journal, what the command can change instead
+CLI_WORDS = (
+    (
+        "check --bstm-project, and --bstm-url for the project's region",
+        "check the journal's project (or pass --project), and --url for the project's region",
+    ),
+    ("check --bstm-run", "check the journal's run, or send the results to another with --run"),
+    ("check --bstm-clone", "check the run the journal clones"),
+    ("or check --bstm-project", "or pass --project"),
+    ("join an open run, or clone it with --bstm-clone", "pass an open run with --run, or clone"),
+)
+
+
+def in_cli_words(message: str) -> str:
+    """``message`` with the plugin's options replaced by what ``bstm journal upload`` takes."""
+    for plugin, cli in CLI_WORDS:
+        message = message.replace(plugin, cli)
+    return message
 
 
 def counts(statuses: Counter[str]) -> str:
@@ -112,6 +135,8 @@ def _upload_one(
 ) -> int:
     results = _results(path, state)
     plan = RunPlan.from_json(state.plan) if state.plan else None
+    if plan is not None and args.project and args.project != plan.project:
+        plan = dataclasses.replace(plan, project=args.project)  # --project wins, for the run too
     project = args.project or (plan.project if plan else None) or c.env_project()
     project = project or c.ini_project()
     run = args.run or state.run
@@ -125,6 +150,8 @@ def _upload_one(
         command = new_run_command(path, args.url or _url(state), project)
         raise c.UsageError(f"{path} names no run: send its results to a new run with: {command}")
     if args.dry_run:
+        if run is None and project:  # a new run: only in a project the credentials see
+            _check_project(args.url or _url(state), project)
         where = run or f"a new run ({plan.mode if plan else 'create'})"
         statuses = Counter(r.status for r in results)
         n = "1 result" if len(results) == 1 else f"{len(results)} results"
@@ -134,10 +161,34 @@ def _upload_one(
         return 0
     if not project:
         raise c.UsageError(f"{path} names no project: pass --project PR-1")
+    if plan is not None and state.plan is not None and plan.project != state.plan.get("project"):
+        _keep_plan(path, args.url or state.url, plan)
     outcome = _deliver(
         args, path, state=state, project=project, run=run, plan=plan, results=results, close=close
     )
     return _report(outcome)
+
+
+def _check_project(url: str | None, project: str) -> None:
+    """Raise :class:`ProjectUnknown` when the credentials do not see ``project``."""
+    with c.make_client(url) as client:
+        seen = unseen_project(client, project)
+    if seen is not None:
+        raise ProjectUnknown(
+            f"project {project} not found ({seen}): pass --project with one of them, "
+            "and --url for the project's region"
+        )
+
+
+class ProjectUnknown(errors.BstmError):
+    """The project a dry run would make a run in is not one the credentials see."""
+
+
+def _keep_plan(path: Path, url: str | None, plan: RunPlan) -> None:
+    """Record the plan's new project (``--project``) so that later uploads keep to it."""
+    writer = journal.Journal(path)
+    writer.plan(url or "", plan.to_json())
+    writer.close()
 
 
 def _deliver(
@@ -160,7 +211,7 @@ def _deliver(
 
 
 def _url(state: journal.JournalState) -> str | None:
-    if state.url is None:
+    if not state.url:  # none recorded: the default
         return None
     try:
         return c.base_url(state.url)
@@ -176,7 +227,7 @@ def _report(outcome: Outcome) -> int:
         tests = ", ".join(result.nodeids) or "no test recorded"
         c.err(f"rejected {result.case_id}{cfg} [{tests}]: {message}")
     for message in outcome.errors:
-        c.err(f"error: {message}")
+        c.err(f"error: {in_cli_words(message)}")
     for message in outcome.not_attached:
         c.err(f"not attached: {message}")
     after = journal.read(outcome.path)
@@ -193,6 +244,8 @@ def _report(outcome: Outcome) -> int:
     results = "1 result" if total == 1 else f"{total} results"
     if outcome.run is None:
         c.out(f"uploaded nothing (no run); {left} left in {outcome.path}")
+    elif not total and outcome.errors and not outcome.closed:  # the error says why
+        c.out(f"uploaded nothing to {outcome.run}; {left} left in {outcome.path}")
     else:
         c.out(
             f"uploaded {results} to {outcome.run} ({counts(outcome.sent)})"

@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args))
     except c.UsageError as exc:
         return _fail(str(exc), 2)
-    except errors.NotFoundError as exc:
-        return _fail(c.not_found(exc, args), 1)
     except errors.BstmError as exc:
-        return _fail(str(exc), 1)
+        return _fail(c.said(exc, args), 1)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -30,6 +30,7 @@ from pytest_bstm.run.info import RunInfo
 from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import NothingToReport, RunPreparer
+from pytest_bstm.vocabulary import CREDENTIALS_REFUSED
 
 FAILURES = (errors.BstmError, ChangeNotVisibleError, NothingToReport)
 # what the service refused in the journal itself: a later upload as it is fails the same way
@@ -114,12 +115,14 @@ def deliver(
         left = state.unattached(set(state.results))  # any that may name the same copy
         files = attachments.upload(client, project, run, writer, state.unattached(ok), others=left)
         outcome.attached, outcome.not_attached = files.uploaded, files.failed
-        if close and plan is not None and not sender.rejected:
+        if close and plan is not None:  # a rejected result is named, and kept: not a reason
             Lifecycle(client, plan).close(RunInfo(project, run, None, plan.mode))
             writer.closed(run)
             outcome.closed = True
     except FAILURES as exc:
         message, remedy = str(exc), remedy_of(exc)
+        if isinstance(exc, errors.AuthenticationError):
+            message = CREDENTIALS_REFUSED  # as the session says it
         if outcome.run is None and plan is not None and isinstance(exc, errors.BstmError):
             failure = explain(exc, plan, client)  # as the session would have told it
             message, remedy = f"could not {preparing(plan)}: {failure.message}", failure.remedy

@@ -15,7 +15,7 @@ from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.remedies import Remedy
 from pytest_bstm.run.lifecycle import RunClosedError
 from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.vocabulary import CREDENTIALS_ADVICE
+from pytest_bstm.vocabulary import CREDENTIALS_REFUSED
 
 # the option behind a value the service refused, by error code or a word of its message
 _REFUSED = (
@@ -79,10 +79,7 @@ def explain(exc: BaseException, plan: RunPlan, client: Client) -> Failure:
     if isinstance(exc, RunClosedError):
         return Failure(str(exc), "new_run")
     if isinstance(exc, errors.AuthenticationError):
-        return Failure(
-            f"the service refused the credentials (HTTP 401): {CREDENTIALS_ADVICE}",
-            "credentials",
-        )
+        return Failure(CREDENTIALS_REFUSED, "credentials")
     if isinstance(exc, errors.PermissionDeniedError):
         return Failure(
             f"these credentials may not write to {plan.project} (HTTP 403): ask a project "

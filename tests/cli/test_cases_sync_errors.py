@@ -255,3 +255,36 @@ def test_a_strict_suite_with_warnings_as_errors_is_synced(
         "created 4 cases in 3 folders, wrote 4 markers in 2 files"
     )
     assert (suite / "tests/api/v1/test_users.py").read_text() == USERS_AFTER
+
+
+CACHE_CONFTEST = """\
+def pytest_collection_modifyitems(config, items):
+    seen = config.cache.get("suite/seen", 0)  # a suite that needs pytest's cache
+    config.cache.set("suite/seen", seen + len(items))
+"""
+
+
+def test_a_suite_that_uses_pytests_cache_is_synced_without_touching_it(
+    suite: Path, sync: Bstm
+) -> None:
+    # --lf/--ff in addopts, a cache_dir of its own and a conftest reading config.cache all
+    # need pytest's cacheprovider: sync collects with one, in a throwaway cache_dir
+    ini = "[pytest]\naddopts = --ff --lf\ncache_dir = .suite_cache\n"
+    write_files(suite, {"pytest.ini": ini, "conftest.py": CACHE_CONFTEST})
+    code, out, err = sync("--write-markers")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "created 4 cases in 3 folders, wrote 4 markers in 2 files"
+    assert (suite / "tests/api/v1/test_users.py").read_text() == USERS_AFTER
+    assert not (suite / ".suite_cache").exists()  # the user's cache is left as it was
+    assert not (suite / ".pytest_cache").exists()
+
+
+def test_refused_credentials_are_the_plugins_advice(
+    suite: Path, sync: Bstm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_bstm.vocabulary import CREDENTIALS_REFUSED
+
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", "wrong-key")
+    code, _, err = sync()
+    assert code == 1
+    assert f"bstm: error: {CREDENTIALS_REFUSED}\n" in err

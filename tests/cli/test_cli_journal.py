@@ -184,7 +184,7 @@ def test_closed_run_suggests_a_new_run(env: Emulator, bstm: Bstm, tmp_path: Path
     code, out, err = bstm("journal", "upload", str(path))
     assert code == 1
     assert "run TR-1 is closed" in err
-    assert out == f"uploaded 0 results to TR-1 (0 passed, 0 failed); 2 left in {path}\n"
+    assert out == f"uploaded nothing to TR-1; 2 left in {path}\n"
     assert journal.read(path).sent == set()
     [command] = suggested(err)
     done = shell(command, tmp_path)  # works as printed: a new run gets both results

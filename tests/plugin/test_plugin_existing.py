@@ -229,6 +229,8 @@ def test_reruns_of_setup_and_teardown_failures_count_the_final_attempt(inner: In
         (["--bstm-url", "http://example.com"], "*plain http, which only loopback hosts may*"),
         (["--bstm-url", "http://u:KEY@127.0.0.1:8799"], "*must not contain credentials*"),
         (["--bstm-url", "http://127.0.0.1:8765?x=1"], "*must not have a query*"),
+        # a secret in the query is not echoed
+        (["--bstm-url", "https://tm.example.com/?token=s3cr3t"], "*/[?]token=[*][*][*]' must*"),
         (["--bstm-url", "http://127.0.0.1:port"], "*is not an http(s) URL*"),
         (["--bstm-journal", "."], "*--bstm-journal*is a directory*"),
         (

@@ -2,7 +2,7 @@
 
 A tag (``@TC-12``) goes on its own line right above the scenario's keyword line (below any
 tags it has), with that line's indentation and the file's line ending; every other byte stays
-as it was. The splice is the one :func:`pytest_bstm.collect.markers.apply` makes for markers.
+as it was. The splice is the one :func:`pytest_bstm.onboard.markers.apply` makes for markers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_bstm.collect import gherkin
-from pytest_bstm.collect.markers import Insertion, SourceChangedError, apply
+from pytest_bstm.onboard.markers import Insertion, SourceChangedError, apply
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import importlib
 import io
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from types import ModuleType
 import pytest
 
 from pytest_bstm.collect import bdd, gherkin, mapping
-from pytest_bstm.collect.markers import Qualname
+from pytest_bstm.onboard.markers import Qualname
 
 
 class CollectionFailed(Exception):
@@ -156,7 +157,7 @@ def collect(args: Sequence[str]) -> Inventory:
     # --assert=plain: nothing runs, so nothing needs rewriting; and the plugin, imported by
     # `bstm` before pytest starts, would make pytest warn that it cannot rewrite it (an error
     # under the suite's `filterwarnings = error`)
-    argv = [*args, "--collect-only", "-q", "-p", "no:cacheprovider", "--assert=plain"]
+    argv = [*args, "--collect-only", "-q", "--assert=plain"]
     argv += ["--bstm-project=", "-o", "bstm_emulator=false"]  # never report from here
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         argv += ["-p", "pytest_bstm.plugin"]
@@ -166,8 +167,14 @@ def collect(args: Sequence[str]) -> Inventory:
     try:
         sys.dont_write_bytecode = True
         importlib.invalidate_caches()
-        with redirect_stdout(output), redirect_stderr(output):
-            code = pytest.main(argv, plugins=[collector])
+        # a suite may need pytest's cache (--lf/--ff in addopts, a conftest reading
+        # config.cache): it gets one, thrown away after, so the user's cache stays as it was
+        with (
+            tempfile.TemporaryDirectory(prefix="bstm-sync-cache-") as cache,
+            redirect_stdout(output),
+            redirect_stderr(output),
+        ):
+            code = pytest.main([*argv, "-o", f"cache_dir={cache}"], plugins=[collector])
     finally:
         sys.dont_write_bytecode = bytecode
         sys.path[:] = path

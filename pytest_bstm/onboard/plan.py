@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bstm.collect.feature_tags import FeatureSource
-from pytest_bstm.collect.inventory import Inventory, TestFunction, TestScenario
-from pytest_bstm.collect.markers import Definition, SourceFile
+from pytest_bstm.onboard.feature_tags import FeatureSource
+from pytest_bstm.onboard.inventory import Inventory, TestFunction, TestScenario
+from pytest_bstm.onboard.markers import Definition, SourceFile
 
 #: The description line that names the test a case was created for.
 NODE_PREFIX = "pytest: "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_bstm.collect.markers import BOM, Insertion, SourceChangedError, SourceFile, apply
+from pytest_bstm.onboard.markers import BOM, Insertion, SourceChangedError, SourceFile, apply
 
 
 def source(tmp_path: Path, data: bytes) -> SourceFile:

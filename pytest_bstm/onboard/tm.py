@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pytest_bstm.api import Client
 from pytest_bstm.api.case_models import Folder, NewTestCase, TestCaseStep
-from pytest_bstm.cli.sync_plan import Candidate, ScenarioCandidate, node_ids_in
+from pytest_bstm.onboard.plan import Candidate, ScenarioCandidate, node_ids_in
 
 TAG = "pytest"
 AUTOMATED = "automated"

@@ -1,0 +1,1 @@
+"""``bstm cases sync``: collection, plan, source edits and TM writes (``cli/`` only parses)."""
