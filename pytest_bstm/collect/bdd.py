@@ -96,6 +96,14 @@ def scenario_of(
     return shown, parsed, scenario
 
 
+def example_row(item: pytest.Item) -> dict[str, Any] | None:
+    """The values (column -> value) of the ``Examples:`` row a Scenario Outline's test runs;
+    None for any other test."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    row = params.get(EXAMPLE_PARAM)
+    return row if isinstance(row, dict) else None
+
+
 def _example(item: pytest.Item, scenario: gherkin.Scenario) -> gherkin.Examples | None:
     """The Examples block of the row an outline's test runs (pytest-bdd parametrizes the rows
     of every Examples block, in file order)."""

@@ -224,3 +224,69 @@ def test_a_step_that_skips_is_named(inner: Inner) -> None:
     assert "passed   Given a visitor (line 10)" in login
     assert "SKIPPED  When the visitor logs in (line 11): Skipped: no network" in login
     assert "Then the dashboard shows" not in login
+
+
+MATRIX = """\
+Feature: Storefront
+
+  @TC-8
+  Scenario Outline: Search on <browser>
+    Given a storefront
+    Then <term> is found
+
+    Examples:
+      | browser | term  |
+      | chrome  | books |
+      | Firefox | books |
+      | safari  | maps  |
+"""
+
+MATRIX_STEPS = """\
+from pytest_bdd import given, parsers, scenarios, then
+
+scenarios("storefront.feature")
+
+
+@given("a storefront")
+def storefront():
+    pass
+
+
+@then(parsers.parse("{term} is found"))
+def found(term):
+    assert term == "books", "no maps"
+"""
+
+BROWSERS = [
+    {"id": 201, "name": "Chrome"},
+    {"id": 202, "name": "Firefox"},
+    {"id": 203, "name": "Safari"},
+]
+
+
+def test_an_examples_column_names_each_rows_configuration(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX)
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.run(*BDD)
+    result.assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {
+        ("TC-8", 201): "passed",
+        ("TC-8", 202): "passed",
+        ("TC-8", 203): "failed",
+    }
+
+
+def test_an_unknown_browser_in_an_examples_row_is_a_usage_error(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX.replace("safari ", "opera  "))
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.run(*BDD)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*no TM configuration is named*", "*test_search_on_browser?*: browser='opera'"]
+    )
+    assert inner.emulator.runs("PR-1") == []
