@@ -290,3 +290,56 @@ def test_an_unknown_browser_in_an_examples_row_is_a_usage_error(inner: Inner) ->
         ["*no TM configuration is named*", "*test_search_on_browser?*: browser='opera'"]
     )
     assert inner.emulator.runs("PR-1") == []
+
+
+def test_an_undefined_step_is_listed_with_the_steps_after_it(inner: Inner) -> None:
+    inner.pytester.makefile(
+        ".feature",
+        shop="""\
+Feature: Shop
+
+  @TC-9
+  Scenario Outline: Buy <item>
+    Given a basket
+    When the customer adds <item>
+    Then the basket holds <item>
+    And the total is shown
+
+    Examples:
+      | item |
+      | book |
+""",
+    )
+    inner.pytester.makepyfile(
+        test_shop="""
+from pytest_bdd import given, parsers, scenarios, then
+
+scenarios("shop.feature")
+
+
+@given("a basket")
+def basket():
+    pass
+
+
+@then(parsers.parse("the basket holds {item}"))
+def holds(item):
+    pass
+"""
+    )
+    result = inner.run(*BDD)
+    result.assert_outcomes(failed=1)
+    described = inner.descriptions(inner.only_run()["identifier"])["TC-9"]
+    lines = [line.strip() for line in described.splitlines()]
+    start = lines.index("Scenario Outline: Buy book"), described
+    assert [line.split(" (line")[0] for line in lines[start[0] + 1 : start[0] + 5]] == [
+        "passed   Given a basket",
+        "FAILED   When the customer adds book",
+        "not run  Then the basket holds book",
+        "not run  And the total is shown",
+    ]
+    undefined = (
+        "FAILED   When the customer adds book (line 6): pytest_bdd.exceptions."
+        'StepDefinitionNotFoundError: Step definition is not found: When "the customer adds book"'
+    )
+    assert undefined in described
