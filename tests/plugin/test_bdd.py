@@ -344,3 +344,64 @@ def holds(item):
         'StepDefinitionNotFoundError: Step definition is not found: When "the customer adds book"'
     )
     assert undefined in described
+
+
+RULED = """\
+@TC-20 \t
+Feature: Orders
+
+  Background:
+    Given a shop
+
+  Rule: Refunds
+
+    Scenario Outline: Refund <amount>
+      When <amount> is refunded
+      Then the refund is <state>
+
+      @TCID_TC-21 \t
+      Examples:
+        | amount | state |
+        | 5      | done  |
+
+      @TCID_TC-22  @slow
+      Examples:
+        | amount | state   |
+        | 500    | pending |
+        | 900    | done    |
+"""
+
+RULED_STEPS = """\
+from pytest_bdd import given, parsers, scenarios, then, when
+
+scenarios("orders.feature")
+
+
+@given("a shop")
+def shop():
+    pass
+
+
+@when(parsers.parse("{amount} is refunded"))
+def refunded(amount):
+    pass
+
+
+@then(parsers.parse("the refund is {state}"))
+def state(state):
+    assert state == "done", "still pending"
+"""
+
+
+def test_background_rule_outlines_examples_tags_with_trailing_spaces(inner: Inner) -> None:
+    markers = "".join(f"    {name}: a tag\n" for name in ("TCID_TC-21", "TCID_TC-22", "slow"))
+    inner.pytester.makeini("[pytest]\nmarkers =\n" + markers)
+    inner.pytester.makefile(".feature", orders=RULED)
+    inner.pytester.makepyfile(test_orders=RULED_STEPS)
+    result = inner.run(*BDD)
+    result.assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-21", None): "passed", ("TC-22", None): "failed"}
+    pending = inner.descriptions(run)["TC-22"]
+    assert "passed   Given a shop (line 5)" in pending  # the Background's step
+    assert "FAILED   Then the refund is pending" in pending
