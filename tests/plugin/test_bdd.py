@@ -405,3 +405,17 @@ def test_background_rule_outlines_examples_tags_with_trailing_spaces(inner: Inne
     pending = inner.descriptions(run)["TC-22"]
     assert "passed   Given a shop (line 5)" in pending  # the Background's step
     assert "FAILED   Then the refund is pending" in pending
+
+
+def test_under_xdist_an_examples_column_names_each_rows_configuration(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX)
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.pytester.runpytest_subprocess(*inner.args(*BDD, "-p", "xdist.plugin", "-n", "2"))
+    result.assert_outcomes(passed=2, failed=1)
+    assert inner.statuses(inner.only_run()["identifier"]) == {
+        ("TC-8", 201): "passed",
+        ("TC-8", 202): "passed",
+        ("TC-8", 203): "failed",
+    }
