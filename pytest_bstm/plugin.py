@@ -54,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     settings = resolve(config)
     config.pluginmanager.register(mapping, mapping.PLUGIN_NAME)
+    config.pluginmanager.register(bdd, "bstm-bdd")  # an undefined step's place in the report
     _record_evidence(config, settings)
     if worker:
         from pytest_bstm.collect.xdist import Worker  # noqa: PLC0415

@@ -96,6 +96,14 @@ def scenario_of(
     return shown, parsed, scenario
 
 
+def example_row(item: pytest.Item) -> dict[str, Any] | None:
+    """The values (column -> value) of the ``Examples:`` row a Scenario Outline's test runs;
+    None for any other test."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    row = params.get(EXAMPLE_PARAM)
+    return row if isinstance(row, dict) else None
+
+
 def _example(item: pytest.Item, scenario: gherkin.Scenario) -> gherkin.Examples | None:
     """The Examples block of the row an outline's test runs (pytest-bdd parametrizes the rows
     of every Examples block, in file order)."""
@@ -123,6 +131,25 @@ def refs(item: pytest.Item) -> list[CaseRef] | None:
         ids = case_ids(level.tags, where) if level is not None else []
         chosen = chosen or ids
     return [CaseRef(case_id) for case_id in chosen] or None
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_step_func_lookup_error(request: Any, step: Any) -> None:
+    """pytest-bdd's report of a scenario stops before a step it cannot find (for a step that
+    raises, it marks that step and the rest failed): mark the undefined step and the rest the
+    same way, so the description lists every step of the scenario. Registered only when
+    reporting is on; a pytest-bdd without these objects is left as it is."""
+    node = getattr(request, "node", None)
+    module = sys.modules.get("pytest_bdd.reporting")
+    report = getattr(node, "__scenario_report__", None)  # pytest-bdd 8
+    registry = getattr(module, "scenario_reports_registry", None)  # 9
+    if report is None and registry is not None:
+        report = registry.get(node)
+    step_report = getattr(module, "StepReport", None)
+    if report is None or step_report is None or not hasattr(report, "fail"):
+        return
+    report.add_step_report(step_report(step=step))
+    report.fail()
 
 
 def scenario_report(report: pytest.TestReport) -> dict[str, Any] | None:

@@ -1,6 +1,7 @@
 """Parameters -> configurations: the value of the parameter or fixture named by
 ``bstm_configuration_param`` (``browser``) names the TM configuration of a test's results.
 
+A pytest-bdd Scenario Outline's ``Examples:`` column of that name counts as such a parameter.
 A value is looked up by name in the account's configurations listing, case-insensitively;
 ``bstm_configuration_map`` lines (``chrome = 101``) win over the listing. A marker's own
 ``configurations=[...]`` wins over both. The listing is read once per session, before any
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from pytest_bstm.collect import bdd
 from pytest_bstm.collect.mapping import CaseRef
 
 WORKER_INPUT = "bstm_configurations"
@@ -70,10 +72,13 @@ class Configurations:
         chosen: dict[str, int] = {}
         for item in items:
             refs = mapping.get(item.nodeid)
-            params = getattr(getattr(item, "callspec", None), "params", {})
-            if not refs or self.param not in params:
+            if not refs:
                 continue
-            value = params[self.param]
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            row = bdd.example_row(item) or {}  # a Scenario Outline's Examples column
+            if self.param not in params and self.param not in row:
+                continue
+            value = params[self.param] if self.param in params else row[self.param]
             found = table.get(str(value).strip().lower())
             if found is None:
                 unknown.append(f"{item.nodeid}: {self.param}={value!r}")

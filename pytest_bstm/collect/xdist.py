@@ -5,7 +5,9 @@ of the joined run, with ``bstm_configuration_param`` the configurations by name,
 ``--dist each`` how many workers run each test. Workers -> controller: at collection finish
 each worker writes its mapping (node ID -> case references, which tests may record a case at
 run time, and which run more than once) into the folder;
-the controller reads it when xdist reports that worker's collection. Every later report,
+the controller reads it when xdist reports that worker's collection, and a usage error the
+worker's mapping raised (written to ``<worker>.usage-error.txt``), which the controller raises
+as a serial session does, before xdist schedules a test. Every later report,
 including the one xdist makes for a test that crashed its worker, is resolved against that
 mapping by node ID; nothing of the plugin travels inside reports or ``user_properties`` (a
 pytest-bdd scenario's own step report goes along, as pytest-bdd 8 sends it itself).
@@ -36,6 +38,7 @@ FOLDER = "bstm_dir"
 RUN_CASES = "bstm_run_cases"
 RUN_FILE = "run.json"
 RUNS_EACH = "bstm_runs_each"
+USAGE_ERROR = "{worker}.usage-error.txt"  # what a worker's collection found wrong
 WAIT_FOR_RUN = 10.0  # seconds a worker's current_run() waits for the controller
 
 
@@ -120,6 +123,7 @@ class Worker:
         self.workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
         self.select = select
         self.found: dict[str, list[CaseRef]] = {}
+        self.folder: str | None = self.workerinput.get(FOLDER)
         self.deselected = 0
         self.runs_each = int(self.workerinput.get(RUNS_EACH, 1))
 
@@ -129,7 +133,14 @@ class Worker:
     ) -> None:
         table = self.workerinput.get(CONFIGURATIONS)
         configurations = Configurations.from_json(table) if table else None
-        self.found = map_items(config, items, configurations)
+        try:
+            self.found = map_items(config, items, configurations)
+        except pytest.UsageError as exc:  # the controller raises it, as a serial session does
+            if not self.folder:
+                raise
+            name = USAGE_ERROR.format(worker=self.workerinput["workerid"])
+            (Path(self.folder) / name).write_text(str(exc), encoding="utf-8")
+            return
         run_cases = self.workerinput.get(RUN_CASES)
         if self.select and run_cases is not None:
             self.deselected = deselect(config, items, self.found, set(run_cases))
@@ -149,7 +160,7 @@ class Worker:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        folder = self.workerinput.get(FOLDER)
+        folder = self.folder
         if not folder:
             return
         found = self.found
@@ -195,6 +206,17 @@ def read_worker(
     mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
     again = {str(n): int(t) for n, t in data.get("repeats", {}).items()}
     return mapping, set(data["recording"]), int(data.get("deselected", 0)), again
+
+
+def raise_usage_error(folder: str, worker_id: str) -> None:
+    """Controller: raise the usage error a worker's collection found (a malformed marker or
+    case tag, a configuration nobody has), with the message a serial session gives; xdist
+    reports a worker's collection before it schedules any test, so nothing runs."""
+    try:
+        text = (Path(folder) / USAGE_ERROR.format(worker=worker_id)).read_text(encoding="utf-8")
+    except OSError:
+        return
+    raise pytest.UsageError(text)
 
 
 def write_run(folder: str, run_id: str | None) -> None:

@@ -138,7 +138,14 @@ class Reporter:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        if self.expected or self.xdist_dir is None:
+        if self.xdist_dir is None:
+            return
+        try:  # a worker's usage error ends the session as it ends a serial one
+            xdist.raise_usage_error(self.xdist_dir, node.gateway.id)
+        except pytest.UsageError:
+            self.aborted = True
+            raise
+        if self.expected:
             return
         found = xdist.read_worker(self.xdist_dir, node.gateway.id)
         if found is None:

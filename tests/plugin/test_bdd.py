@@ -224,3 +224,198 @@ def test_a_step_that_skips_is_named(inner: Inner) -> None:
     assert "passed   Given a visitor (line 10)" in login
     assert "SKIPPED  When the visitor logs in (line 11): Skipped: no network" in login
     assert "Then the dashboard shows" not in login
+
+
+MATRIX = """\
+Feature: Storefront
+
+  @TC-8
+  Scenario Outline: Search on <browser>
+    Given a storefront
+    Then <term> is found
+
+    Examples:
+      | browser | term  |
+      | chrome  | books |
+      | Firefox | books |
+      | safari  | maps  |
+"""
+
+MATRIX_STEPS = """\
+from pytest_bdd import given, parsers, scenarios, then
+
+scenarios("storefront.feature")
+
+
+@given("a storefront")
+def storefront():
+    pass
+
+
+@then(parsers.parse("{term} is found"))
+def found(term):
+    assert term == "books", "no maps"
+"""
+
+BROWSERS = [
+    {"id": 201, "name": "Chrome"},
+    {"id": 202, "name": "Firefox"},
+    {"id": 203, "name": "Safari"},
+]
+
+
+def test_an_examples_column_names_each_rows_configuration(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX)
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.run(*BDD)
+    result.assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {
+        ("TC-8", 201): "passed",
+        ("TC-8", 202): "passed",
+        ("TC-8", 203): "failed",
+    }
+
+
+def test_an_unknown_browser_in_an_examples_row_is_a_usage_error(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX.replace("safari ", "opera  "))
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.run(*BDD)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*no TM configuration is named*", "*test_search_on_browser?*: browser='opera'"]
+    )
+    assert inner.emulator.runs("PR-1") == []
+
+
+def test_an_undefined_step_is_listed_with_the_steps_after_it(inner: Inner) -> None:
+    inner.pytester.makefile(
+        ".feature",
+        shop="""\
+Feature: Shop
+
+  @TC-9
+  Scenario Outline: Buy <item>
+    Given a basket
+    When the customer adds <item>
+    Then the basket holds <item>
+    And the total is shown
+
+    Examples:
+      | item |
+      | book |
+""",
+    )
+    inner.pytester.makepyfile(
+        test_shop="""
+from pytest_bdd import given, parsers, scenarios, then
+
+scenarios("shop.feature")
+
+
+@given("a basket")
+def basket():
+    pass
+
+
+@then(parsers.parse("the basket holds {item}"))
+def holds(item):
+    pass
+"""
+    )
+    result = inner.run(*BDD)
+    result.assert_outcomes(failed=1)
+    described = inner.descriptions(inner.only_run()["identifier"])["TC-9"]
+    lines = [line.strip() for line in described.splitlines()]
+    # pytest-bdd 8.0 names the outline "Buy <item>", later versions "Buy book"
+    start = next(i for i, line in enumerate(lines) if line.startswith("Scenario Outline: Buy"))
+    assert [line.split(" (line")[0] for line in lines[start + 1 : start + 5]] == [
+        "passed   Given a basket",
+        "FAILED   When the customer adds book",
+        "not run  Then the basket holds book",
+        "not run  And the total is shown",
+    ]
+    undefined = (
+        "FAILED   When the customer adds book (line 6): pytest_bdd.exceptions."
+        'StepDefinitionNotFoundError: Step definition is not found: When "the customer adds book"'
+    )
+    assert undefined in described
+
+
+RULED = """\
+@TC-20 \t
+Feature: Orders
+
+  Background:
+    Given a shop
+
+  Rule: Refunds
+
+    Scenario Outline: Refund <amount>
+      When <amount> is refunded
+      Then the refund is <state>
+
+      @TCID_TC-21 \t
+      Examples:
+        | amount | state |
+        | 5      | done  |
+
+      @TCID_TC-22  @slow
+      Examples:
+        | amount | state   |
+        | 500    | pending |
+        | 900    | done    |
+"""
+
+RULED_STEPS = """\
+from pytest_bdd import given, parsers, scenarios, then, when
+
+scenarios("orders.feature")
+
+
+@given("a shop")
+def shop():
+    pass
+
+
+@when(parsers.parse("{amount} is refunded"))
+def refunded(amount):
+    pass
+
+
+@then(parsers.parse("the refund is {state}"))
+def state(state):
+    assert state == "done", "still pending"
+"""
+
+
+def test_background_rule_outlines_examples_tags_with_trailing_spaces(inner: Inner) -> None:
+    markers = "".join(f"    {name}: a tag\n" for name in ("TCID_TC-21", "TCID_TC-22", "slow"))
+    inner.pytester.makeini("[pytest]\nmarkers =\n" + markers)
+    inner.pytester.makefile(".feature", orders=RULED)
+    inner.pytester.makepyfile(test_orders=RULED_STEPS)
+    result = inner.run(*BDD)
+    result.assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-21", None): "passed", ("TC-22", None): "failed"}
+    pending = inner.descriptions(run)["TC-22"]
+    assert "passed   Given a shop (line 5)" in pending  # the Background's step
+    assert "FAILED   Then the refund is pending" in pending
+
+
+def test_under_xdist_an_examples_column_names_each_rows_configuration(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    inner.pytester.makeini("[pytest]\nbstm_configuration_param = browser\n")
+    inner.pytester.makefile(".feature", storefront=MATRIX)
+    inner.pytester.makepyfile(test_storefront=MATRIX_STEPS)
+    result = inner.pytester.runpytest_subprocess(*inner.args(*BDD, "-p", "xdist.plugin", "-n", "2"))
+    result.assert_outcomes(passed=2, failed=1)
+    assert inner.statuses(inner.only_run()["identifier"]) == {
+        ("TC-8", 201): "passed",
+        ("TC-8", 202): "passed",
+        ("TC-8", 203): "failed",
+    }

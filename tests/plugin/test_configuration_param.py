@@ -320,3 +320,28 @@ def test_x():
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*could not read the account's configurations*"])
     assert elapsed < 30, elapsed
+
+
+def test_reruns_and_k_keep_one_result_per_configuration(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+ATTEMPTS = {}
+
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome", "firefox", "opera"])
+def test_checkout(browser):
+    ATTEMPTS[browser] = ATTEMPTS.get(browser, 0) + 1
+    assert browser != "chrome" or ATTEMPTS[browser] > 1, "flaky"
+"""
+    )
+    # -k leaves out the value no configuration has: only what runs is checked and reported
+    result = inner.run("-p", "pytest_rerunfailures", "--reruns", "1", "-k", "not opera")
+    result.assert_outcomes(passed=2, deselected=1)
+    result.stdout.fnmatch_lines(["*2 passed, 1 deselected, 1 rerun*"])
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-1", 201): "passed", ("TC-1", 202): "passed"}
