@@ -24,7 +24,7 @@ MAX_LABEL = 60  # characters of the test's short name in front of a file's name
 def label(nodeid: str) -> str:
     """A test's short name, in safe characters and bounded: ``test_login[chrome]`` ->
     ``test_login_chrome``."""
-    short = nodeid.rsplit("::", 1)[-1]
+    short = nodeid.rsplit("::", 1)[-1].replace("/", "_").replace("\\", "_")
     return safe_name(short.replace(".", "_"))[:MAX_LABEL].rstrip("._-") or "test"
 
 

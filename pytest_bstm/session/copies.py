@@ -59,8 +59,15 @@ class EvidenceCopies:
                 journal.evidence(n, record) if n == nodeid else None
             )
 
+    def stop(self) -> None:
+        """The session ends: nothing more is journaled (an interrupted test's fixtures are
+        torn down after it, their files are not sent)."""
+        if self.inbox.recorder is not None:
+            self.inbox.recorder.on_attach = None
+
     def discard(self) -> None:
-        """Session end, every result journaled: remove every copy no journal line names."""
+        """After the session (the last teardown too): remove every copy no journal line
+        names."""
         self.seen |= _files(self.inbox.rest())
         for file in self.seen - self.journaled:
             with contextlib.suppress(OSError):

@@ -292,7 +292,7 @@ class Reporter:
             self._finished(finished.nodeid, finished.outcome)
         for key, tally in self.agg.drain():
             self._submit(key, tally)
-        self.copies.discard()  # those no journal line names: never sent
+        self.copies.stop()  # from now on no test runs: nothing more to journal
         self.journal.ended()  # every unsettled pair is decided
         self.journal.sync()  # everything is on disk before the sender's last look
         report, self.summary.upload_seconds = wait_for_uploads(self.config, self.sender, self._on)
@@ -320,6 +320,7 @@ class Reporter:
     def shutdown(self) -> None:
         self.sender.stop()
         self.journal.close()
+        self.copies.discard()  # after the last teardown: those no journal line names
         self.evidence.close()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)
