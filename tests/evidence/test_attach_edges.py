@@ -214,7 +214,8 @@ def test_link_urls_are_masked_before_the_journal_the_description_and_the_termina
         @pytest.mark.tc("TC-1")
         def test_one(bstm):
             key, secret = os.environ["BROWSERSTACK_ACCESS_KEY"], "hunter" + "2"
-            bstm.link(f"https://bob:{secret}@ci.example.com/job/7?access_key={key}&x=1", "CI")
+            url = f"https://bob:{secret}@ci.example.com/job/7?access_key={key}&x=1"
+            bstm.link(url + "&Password=" + secret[::-1], "CI")
             assert False
         """
     )
@@ -222,10 +223,12 @@ def test_link_urls_are_masked_before_the_journal_the_description_and_the_termina
     result.assert_outcomes(failed=1)
     rid = inner.only_run()["identifier"]
     description = inner.descriptions(rid)["TC-1"]
-    assert "CI: https://***@ci.example.com/job/7?access_key=***&x=1" in description
+    masked = "CI: https://***@ci.example.com/job/7?access_key=***&x=1&Password=***"
+    assert masked in description
     journal = (inner.pytester.path / "j.jsonl").read_text(encoding="utf-8")
     for text in (description, journal, result.stdout.str(), result.stderr.str()):
         assert "hunter2" not in text
+        assert "2retnuh" not in text
         assert key not in text
 
 
