@@ -29,12 +29,12 @@ def label(nodeid: str) -> str:
 
 
 def records_for(
-    result: Result, tests: Iterable[tuple[str, list[Record]]], folder: Path
+    result: Result, tests: Iterable[tuple[str, list[Record]]], folder: Path, prefix: str = ""
 ) -> list[Record]:
     """The attachment lines for ``result``: every file of ``tests`` ((node ID, evidence) of
     each test that recorded some), a name used twice made unique (``shot.png``,
     ``shot-2.png``), prefixed by the test's label when the result has more than one test;
-    paths relative to ``folder``."""
+    paths relative to ``folder``; IDs ``<key>-<prefix><n>``."""
     records: list[Record] = []
     names: set[str] = set()
     many = len(set(result.nodeids)) > 1
@@ -56,7 +56,7 @@ def records_for(
                 file = file.relative_to(folder)
             records.append(
                 {
-                    "id": f"{result.key}-{len(records) + 1}",
+                    "id": f"{result.key}-{prefix}{len(records) + 1}",
                     "key": result.key,
                     "case": result.case_id,
                     "configuration": result.configuration_id,

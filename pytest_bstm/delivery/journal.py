@@ -332,7 +332,9 @@ def read(path: Path) -> JournalState:
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
     if state.plan is not None:
-        _settle(state, tallies, held, str(state.plan["token"]), build_url)
+        _settle(
+            state, tallies, held, str(state.plan["token"]), build_url, folder=path.absolute().parent
+        )
     if running is not None and state.plan is not None:
         _crashed(state, held, running, path.absolute().parent)
     for key, record in held.items():  # a killed session: what it held is all there is
@@ -346,13 +348,19 @@ def _settle(
     held: dict[str, dict[str, Any]],
     token: str,
     build_url: str | None,
+    *,
+    folder: Path,
 ) -> None:
     """A killed session's unsettled pairs: each without a result line gets the one result
     its test lines make (into ``held``, where the crashed test's note can join it)."""
     for pair, tally in tallies.items():
         key = result_key(token, *pair)
         if key not in state.results:
-            held[key] = {"type": "held", **journal_record(tally.result(pair, token, build_url))}
+            result = tally.result(pair, token, build_url)
+            held[key] = {"type": "held", **journal_record(result)}
+            tests = [(o.nodeid, o.evidence) for o in tally.attaching]
+            for line in records_for(result, tests, folder):  # the files its tests attached
+                state.attachments.setdefault(line["id"], line)
 
 
 def _running(record: dict[str, Any]) -> dict[str, Any]:
@@ -395,5 +403,5 @@ def _crashed(
                 from_record(state.results[key]),
                 [(running["nodeid"], running["evidence"])],
             )
-            for line in records_for(result, tests, folder):
+            for line in records_for(result, tests, folder, prefix="crash-"):
                 state.attachments.setdefault(line["id"], line)

@@ -240,3 +240,28 @@ def test_copies_are_made_in_the_journals_folder(inner: Inner) -> None:
     inner.emulator.faults.clear()
     copies = list(Path(inner.pytester.path / ".bstm" / "attachments").iterdir())
     assert [c.read_bytes() for c in copies] == [b"screen of shard a"]
+
+
+def test_a_crash_keeps_the_files_of_earlier_tests_of_its_case(inner: Inner, bstm: Bstm) -> None:
+    inner.pytester.makepyfile(
+        test_crash="""
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("n", [1, 2, 3])
+        def test_x(bstm, n):
+            bstm.attach(f"screen {n}".encode(), name="shot.png")
+            if n == 2:
+                os._exit(1)
+        """
+    )
+    result = inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl"))
+    assert result.ret == 1
+    journal = inner.pytester.path / "j.jsonl"
+    bstm_helpers.wait_until(lambda: read(journal).closed)
+    rid = inner.only_run()["identifier"]
+    assert inner.statuses(rid) == {("TC-1", None): "failed"}
+    got = attachments(inner, rid)[0]
+    assert sorted(got.values()) == sorted(["TC-1", sha(b"screen 1"), sha(b"screen 2")])
+    assert posts(inner) == 2
