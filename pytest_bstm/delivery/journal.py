@@ -12,7 +12,7 @@ Line types (one JSON object per line, no credentials ever):
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
 - ``{"type": "test", "nodeid", "keys": [[case, configuration], ...], "outcome", "status",
-  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?}``: a finished test whose pairs
+  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?, "evidence"?}``: a finished test whose pairs
   (``keys``) were not settled by its end: other tests of the case were still to run, or a test
   that may record a case (``record_property``) was. Written once per test and bounded
   (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the
