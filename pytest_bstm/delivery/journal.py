@@ -12,15 +12,15 @@ Line types (one JSON object per line, no credentials ever):
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
 - ``{"type": "test", "nodeid", "keys": [[case, configuration], ...], "outcome", "status",
-  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?, "evidence"?}``: a finished test whose pairs
-  (``keys``) were not settled by its end: other tests of the case were still to run, or a test
-  that may record a case (``record_property``) was. Written once per test and bounded
-  (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the
-  tests. ``{"type": "ended"}``: the session decided every such pair (it wrote its result, or
-  the user's hook dropped it). A journal without ``ended`` is of a killed session: :func:`read`
-  folds its test lines into one result per pair that has no result line, as the session would
-  have (worst wins). Journals of earlier releases hold ``{"type": "held", ...}`` lines (a
-  whole result) instead; they are read the same way.
+  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?, "evidence"?}``: a finished test
+  whose pairs (``keys``) were not settled by its end: other tests of the case were still to run,
+  or a test that may record a case (``record_property``) was. Written once per test and bounded
+  (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the tests.
+  ``{"type": "ended"}``: the session decided every such pair (it wrote its result, or the user's
+  hook dropped it). A journal without ``ended`` is of a killed session: :func:`read` folds its
+  test lines into one result per pair that has no result line, as the session would have (worst
+  wins). Journals of earlier releases hold ``{"type": "held", ...}`` lines (a whole result)
+  instead; they are read the same way.
 - ``{"type": "running", "nodeid", "keys": [[case, configuration], ...], "status"}``: a test of
   a serial session is about to run, covering these pairs (none for an unmapped test, once the
   plan is journaled: the test before it did not crash). In a journal without ``ended``, the
