@@ -27,11 +27,18 @@ def urls(text: str) -> str:
     they were given. (Evidence links keep their query: a BrowserStack public link's
     ``auth_token`` is there to be shared.)"""
     return _QUERY.sub(_mask_query, _userinfo(text))
+# a URL query's value of a parameter that names a secret (``?access_key=...&password=...``);
+# not ``auth_token``: a BrowserStack session's public link is meant to be shared
+_SECRET_PARAM = re.compile(
+    r"(?i)(?P<name>[?&](?:access_?key|api_?key|key|password|passwd|pwd|secret|client_secret)=)"
+    r"[^&#\s]+"
+)
 
 
 class Redactor:
     """Masks the access key (and the Basic auth token made from it) in any text, and the
-    credentials of any URL in it (``https://***@host/...``), whoever's key they are."""
+    credentials of any URL in it (``https://***@host/...``), whoever's key they are, and the
+    value of a query parameter named for a secret (``?access_key=***``)."""
 
     def __init__(self, *secrets: str) -> None:
         self._secrets = tuple(s for s in secrets if s)
@@ -39,7 +46,8 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        return _userinfo(text)
+        text = _userinfo(text)
+        return _SECRET_PARAM.sub(r"\g<name>***", text)
 
     def snippet(self, text: str) -> str:
         """One masked line of at most 300 characters."""

@@ -110,6 +110,16 @@ class EvidenceInbox:
                 self._by_node.setdefault(record.pop("nodeid"), []).append(record)
         return self._by_node.pop(nodeid, []) if self._by_node else []
 
+    def rest(self) -> list[dict[str, Any]]:
+        """Every record no finished test took (interrupted tests', those of tests that never
+        finished): read to the end now."""
+        if self.folder is None:
+            return self.recorder.take_all() if self.recorder is not None else []
+        self.take("")
+        rest = [r for records in self._by_node.values() for r in records]
+        self._by_node.clear()
+        return rest
+
     def close(self) -> None:
         for handle in self._files.values():
             handle.close()

@@ -2,12 +2,18 @@
 
 Used by the session's upload thread and by ``bstm journal upload`` (and meant for any other
 driver of a journal). Each attachment line of the journal (``type: attachment``, see
-:mod:`pytest_bstm.delivery.journal`) names its result by (case, configuration); the result's
-numeric ID is ``latest_result_id`` in the run's test-case listing (doc), read once per call.
-Exactly once, across retries, lost answers and replays: before adding files to a result the
-step lists the result's attachments and skips a name already there (names are unique within
-a result, :func:`records_for`), and each file is marked ``attached`` in the journal once the
-service has it. A copy is removed once attached.
+:mod:`pytest_bstm.delivery.journal` and :mod:`pytest_bstm.delivery.attachment_records`) names
+its result by key: the file goes to the result whose description carries the key's marker
+(the one this journal sent, read from the run's results once per call), else, when the
+service kept no marker, to the pair's ``latest_result_id`` in the run's test-case listing
+(doc). Another journal's result of the same case (a shard) never takes it by mistake.
+
+Exactly once, across retries, lost answers and replays, per (journal, attachment): before
+the ``POST`` an ``attaching`` mark records the result chosen and how many files of that name
+it held then; a later try finds the mark and counts again: one more means the earlier try
+landed (its ``attached`` mark was lost: a kill, a lost answer). A file of the same name that
+another shard put on the result is never mistaken for this one, and never skipped. Each file
+is marked ``attached`` once the service has it; a copy is removed once attached.
 
 Transient failures (transport, 5xx, 429) propagate: the caller tries again later with what is
 still unattached. A permanent refusal (the file is gone, too big, the result unknown) is
@@ -25,8 +31,8 @@ from typing import Any
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.events import UploadStopped, describe
 from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.records import KEY_RE
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
-from pytest_bstm.results.model import Result, TestOutcome
 from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 Record = dict[str, Any]
@@ -40,40 +46,6 @@ class Attached:
     uploaded: int = 0
     failed: list[str] = field(default_factory=list)
     settled: set[str] = field(default_factory=set)
-
-
-def records_for(result: Result, outcomes: list[TestOutcome], folder: Path) -> list[Record]:
-    """The journal's attachment lines for ``result``: every file its tests attached, a name
-    used twice made unique (``shot.png``, ``shot-2.png``), paths relative to ``folder``."""
-    records: list[Record] = []
-    names: set[str] = set()
-    for outcome in outcomes:
-        for ev in outcome.evidence:
-            if ev.get("kind") != "attachment":
-                continue
-            name, n = ev["name"], 1
-            while name in names:
-                n += 1
-                stem, dot, ext = ev["name"].rpartition(".")
-                name = f"{stem}-{n}.{ext}" if dot and stem else f"{ev['name']}-{n}"
-            names.add(name)
-            file = Path(ev["file"])
-            with contextlib.suppress(ValueError):
-                file = file.relative_to(folder)
-            records.append(
-                {
-                    "id": f"{result.key}-{len(records) + 1}",
-                    "key": result.key,
-                    "case": result.case_id,
-                    "configuration": result.configuration_id,
-                    "file": str(file),
-                    "name": name,
-                    "content_type": ev.get("content_type") or "application/octet-stream",
-                    "size": ev.get("size"),
-                    "nodeid": outcome.nodeid,
-                }
-            )
-    return records
 
 
 def upload(
@@ -117,22 +89,19 @@ def _upload(
     done: Attached,
 ) -> None:
     check()
-    ids = {
-        (e.identifier, e.configuration_id): e.latest_result_id
-        for e in client.iter_run_test_cases(project, run_id)
-    }
-    present: dict[str, list[str]] = {}  # result ID -> names already on it
+    targets = _targets(client, project, run_id, todo)
+    present: dict[str, list[str]] = {}  # result ID -> names on it, as listed
     for record in todo:
-        result_id = ids.get((record["case"], record["configuration"]))
-        if result_id is None:
+        rid = record.get("result") or targets.get(record["key"])
+        if rid is None:
             _failed(journal, done, record, f"no result for {record['case']} in {run_id}")
             continue
-        rid = str(result_id)
+        rid, name = str(rid), record["name"]
         if rid not in present:
             check()
             present[rid] = client.list_attachment_names(project, rid)
-        if record["name"] in present[rid]:  # sent before, its mark lost (a kill, a lost answer)
-            _attached(journal, done, record, count=False)
+        if "seen" in record and present[rid].count(name) > record["seen"]:
+            _attached(journal, done, record, count=False)  # an earlier try landed
             continue
         path = Path(record["file"])
         if not path.is_absolute():
@@ -145,22 +114,49 @@ def _upload(
         if len(data) > MAX_ATTACHMENT_BYTES:
             _failed(journal, done, record, "over 50 MB")
             continue
+        if "seen" not in record:  # on disk before the POST: a replay knows what to count
+            record.update(result=rid, seen=present[rid].count(name))
+            journal.attaching(record["id"], rid, record["seen"])
         check()
         try:
             client.add_attachment(
-                project, rid, name=record["name"], data=data, content_type=record["content_type"]
+                project, rid, name=name, data=data, content_type=record["content_type"]
             )
         except errors.AmbiguousRequestError:
             present[rid] = client.list_attachment_names(project, rid)
-            if record["name"] not in present[rid]:
+            if present[rid].count(name) <= record["seen"]:
                 raise
         except errors.BstmError as exc:
             if isinstance(exc, errors.TRANSIENT):
                 raise
             _failed(journal, done, record, str(exc))
             continue
-        present[rid].append(record["name"])
+        else:
+            present[rid].append(name)
         _attached(journal, done, record)
+
+
+def _targets(client: Client, project: str, run_id: str, todo: list[Record]) -> dict[str, str]:
+    """Result key -> the ID of the result to attach to: the one whose description carries
+    the key's marker (this journal's), else the pair's latest result (the run's listing)."""
+    wanted = {r["key"] for r in todo if not r.get("result")}
+    found: dict[str, str] = {}
+    if not wanted:
+        return found
+    for result in client.iter_results(project, run_id):
+        for match in KEY_RE.finditer(result.description or ""):
+            if match.group(1) in wanted and result.id is not None:
+                found[match.group(1)] = str(result.id)  # the newest listed wins
+    if wanted - set(found):
+        latest = {
+            (e.identifier, e.configuration_id): e.latest_result_id
+            for e in client.iter_run_test_cases(project, run_id)
+        }
+        for record in todo:
+            rid = latest.get((record["case"], record["configuration"]))
+            if record["key"] not in found and rid is not None:
+                found[record["key"]] = str(rid)
+    return found
 
 
 def _attached(journal: Journal, done: Attached, record: Record, count: bool = True) -> None:
@@ -183,14 +179,6 @@ class Pending:
         self.journal = journal
         self.records: list[Record] = []
         self.done = Attached()
-
-    def add(self, result: Result, outcomes: list[TestOutcome]) -> None:
-        """Main thread: journal the files ``result``'s tests attached (after the result)."""
-        if any(o.evidence for o in outcomes):
-            records = records_for(result, outcomes, self.journal.path.parent)
-            if records:
-                self.journal.attachments(records)
-                self.records.extend(records)
 
     @property
     def waiting(self) -> int:

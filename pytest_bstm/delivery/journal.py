@@ -12,15 +12,15 @@ Line types (one JSON object per line, no credentials ever):
   "description", "nodeids", "duration_ms", "issues", "custom_fields"}``
 - ``{"type": "sent", "keys": [...]}`` and ``{"type": "rejected", "keys": [...], "error": "..."}``
 - ``{"type": "test", "nodeid", "keys": [[case, configuration], ...], "outcome", "status",
-  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?}``: a finished test whose pairs
-  (``keys``) were not settled by its end: other tests of the case were still to run, or a test
-  that may record a case (``record_property``) was. Written once per test and bounded
-  (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the
-  tests. ``{"type": "ended"}``: the session decided every such pair (it wrote its result, or
-  the user's hook dropped it). A journal without ``ended`` is of a killed session: :func:`read`
-  folds its test lines into one result per pair that has no result line, as the session would
-  have (worst wins). Journals of earlier releases hold ``{"type": "held", ...}`` lines (a
-  whole result) instead; they are read the same way.
+  "duration", "message"?, "excerpt"?, "subtests"?, "earlier"?, "evidence"?}``: a finished test
+  whose pairs (``keys``) were not settled by its end: other tests of the case were still to run,
+  or a test that may record a case (``record_property``) was. Written once per test and bounded
+  (:func:`~pytest_bstm.delivery.records.test_record`): the journal grows linearly with the tests.
+  ``{"type": "ended"}``: the session decided every such pair (it wrote its result, or the user's
+  hook dropped it). A journal without ``ended`` is of a killed session: :func:`read` folds its
+  test lines into one result per pair that has no result line, as the session would have (worst
+  wins). Journals of earlier releases hold ``{"type": "held", ...}`` lines (a whole result)
+  instead; they are read the same way.
 - ``{"type": "running", "nodeid", "keys": [[case, configuration], ...], "status"}``: a test of
   a serial session is about to run, covering these pairs (none for an unmapped test, once the
   plan is journaled: the test before it did not crash). In a journal without ``ended``, the
@@ -31,8 +31,12 @@ Line types (one JSON object per line, no credentials ever):
 - ``{"type": "attachment", "id", "key", "case", "configuration", "file", "name", "content_type",
   "size", "nodeid"}``: a file attached (``bstm.attach``) to the result ``key``, after its line;
   ``file``: its copy, relative to the journal's folder (``attachments/...``), or absolute;
-  ``{"type": "attached", "ids"}``: the service has them; ``{"type": "attachment_failed", "id",
-  "error"}``: refused for good (the upload step: :mod:`pytest_bstm.delivery.attachments`).
+  ``{"type": "attaching", "id", "result", "seen"}``: about to be sent to the result of that
+  ID, which held ``seen`` files of its name; ``{"type": "attached", "ids"}``: the service has
+  them; ``{"type": "attachment_failed", "id", "error"}``: refused for good (the upload step:
+  :mod:`pytest_bstm.delivery.attachments`). ``{"type": "evidence", "nodeid", "file", "name",
+  "content_type", "size"}``: a file the running test attached (serial sessions): if it is
+  the test the process died in, its crash result gets the file.
 
 A killed process leaves a valid journal apart from, at worst, a torn last line, which
 :func:`read` ignores.
@@ -50,7 +54,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pytest_bstm.delivery.records import journal_record, marker, outcome_from_test_record
+from pytest_bstm.delivery.attachment_records import records_for
+from pytest_bstm.delivery.records import (
+    from_record,
+    journal_record,
+    marker,
+    outcome_from_test_record,
+)
 from pytest_bstm.results.aggregate import Tally
 from pytest_bstm.results.model import Key, result_key
 
@@ -168,6 +178,14 @@ class Journal:
 
     def attachments(self, records: Iterable[dict[str, Any]]) -> None:
         self._write([{"type": "attachment", **r} for r in records], sync=True)
+
+    def attaching(self, attachment_id: str, result: str, seen: int) -> None:
+        self._write(
+            [{"type": "attaching", "id": attachment_id, "result": result, "seen": seen}], True
+        )
+
+    def evidence(self, nodeid: str, record: dict[str, Any]) -> None:
+        self._write([{**record, "type": "evidence", "nodeid": nodeid}])
 
     def attached(self, ids: list[str]) -> None:
         self._write([{"type": "attached", "ids": ids}], sync=True)
@@ -299,6 +317,13 @@ def read(path: Path) -> JournalState:
                 state.sent.update(record.get("keys", []))
             elif kind == "attachment" and "id" in record:
                 state.attachments[str(record["id"])] = record
+            elif kind == "attaching" and str(record.get("id")) in state.attachments:
+                state.attachments[str(record["id"])].update(
+                    result=record.get("result"), seen=int(record.get("seen") or 0)
+                )
+            elif kind == "evidence" and running is not None:
+                if record.get("nodeid") == running["nodeid"]:
+                    running.setdefault("evidence", []).append(record)
             elif kind == "attached":
                 state.attachments_done.update(str(i) for i in record.get("ids", []))
             elif kind == "attachment_failed":
@@ -307,9 +332,11 @@ def read(path: Path) -> JournalState:
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
     if state.plan is not None:
-        _settle(state, tallies, held, str(state.plan["token"]), build_url)
+        _settle(
+            state, tallies, held, str(state.plan["token"]), build_url, folder=path.absolute().parent
+        )
     if running is not None and state.plan is not None:
-        _crashed(state, held, running)
+        _crashed(state, held, running, path.absolute().parent)
     for key, record in held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
     return state
@@ -321,13 +348,19 @@ def _settle(
     held: dict[str, dict[str, Any]],
     token: str,
     build_url: str | None,
+    *,
+    folder: Path,
 ) -> None:
     """A killed session's unsettled pairs: each without a result line gets the one result
     its test lines make (into ``held``, where the crashed test's note can join it)."""
     for pair, tally in tallies.items():
         key = result_key(token, *pair)
         if key not in state.results:
-            held[key] = {"type": "held", **journal_record(tally.result(pair, token, build_url))}
+            result = tally.result(pair, token, build_url)
+            held[key] = {"type": "held", **journal_record(result)}
+            tests = [(o.nodeid, o.evidence) for o in tally.attaching]
+            for line in records_for(result, tests, folder):  # the files its tests attached
+                state.attachments.setdefault(line["id"], line)
 
 
 def _running(record: dict[str, Any]) -> dict[str, Any]:
@@ -343,7 +376,9 @@ def _running(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _crashed(state: JournalState, held: dict[str, dict[str, Any]], running: dict[str, Any]) -> None:
+def _crashed(
+    state: JournalState, held: dict[str, dict[str, Any]], running: dict[str, Any], folder: Path
+) -> None:
     """The session died inside the test ``running`` names: each of its pairs without a result
     gets a failed one (merged into what was held for the pair)."""
     assert state.plan is not None
@@ -363,3 +398,10 @@ def _crashed(state: JournalState, held: dict[str, dict[str, Any]], running: dict
             "description": description,
             "nodeids": [*(earlier or {}).get("nodeids", []), running["nodeid"]],
         }
+        if running.get("evidence"):  # the files the test attached before it died
+            result, tests = (
+                from_record(state.results[key]),
+                [(running["nodeid"], running["evidence"])],
+            )
+            for line in records_for(result, tests, folder, prefix="crash-"):
+                state.attachments.setdefault(line["id"], line)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # pytest's process journals records and never imports the cli
 
 KEY_RE = re.compile(r"\[pytest-bstm ([0-9a-f]{16})\]")  # the key at the end of a description
 MAX_BATCH = MAX_RESULTS_PER_REQUEST
+MAX_FILES = 20  # attachments a test line keeps
+FILE_FIELDS = ("kind", "file", "name", "content_type", "size")
 
 
 def marker(key: str) -> str:
@@ -57,6 +59,9 @@ def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str,
         record["subtests"] = [s[:300] for s in outcome.subtests[:20]]
     if outcome.earlier_attempts:
         record["earlier"] = [a[:200] for a in outcome.earlier_attempts[-MAX_ATTEMPTS:]]
+    files = [e for e in outcome.evidence if e.get("kind") == "attachment"][:MAX_FILES]
+    if files:  # a killed session's replay attaches them to the pair's result
+        record["evidence"] = [{k: e.get(k) for k in FILE_FIELDS} for e in files]
     return record
 
 
@@ -78,6 +83,7 @@ def outcome_from_test_record(record: dict[str, Any]) -> tuple[TestOutcome, str, 
         excerpt=record.get("excerpt"),
         earlier_attempts=[str(a) for a in record.get("earlier") or []],
         subtests=[str(s) for s in record.get("subtests") or []],
+        evidence=[dict(e) for e in record.get("evidence") or [] if isinstance(e, dict)],
     )
     return outcome, str(record["status"]), keys
 

@@ -54,10 +54,14 @@ class EvidenceRecorder:
         self.current: str | None = None  # the test running now (set by SessionStatus)
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name)
         self.shared: dict[int, tuple[Any, str, str, str | None]] = {}
+        # pytest's process: told of each attachment as it is recorded (session/copies.py)
+        self.on_attach: Callable[[str, Record], None] | None = None
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:
             self._records.setdefault(nodeid, []).append(record)
+            if self.on_attach is not None and record.get("kind") == "attachment":
+                self.on_attach(nodeid, record)
             return
         if self._out is None:
             self._out = self.sink.open("a", encoding="utf-8")
@@ -66,6 +70,11 @@ class EvidenceRecorder:
 
     def take(self, nodeid: str) -> list[Record]:
         return self._records.pop(nodeid, []) if self._records else []
+
+    def take_all(self) -> list[Record]:
+        records = [r for kept in self._records.values() for r in kept]
+        self._records.clear()
+        return records
 
     def close(self) -> None:
         if self._out is not None:
@@ -87,7 +96,7 @@ class EvidenceRecorder:
             self.note(nodeid, f"{shown} not attached: {kind} is not a path, bytes or a file")
             return
         shown = name or (Path(path).name if path is not None else _stream_name(source))
-        name = _safe_name(shown)
+        name = safe_name(shown)
         content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         try:
             size = len(data) if data is not None else os.stat(str(path)).st_size
@@ -117,7 +126,10 @@ class EvidenceRecorder:
         return str(target)
 
     def link(self, nodeid: str, url: str, label: str | None) -> None:
-        self.add(nodeid, {"kind": "link", "url": str(url), "label": label or "link"})
+        """Masked before it is kept: a URL's credentials, the access key, a secret's value
+        in its query (``?access_key=...``) never reach the journal or the description."""
+        masked = self.redact(str(url))
+        self.add(nodeid, {"kind": "link", "url": masked, "label": self.redact(label or "link")})
 
     def note(self, nodeid: str, text: str) -> None:
         """One summary line, masked (an exception's text may carry a hub URL with the key)."""
@@ -161,7 +173,7 @@ def _size(n: float) -> str:
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
-def _safe_name(name: str) -> str:
+def safe_name(name: str) -> str:
     """Letters and digits of any script, ``.``, ``_``, ``-``; other runs become ``_``; the
     extension always kept (``скриншот.png``, ``résumé.txt``; ``★.png`` -> ``attachment.png``)."""
     name = unicodedata.normalize("NFC", Path(name).name or name)

@@ -22,6 +22,7 @@ from pytest_bstm.collect import xdist
 from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
+from pytest_bstm.delivery.attachment_records import records_for
 from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.process import SenderProcess
@@ -31,6 +32,7 @@ from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
 from pytest_bstm.results.tracker import OutcomeTracker
 from pytest_bstm.run import plan as plans
+from pytest_bstm.session.copies import EvidenceCopies
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 from pytest_bstm.session.progress import wait_for_uploads
 from pytest_bstm.session.summary import Summary, account, render
@@ -49,7 +51,8 @@ class Reporter:
         self.token = settings.token
         self.summary = Summary(project=settings.project, journal=settings.journal)
         self.mapping: dict[str, list[CaseRef]] = {}
-        self.evidence = ev = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
+        self.evidence = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
+        self.copies = ev = EvidenceCopies(self.evidence)  # of attached files: none left behind
         self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath, ev.take)
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
@@ -235,6 +238,7 @@ class Reporter:
         status = self.crash_status
         if status and ((keys := self.agg.covers(nodeid)) or self.plan) and self._plan():
             self.journal.running(nodeid, keys, status)
+            self.copies.follow(self.journal, nodeid)  # a crash result gets its files
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.executes:
@@ -281,9 +285,9 @@ class Reporter:
         if self.journal.failure:  # a full disk: the sender hears it directly
             self.sender.result(record)
         if any(o.evidence for o in tally.attaching):  # the sender uploads them after the result
-            from pytest_bstm.delivery.attachments import records_for  # noqa: PLC0415 - when any
-
-            self.journal.attachments(records_for(result, tally.attaching, self.journal.path.parent))
+            tests = [(o.nodeid, o.evidence) for o in tally.attaching]
+            self.journal.attachments(records_for(result, tests, self.journal.path.parent))
+            self.copies.journal(tally.attaching)
 
     # -- session end -------------------------------------------------------------------------
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -295,6 +299,7 @@ class Reporter:
             self._finished(finished.nodeid, finished.outcome)
         for key, tally in self.agg.drain():
             self._submit(key, tally)
+        self.copies.stop()  # from now on no test runs: nothing more to journal
         self.journal.ended()  # every unsettled pair is decided
         self.journal.sync()  # everything is on disk before the sender's last look
         report, self.summary.upload_seconds = wait_for_uploads(self.config, self.sender, self._on)
@@ -322,6 +327,7 @@ class Reporter:
     def shutdown(self) -> None:
         self.sender.stop()
         self.journal.close()
+        self.copies.discard()  # after the last teardown: those no journal line names
         self.evidence.close()
         if self.xdist_dir is not None:
             shutil.rmtree(self.xdist_dir, ignore_errors=True)
