@@ -116,6 +116,17 @@ class SenderProcess:
         if self._events is None or (not now and time.monotonic() < self._next_poll):
             return []
         self._next_poll = time.monotonic() + POLL_EVERY
+        self._read()
+        proc = self._proc
+        if self.report is None and self.died is None and proc is not None:
+            if proc.poll() is not None:
+                self._read()  # what it wrote between the read above and its exit: its report
+                self.died = None if self.report is not None else self._why_dead()
+        heard, self._heard = self._heard, []
+        return heard
+
+    def _read(self) -> None:
+        assert self._events is not None
         chunk = self._events.read()
         if chunk:
             *lines, self._buffer = (self._buffer + chunk).split("\n")
@@ -125,11 +136,6 @@ class SenderProcess:
                     self.report = item
                 else:
                     self._heard.append(item)
-        proc = self._proc
-        if self.report is None and self.died is None and proc is not None:
-            self.died = None if proc.poll() is None else self._why_dead()
-        heard, self._heard = self._heard, []
-        return heard
 
     def _why_dead(self) -> str:
         assert self._proc is not None
