@@ -120,10 +120,9 @@ class SenderProcess:
         self._next_poll = time.monotonic() + POLL_EVERY
         self._read()
         proc = self._proc
-        if self.report is None and self.died is None and proc is not None:
-            if proc.poll() is not None:
-                self._read()  # what it wrote between the read above and its exit: its report
-                self.died = None if self.report is not None else self._why_dead()
+        if self.report is None and self.died is None and proc and proc.poll() is not None:
+            self._read()  # what it wrote between the read above and its exit: its report
+            self.died = None if self.report is not None else self._why_dead()
         heard, self._heard = self._heard, []
         return heard
 
