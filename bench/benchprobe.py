@@ -29,7 +29,9 @@ LAST = {"teardown": 0.0, "tests": 0}
 SPENT: dict[str, list[int]] = {}  # hook name -> [calls, nanoseconds] on the main thread
 # the outermost pytest-bstm hook calls only (a hook may run inside another, e.g. the case
 # reader inside collection_modifyitems), and the collections that ran inside them
-TOTAL = {"depth": 0, "ns": 0, "gc_ns": 0}
+# "per_test": only the hooks pytest calls for each test (pytest_runtest_*), without the session's
+# start and end; "cpu": the main thread's CPU time in them (steadier than wall time under load)
+TOTAL = {"depth": 0, "ns": 0, "gc_ns": 0, "cpu_ns": 0, "per_test_ns": 0, "per_test_cpu_ns": 0}
 GC = {"started": 0, "ns": 0, "collections": 0}
 GC_BY_GENERATION = [[0, 0], [0, 0], [0, 0]]  # generation -> [collections, nanoseconds]
 
@@ -59,23 +61,29 @@ def _owner(plugin: object) -> str:
 
 def _timed(hook: str, function: Callable[..., Any]) -> Callable[..., Any]:
     tally = SPENT.setdefault(hook, [0, 0])
-    clock = time.perf_counter_ns
+    clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
+    per_test = hook.startswith("pytest_runtest_")
 
     @functools.wraps(function)
     def timed(*args: Any) -> Any:
         if threading.get_ident() != MAIN:
             return function(*args)
         TOTAL["depth"] += 1
-        started = clock()
+        cpu_started, started = cpu_clock(), clock()
         try:
             return function(*args)
         finally:
             spent = clock() - started
+            cpu_spent = cpu_clock() - cpu_started
             TOTAL["depth"] -= 1
             tally[0] += 1
             tally[1] += spent
             if not TOTAL["depth"]:
                 TOTAL["ns"] += spent
+                TOTAL["cpu_ns"] += cpu_spent
+                if per_test:
+                    TOTAL["per_test_ns"] += spent
+                    TOTAL["per_test_cpu_ns"] += cpu_spent
 
     return timed
 
@@ -135,6 +143,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "hooks_ns": {name: ns for name, (calls, ns) in SPENT.items() if calls},
         "main_ns": TOTAL["ns"],
         "gc_in_hooks_ns": TOTAL["gc_ns"],
+        "hooks_cpu_ns": TOTAL["cpu_ns"],
+        "per_test_ns": TOTAL["per_test_ns"],
+        "per_test_cpu_ns": TOTAL["per_test_cpu_ns"],
         "hook_calls": {name: calls for name, (calls, _) in SPENT.items() if calls},
         "main_cpu": main,
         "other_threads_cpu": max(0.0, process - main),

@@ -242,6 +242,9 @@ class Report:
                     hooks,
                     None if hooks is None or own is None else hooks - own,
                     own,
+                    med(mode, n, "bstm", "plugin_cpu_us"),
+                    med(mode, n, "bstm", "plugin_per_test_us"),
+                    med(mode, n, "bstm", "plugin_per_test_cpu_us"),
                     med(mode, n, "bstm", "plugin_logreport_us"),
                     med(mode, n, "bstm+latency", "plugin_main_us"),
                     med(mode, n, "plain", "plugin_main_us"),
@@ -255,7 +258,8 @@ class Report:
                 )
                 thread = None if other is None or other_plain is None else other - other_plain
                 rows.append([*row, fmt(thread, 3)])
-        headers = ["mode", "N", "hooks", "GC in hooks", "own", "own<=30", "logreport"]
+        headers = ["mode", "N", "hooks", "GC in hooks", "own", "own<=30", "hooks CPU"]
+        headers += ["per test", "per test CPU", "logreport"]
         headers += [
             "hooks +lat",
             "hooks plain",

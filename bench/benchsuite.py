@@ -71,6 +71,9 @@ class Sample:
 
     main_ns: int = 0
     gc_in_hooks_ns: int = 0
+    hooks_cpu_ns: int = 0
+    per_test_ns: int = 0
+    per_test_cpu_ns: int = 0
 
     @property
     def plugin_main_us(self) -> float | None:
@@ -86,6 +89,22 @@ class Sample:
         if not self.tests:
             return None
         return (self.main_ns - self.gc_in_hooks_ns) / 1000 / self.tests
+
+    @property
+    def plugin_cpu_us(self) -> float | None:
+        """The main thread's CPU time in pytest-bstm's hooks, per test (load-steady)."""
+        return self.hooks_cpu_ns / 1000 / self.tests if self.tests else None
+
+    @property
+    def plugin_per_test_us(self) -> float | None:
+        """Wall time of the hooks pytest calls for each test (``pytest_runtest_*``), per test:
+        the cost that grows with the suite, without the session's start and end."""
+        return self.per_test_ns / 1000 / self.tests if self.tests else None
+
+    @property
+    def plugin_per_test_cpu_us(self) -> float | None:
+        """The main thread's CPU time in those hooks, per test."""
+        return self.per_test_cpu_ns / 1000 / self.tests if self.tests else None
 
     @property
     def plugin_logreport_us(self) -> float | None:
@@ -167,6 +186,9 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         gc_s=data.get("gc_s"),
         main_ns=int(data.get("main_ns", 0)),
         gc_in_hooks_ns=int(data.get("gc_in_hooks_ns", 0)),
+        hooks_cpu_ns=int(data.get("hooks_cpu_ns", 0)),
+        per_test_ns=int(data.get("per_test_ns", 0)),
+        per_test_cpu_ns=int(data.get("per_test_cpu_ns", 0)),
         gc_collections=data.get("gc_collections"),
         gc_by_generation=data.get("gc_by_generation", []),
     )

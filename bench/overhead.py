@@ -175,7 +175,9 @@ class Bench:
                         print(
                             f"  {mode:>8} N={size:<6} #{i + 1} {scenario.name:<13} "
                             f"wall {sample.wall:7.2f}s  cpu {sample.cpu:6.2f}s  tail {tail}s  "
-                            f"bstm own {fmt(main, 1)}us/test  "
+                            f"bstm own {fmt(main, 1)}us/test "
+                            f"(per-test hooks {fmt(sample.plugin_per_test_us, 1)}, "
+                            f"CPU {fmt(sample.plugin_per_test_cpu_us, 1)})  "
                             f"requests {sum(sample.requests.values())}  "
                             f"load {os.getloadavg()[0]:.2f}",
                             flush=True,

@@ -8,8 +8,8 @@ lines to EVENTS (:mod:`pytest_bstm.delivery.events`).
 
 stdin: the session's settings (first line, never on the command line: the access key must not
 show in ``ps``), then one command a line: ``select`` (answer ``--bstm-select``), ``configurations``
-(answer ``bstm_configuration_param``), ``start PLAN``
-(prepare the run of this plan, JSON, and send), ``result RECORD`` (a result the journal could not
+(answer ``bstm_configuration_param``), ``start [PLAN]`` (prepare the run of this plan, JSON, or
+of the journal's, and send), ``result RECORD`` (a result the journal could not
 take: the disk is full), ``finish SECONDS VERBOSE`` (everything is
 journaled: deliver it within SECONDS, report, exit), ``abort`` (stop now, report, exit). The
 end of stdin without ``finish`` means pytest's process died: what the journal holds is delivered
@@ -232,6 +232,8 @@ def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
             delivery.select()
         elif command == "configurations":
             delivery.configurations()
+        elif command == "start":  # the plan is in the journal
+            delivery.start()
         elif command.startswith("start "):
             delivery.start(RunPlan.from_json(json.loads(command[6:])))
         elif command.startswith("result "):

@@ -45,6 +45,7 @@ A killed process leaves a valid journal apart from, at worst, a torn last line, 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -68,6 +69,11 @@ from pytest_bstm.results.model import Key, result_key
 class Journal:
     """Thread-safe appender; ``sync()`` fsyncs (called at batch boundaries).
 
+    Each append is one unbuffered ``write`` of whole lines (no buffer to flush): once it
+    returns, the lines are the kernel's and survive the process (a kill, ``os._exit``); the
+    fsyncs of :meth:`sync` and of the lines that mark progress keep them across a crash of
+    the machine.
+
     ``own=True`` (a journal named for this session): the file is created by this object and
     never opened if it exists already; :meth:`discard` removes only a file this object made.
     """
@@ -81,7 +87,7 @@ class Journal:
         self._made_folder = False  # ... and its folder (removed with it, only when empty)
         self._lock = threading.Lock()
         self._sync_lock = threading.Lock()  # held by fsync and close, never by a plain write
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
         self._closed = False
         self._must_end = False  # a test or running line was written: the end writes "ended"
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
@@ -96,22 +102,21 @@ class Journal:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
         for the summary, never raised into the test session."""
         encode = self._encode
-        lines = "".join(encode(r) + "\n" for r in records)
+        lines = "".join([encode(r) + "\n" for r in records]).encode("utf-8")
         try:
             self._append(lines, sync)
         except OSError as exc:
             self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
-    def _append(self, lines: str, sync: bool) -> None:
+    def _append(self, lines: bytes, sync: bool) -> None:
         with self._lock:
             if self._closed:  # a late write (a sender thread outliving the session)
                 with self._open() as late:
-                    late.write(lines)
+                    _write_all(late, lines)
                 return
             if self._file is None:
                 self._file = self._open()
-            self._file.write(lines)
-            self._file.flush()
+            _write_all(self._file, lines)
         if sync:
             self._fsync()
 
@@ -123,7 +128,7 @@ class Journal:
             if file is not None:
                 os.fsync(file.fileno())
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO[bytes]:
         for _ in range(3):  # another session may remove an empty .bstm/ in between
             if not self.path.parent.is_dir():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,12 +139,12 @@ class Journal:
                 continue
         return self._open_once()
 
-    def _open_once(self) -> IO[str]:
+    def _open_once(self) -> IO[bytes]:
         if self._made or not self._own:
             return _end_torn_line(self.path)
         # FileExistsError: not ours, untouched; appending, as the sender process appends too
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666)
-        file = os.fdopen(fd, "a", encoding="utf-8")
+        file = os.fdopen(fd, "ab", buffering=0)
         self._made = True
         return file
 
@@ -195,10 +200,6 @@ class Journal:
 
     def sync(self) -> None:
         try:
-            with self._lock:
-                if self._file is None:
-                    return
-                self._file.flush()
             self._fsync()
         except OSError as exc:
             self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
@@ -221,20 +222,30 @@ class Journal:
             file, self._file = self._file, None
             if file is not None:
                 try:
-                    file.close()  # flushes what a failed write left buffered (disk full)
+                    file.close()
                 except OSError as exc:
                     self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
 
-def _end_torn_line(path: Path) -> IO[str]:
+def _end_torn_line(path: Path) -> IO[bytes]:
     """Open ``path`` to append; a torn last line (a killed writer's) is ended first, so that
     the next record is a line of its own."""
-    file = path.open("a", encoding="utf-8")
+    file = path.open("ab", buffering=0)
     with contextlib.suppress(OSError), path.open("rb") as raw:
         raw.seek(-1, os.SEEK_END)  # OSError: the file is empty
         if raw.read(1) != b"\n":
-            file.write("\n")
+            _write_all(file, b"\n")
     return file
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to an unbuffered file: one system call, more only after a short write."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:  # a full disk that reports no error (OSError is the usual answer)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 @dataclass

@@ -99,12 +99,14 @@ class SenderProcess:
             pass
 
     # -- while tests run -----------------------------------------------------------------------
-    def start(self, plan: dict[str, Any]) -> None:
-        """A test executed: prepare the run of ``plan`` (its JSON form), send results."""
+    def start(self, plan: dict[str, Any] | None) -> None:
+        """A test executed: prepare the run of ``plan`` (its JSON form; None: the journal holds
+        it, so the command stays short and never waits for a still-starting sender to read a
+        large plan from the pipe), send results."""
         self.spawn()
         if not self.started:
             self.started = True
-            self._send(f"start {json.dumps(plan)}")
+            self._send("start" if plan is None else f"start {json.dumps(plan)}")
 
     def result(self, record: dict[str, Any]) -> None:
         """A result the journal could not take (the disk is full): hand it over directly."""
@@ -116,6 +118,16 @@ class SenderProcess:
         if self._events is None or (not now and time.monotonic() < self._next_poll):
             return []
         self._next_poll = time.monotonic() + POLL_EVERY
+        self._read()
+        proc = self._proc
+        if self.report is None and self.died is None and proc and proc.poll() is not None:
+            self._read()  # what it wrote between the read above and its exit: its report
+            self.died = None if self.report is not None else self._why_dead()
+        heard, self._heard = self._heard, []
+        return heard
+
+    def _read(self) -> None:
+        assert self._events is not None
         chunk = self._events.read()
         if chunk:
             *lines, self._buffer = (self._buffer + chunk).split("\n")
@@ -125,11 +137,6 @@ class SenderProcess:
                     self.report = item
                 else:
                     self._heard.append(item)
-        proc = self._proc
-        if self.report is None and self.died is None and proc is not None:
-            self.died = None if proc.poll() is None else self._why_dead()
-        heard, self._heard = self._heard, []
-        return heard
 
     def _why_dead(self) -> str:
         assert self._proc is not None

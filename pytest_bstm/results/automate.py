@@ -108,8 +108,9 @@ class SessionStatus:
         sessions are linked to it and marked at its end."""
         recorder = self.recorder
         recorder.current = item.nodeid
-        self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
-        uses = set(getattr(item, "fixturenames", ()))
+        if self._worst:
+            self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
+        uses = set(getattr(item, "fixturenames", ())) if recorder.shared else set()
         for target, url, label, fixture in list(recorder.shared.values()):
             if fixture not in uses:
                 continue  # a test that does not use the scoped fixture (directly or not)

@@ -196,7 +196,8 @@ class Reporter:
             return
         assert self.plan is not None
         self.started = True
-        self.sender.start(self.plan.to_json())
+        # the plan is in the journal, unless the disk refused it (then it goes along)
+        self.sender.start(self.plan.to_json() if self.journal.failure else None)
         if self.is_xdist_controller:
             self._wait_ready()
             if self.summary.run is None and self.xdist_dir is not None:
