@@ -44,6 +44,7 @@ from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
 
 THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
+UNREACHED_WAIT = 3.0  # seconds the session end gives a service it never reached (a last try)
 IDLE = 0.1  # seconds between looks at the journal and the commands
 CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
@@ -154,9 +155,20 @@ class Delivery:
         while not events.empty():
             self.emit(encode(events.get()))
 
+    @property
+    def never_reached(self) -> bool:
+        """No request of the session reached the service (the run is not prepared, and every
+        attempt failed on the name, the port or the route; one may be in flight)."""
+        client, u = self.uploader.client, self.uploader
+        sent = client.requests_sent if client is not None else 0
+        return u.sender is None and u.ledger.never_reached(sent - 1)
+
     def finish(self, timeout: float, commands: queue.SimpleQueue[str | None] | None) -> bool:
-        """Deliver what is left within ``timeout``; False when pytest's process said abort."""
+        """Deliver what is left within ``timeout`` (a few seconds for a service never reached:
+        the journal and the command finish it); False when pytest's process said abort."""
         self.tail()
+        if self.never_reached:
+            timeout = min(timeout, UNREACHED_WAIT)
 
         def progress(pending: int, elapsed: float) -> None:
             self.forward()
@@ -201,6 +213,7 @@ class Delivery:
             rejected=tuple(
                 (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
             ),
+            unknown_cases=tuple(sorted(sender.unknown_cases)) if sender else (),
             pending=len(u.pending),
             attached=u.attachments.done.uploaded,
             attachments_waiting=u.attachments.waiting,
@@ -210,7 +223,9 @@ class Delivery:
             stopped=u.stopped,
             remedy=u.remedy,
             errors=tuple(u.errors),
-            waited=u.waited,
+            failure=u.ledger.latest,
+            close_failure=u.close_failure,
+            never_reached=self.never_reached,
             interrupted=u.interrupted,
             journal_failure=self.journal.failure,
             url=self.service.url,

@@ -18,12 +18,11 @@ from dataclasses import replace
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.attachments import Pending
 from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
+from pytest_bstm.delivery.failures import Failure, Ledger, Remedy, explain
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
-from pytest_bstm.delivery.remedies import Remedy
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
-from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
 TICK = 0.25
@@ -50,9 +49,10 @@ class Uploader:
         self.attachments = Pending(journal)  # journaled after their results, sent at the end
         self.sender: Sender | None = None
         self.stopped: str | None = None
-        self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
+        self.remedy: Remedy = "retry"  # what can deliver what is left (delivery.failures)
         self.errors: list[str] = []
-        self.waited: str | None = None
+        self.ledger = Ledger()  # the session's failed attempts; its latest is the summary's
+        self.close_failure: Failure | None = None  # the run's close kept failing
         self.interrupted = False  # Ctrl-C ended the wait at the session end
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
@@ -72,9 +72,9 @@ class Uploader:
         when the session stops waiting, so that nothing is written after it ended."""
         waiting = self._client.waiting if self._client is not None else None
         if waiting is not None:
-            self.waited = waiting.told()  # the latest cause of a retry, for the summary
+            failure = self.ledger.waited(waiting)  # counted for the session
             if self.sender is None:  # still preparing: the main thread tells it at once
-                self.events.put(Event("retrying", self.waited))
+                self._retrying(failure)
         if self._abort.wait(seconds):
             raise UploadStopped
 
@@ -215,11 +215,12 @@ class Uploader:
             raise
         except Exception as exc:  # permanent (TLS, a bad URL too): results stay journaled
             if isinstance(exc, TRANSIENT) and not isinstance(exc, errors.FatalTransportError):
-                self.events.put(Event("retrying", describe(exc)))
+                self._retrying(self.ledger.raised(exc))
                 return False
-            failure = explain(exc, self._preparer.plan, self._client)
+            plan = self._preparer.plan
+            failure = self.ledger.raised(exc, explain(exc, plan, self._client))
             self.remedy = failure.remedy
-            self._stop(f"could not {preparing(self._preparer.plan)}: {failure.message}")
+            self._stop(f"could not {preparing(plan)}: {failure.message}", failure=failure)
             return True
         self.journal.run(prepared.run.run_id, prepared.run.web_url)
         self.sender = Sender(
@@ -248,22 +249,30 @@ class Uploader:
         try:
             run = preparer.lifecycle.close(prepared.run)
         except TRANSIENT as exc:
+            self.close_failure = self.ledger.raised(exc)
             self._note(f"could not close run {prepared.run.run_id}: {describe(exc)}")
             return False
         except errors.BstmError as exc:
-            self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}")
+            failure = self.close_failure = self.ledger.raised(exc)
+            self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}", failure)
             return True
         self.journal.closed(run.run_id)
         self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
+    def _retrying(self, failure: Failure) -> None:
+        """Preparing the run failed, to be tried again; ``unreached``: the service was not
+        reached (nobody waits for the run then, see :mod:`pytest_bstm.session.reporter`)."""
+        kind = "unreached" if failure.never_reached else "retrying"
+        self.events.put(Event(kind, failure.told(), failure=failure))
+
     def _check_running(self) -> None:  # no new call once the session stopped waiting
         if self._abort.is_set():
             raise UploadStopped
 
-    def _stop(self, message: str, kind: str = "failed") -> None:
+    def _stop(self, message: str, failure: Failure | None = None, kind: str = "failed") -> None:
         self.stopped = message
-        self.events.put(Event(kind, message))
+        self.events.put(Event(kind, message, failure=failure))
 
     def _send(self, batch: list[Result]) -> bool:
         """Deliver one batch; True when nothing of it needs another try."""
@@ -274,11 +283,13 @@ class Uploader:
         except UploadStopped:
             raise
         except (*TRANSIENT, errors.AmbiguousRequestError) as exc:
+            self.ledger.raised(exc)
             self._note(describe(exc))
             return False
         except errors.BstmError as exc:  # closed run, 401, 403, a refusal: stop for good
-            self.remedy = remedy_of(exc)
-            self._stop(describe(exc))
+            failure = self.ledger.raised(exc)
+            self.remedy = failure.remedy
+            self._stop(describe(exc), failure)
             return False
         except Exception as exc:  # the upload thread must never die silently
             self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")

@@ -122,7 +122,8 @@ def test_a_refused_connection_is_one_line_once(inner: Inner) -> None:
     host = inner.emulator.url.removeprefix("http://")
     result.stdout.re_match_lines(
         [
-            rf"error:      could not create the run: {host} refused the connection "
+            rf"error:      could not create the run: the service was never reached: {host} "
+            r"refused the connection "
             r"\(\d+ attempts over \d+(\.\d)? s\)$"
         ]
     )
