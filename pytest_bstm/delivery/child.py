@@ -71,7 +71,6 @@ class Delivery:
         self._partial = b""
         self._held: contextlib.AbstractContextManager[None] | None = None
 
-    # -- reading the journal -------------------------------------------------------------------
     def tail(self) -> None:
         """Hand the results pytest's process appended since the last look to the uploader."""
         if not self.path.is_file():  # not written (yet), or a device (/dev/full)
@@ -113,7 +112,6 @@ class Delivery:
             self.service.knows(result.case_id)
         self.uploader.submit(result, journaled=True)
 
-    # -- commands ------------------------------------------------------------------------------
     def select(self) -> None:
         cases = self.service.cases_to_select()
         message = self.service.select_error or ""
@@ -151,21 +149,17 @@ class Delivery:
         self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
 
     def forward(self) -> None:
-        events = self.uploader.events
-        while not events.empty():
-            self.emit(encode(events.get()))
+        while not self.uploader.events.empty():
+            self.emit(encode(self.uploader.events.get()))
 
     @property
-    def never_reached(self) -> bool:
-        """No request of the session reached the service (the run is not prepared, and every
-        attempt failed on the name, the port or the route; one may be in flight)."""
-        client, u = self.uploader.client, self.uploader
-        sent = client.requests_sent if client is not None else 0
-        return u.sender is None and u.ledger.never_reached(sent - 1)
+    def never_reached(self) -> bool:  # no run, every attempt failed on the name, port or route
+        u, sent = self.uploader, self.uploader.client.requests_sent if self.uploader.client else 0
+        return u.sender is None and u.ledger.never_reached(sent - 1)  # one may be in flight
 
     def finish(self, timeout: float, commands: queue.SimpleQueue[str | None] | None) -> bool:
-        """Deliver what is left within ``timeout`` (a few seconds for a service never reached:
-        the journal and the command finish it); False when pytest's process said abort."""
+        """Deliver what is left within ``timeout`` (seconds for a service never reached: the
+        command finishes it); False when pytest's process said abort."""
         self.tail()
         if self.never_reached:
             timeout = min(timeout, UNREACHED_WAIT)

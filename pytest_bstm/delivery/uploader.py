@@ -1,9 +1,6 @@
-"""The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
-run, then sends the results the journal holds through the one :class:`Sender`: full batches at
-once, partial ones after ``flush_interval`` seconds, everything when the session drains, then
-the attachments (one step, :mod:`pytest_bstm.delivery.attachments`); transient failures are
-retried with backoff until the session's deadline. What pytest's process must know goes to
-``events``."""
+"""The sender process's upload thread: prepares the run, sends the journal's results through
+the one :class:`Sender` (full batches at once, partial ones after ``flush_interval``, all at the
+end), then the attachments; what pytest's process must know goes to ``events``."""
 
 from __future__ import annotations
 
@@ -34,17 +31,12 @@ class Uploader:
     """Owns the queue and the thread; ``sender`` exists once the run is prepared."""
 
     def __init__(
-        self,
-        journal: Journal,
-        *,
-        flush_interval: float = 5.0,
-        max_batch: int = MAX_BATCH,
-        retry_pause: float = 1.0,
+        self, journal: Journal, *, flush_interval: float = 5.0, max_batch: int = MAX_BATCH
     ) -> None:
         self.journal = journal
         self.flush_interval = flush_interval
         self.max_batch = max_batch
-        self.retry_pause = retry_pause
+        self.retry_pause = 1.0  # seconds, doubling up to MAX_PAUSE
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.attachments = Pending(journal)  # journaled after their results, sent at the end
         self.sender: Sender | None = None
@@ -66,7 +58,6 @@ class Uploader:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- the sender process's main thread ---------------------------------------------------
     def wait(self, seconds: float) -> None:
         """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
         when the session stops waiting, so that nothing is written after it ended."""
@@ -143,7 +134,6 @@ class Uploader:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    # -- upload thread -----------------------------------------------------------------------
     def _loop(self) -> None:
         with contextlib.suppress(UploadStopped):
             self._run()
@@ -260,9 +250,7 @@ class Uploader:
         self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
-    def _retrying(self, failure: Failure) -> None:
-        """Preparing the run failed, to be tried again; ``unreached``: the service was not
-        reached (nobody waits for the run then, see :mod:`pytest_bstm.session.reporter`)."""
+    def _retrying(self, failure: Failure) -> None:  # unreached: nobody waits for the run
         kind = "unreached" if failure.never_reached else "retrying"
         self.events.put(Event(kind, failure.told(), failure=failure))
 
@@ -301,11 +289,9 @@ class Uploader:
     def _done(self, batch: list[Result]) -> None:
         """Forget what of ``batch`` was delivered (a lookup per result, not per unsent one)."""
         assert self.sender is not None
-        done = self.sender.done
         with self._lock:
-            for key in [r.key for r in batch if r.key in done]:
+            for key in [r.key for r in batch if r.key in self.sender.done]:
                 self._unsent.pop(key, None)
 
     def _note(self, message: str) -> None:
-        if message not in self.errors:
-            self.errors.append(message)
+        self.errors += [message] if message not in self.errors else []
