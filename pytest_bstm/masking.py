@@ -27,6 +27,8 @@ def urls(text: str) -> str:
     they were given. (Evidence links keep their query: a BrowserStack public link's
     ``auth_token`` is there to be shared.)"""
     return _QUERY.sub(_mask_query, _userinfo(text))
+
+
 # a URL query's value of a parameter that names a secret (``?access_key=...&password=...``);
 # not ``auth_token``: a BrowserStack session's public link is meant to be shared
 _SECRET_PARAM = re.compile(

@@ -107,7 +107,7 @@ class Inner:
         return {r["test_case_id"]: r["description"] for r in self.emulator.results(run_id)}
 
 
-SUGGESTED = re.compile(r"(bstm (?:journal|runs) .+?)\s*$")
+SUGGESTED = re.compile(r"((?:RUN=\$\()?bstm (?:journal|runs) .+?)\s*$")
 
 
 def suggested(text: str) -> list[str]:

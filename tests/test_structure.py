@@ -31,7 +31,6 @@ UPWARD = {
     "pytest_bstm.config.values -> pytest_bstm.delivery",
     "pytest_bstm.config.values -> pytest_bstm.delivery.journal",
     "pytest_bstm.delivery.child -> pytest_bstm.session.service",
-    "pytest_bstm.run.explain -> pytest_bstm.delivery.remedies",
 }
 CYCLES = {
     ("pytest_bstm.collect.bdd", "pytest_bstm.collect.mapping"),

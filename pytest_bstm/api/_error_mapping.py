@@ -63,6 +63,37 @@ def root_cause(redact: Redactor, exc: BaseException, url: str, timeout: float) -
     return f"{where}: {type(inner).__name__}: {redact.snippet(str(inner))[:120]}"
 
 
+def wire_kind(exc: BaseException) -> str:
+    """What went wrong on the wire, as a fact (the same tests as :func:`root_cause`): ``proxy``,
+    ``dns``, ``refused``, ``certificate``, ``tls``, ``unreachable`` (no connection within the
+    timeout), ``timeout`` (no answer), ``dropped``, ``bad_url`` or ``transport``."""
+    chain = list(exception_chain(exc))
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
+
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        return "proxy"
+    if has(socket.gaierror, *_NAME_RESOLUTION):
+        return "dns"
+    if has(ConnectionRefusedError):
+        return "refused"
+    if has(requests.exceptions.SSLError, ssl.SSLError):
+        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+        return "certificate" if getattr(tls, "verify_message", None) else "tls"
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return "unreachable"
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return "timeout"
+    if has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError) or has(
+        urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError
+    ):
+        return "dropped"
+    if has(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+        return "bad_url"
+    return "transport"
+
+
 def api_error(
     redact: Redactor,
     method: str,
@@ -161,6 +192,7 @@ def check_delivery(
             method=method,
             path=api_path,
             attempts=attempt,
+            kind=wire_kind(exc),
         ) from exc
     if delivery is Delivery.MAYBE_SENT and not idempotent:
         raise errors.AmbiguousRequestError(
@@ -170,4 +202,5 @@ def check_delivery(
             method=method,
             path=api_path,
             attempts=attempt,
+            kind=wire_kind(exc),
         ) from exc

@@ -26,6 +26,7 @@ from ._error_mapping import (
     invalid_response,
     maybe_applied,
     root_cause,
+    wire_kind,
 )
 from ._links import ProjectLinks
 from ._transport import (
@@ -247,12 +248,19 @@ class ClientCore:
                 if isinstance(failure, requests.Response)
                 else root_cause(self._redact, failure, self.base_url, self.timeout)
             )
-            waiting = Waiting(reason, now + (delay or 0.0), attempt, method, api_path, started)
+            kind = (
+                {429: "rate_limited", 408: "timeout"}.get(status or 0, "server")
+                if isinstance(failure, requests.Response)
+                else wire_kind(failure)
+            )
+            waiting = Waiting(
+                reason, now + (delay or 0.0), attempt, method, api_path, started, kind=kind
+            )
             if delay is None:
                 if isinstance(failure, requests.Response):
                     return failure, attempt
                 raise errors.TransportError(
-                    waiting.told(now), method=method, path=api_path, attempts=attempt
+                    waiting.told(now), method=method, path=api_path, attempts=attempt, kind=kind
                 ) from failure
             logger.info(
                 "%s %s: %s, retrying in %.2fs (attempt %d)",

@@ -148,10 +148,13 @@ class ServerError(ApiError):
 class TransportError(BstmError):
     """No HTTP answer: connection refused, DNS failure, timeout, dropped connection."""
 
-    def __init__(self, message: str, *, method: str, path: str, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, method: str, path: str, attempts: int = 1, kind: str = "transport"
+    ) -> None:
         self.method = method
         self.path = path
         self.attempts = attempts
+        self.kind = kind  # what went wrong on the wire: dns, refused, timeout, ...
         super().__init__(message)
 
 

@@ -125,6 +125,7 @@ class Waiting:
     method: str
     path: str
     since: float | None = None
+    kind: str = "transport"  # rate_limited, server, timeout, or the wire's (dns, refused, ...)
 
     def seconds_left(self, now: float | None = None) -> float:
         """Seconds until the next try (0 once due)."""

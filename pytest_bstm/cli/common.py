@@ -14,8 +14,8 @@ from typing import Any
 from pytest_bstm import masking
 from pytest_bstm.api import DEFAULT_BASE_URL, Client, errors
 from pytest_bstm.cli import ini
+from pytest_bstm.delivery.failures import said_404, unseen_project
 from pytest_bstm.masking import Redactor
-from pytest_bstm.run.explain import said_404, unseen_project
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     CASE_ID_RE,

@@ -20,10 +20,9 @@ from pytest_bstm.cli import common as c
 from pytest_bstm.cli.journal_files import exclusive, journals, set_aside
 from pytest_bstm.delivery import journal
 from pytest_bstm.delivery.driver import Outcome, deliver
+from pytest_bstm.delivery.failures import new_run_command, unseen_project
 from pytest_bstm.delivery.records import from_record
-from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.results.model import Result
-from pytest_bstm.run.explain import unseen_project
 from pytest_bstm.run.plan import RunPlan
 
 

@@ -43,6 +43,7 @@ from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
 
 THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
+UNREACHED_WAIT = 3.0  # seconds the session end gives a service it never reached (a last try)
 IDLE = 0.1  # seconds between looks at the journal and the commands
 CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
@@ -64,7 +65,6 @@ class Delivery:
         self._partial = b""
         self._held: contextlib.AbstractContextManager[None] | None = None
 
-    # -- reading the journal -------------------------------------------------------------------
     def tail(self) -> None:
         """Hand the results pytest's process appended since the last look to the uploader."""
         if not self.path.is_file():  # not written (yet), or a device (/dev/full)
@@ -104,7 +104,6 @@ class Delivery:
         self.seen.add(result.key)
         self.uploader.submit(result, journaled=True)
 
-    # -- commands ------------------------------------------------------------------------------
     def select(self) -> None:
         cases = self.service.cases_to_select()
         message = self.service.select_error or ""
@@ -139,13 +138,20 @@ class Delivery:
         self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
 
     def forward(self) -> None:
-        events = self.uploader.events
-        while not events.empty():
-            self.emit(encode(events.get()))
+        while not self.uploader.events.empty():
+            self.emit(encode(self.uploader.events.get()))
+
+    @property
+    def never_reached(self) -> bool:  # no run, every attempt failed on the name, port or route
+        u, sent = self.uploader, self.uploader.client.requests_sent if self.uploader.client else 0
+        return u.sender is None and u.ledger.never_reached(sent - 1)  # one may be in flight
 
     def finish(self, timeout: float, commands: queue.SimpleQueue[str | None] | None) -> bool:
-        """Deliver what is left within ``timeout``; False when pytest's process said abort."""
+        """Deliver what is left within ``timeout`` (seconds for a service never reached: the
+        command finishes it); False when pytest's process said abort."""
         self.tail()
+        if self.never_reached:
+            timeout = min(timeout, UNREACHED_WAIT)
 
         def progress(pending: int, elapsed: float) -> None:
             self.forward()
@@ -190,6 +196,7 @@ class Delivery:
             rejected=tuple(
                 (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
             ),
+            unknown_cases=tuple(sorted(sender.unknown_cases)) if sender else (),
             pending=len(u.pending),
             attached=u.attachments.done.uploaded,
             attachments_waiting=u.attachments.waiting,
@@ -199,7 +206,9 @@ class Delivery:
             stopped=u.stopped,
             remedy=u.remedy,
             errors=tuple(u.errors),
-            waited=u.waited,
+            failure=u.ledger.latest,
+            close_failure=u.close_failure,
+            never_reached=self.never_reached,
             interrupted=u.interrupted,
             journal_failure=self.journal.failure,
             url=self.service.url,

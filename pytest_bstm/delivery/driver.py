@@ -20,12 +20,17 @@ from pathlib import Path
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery import attachments, journal
 from pytest_bstm.delivery.events import preparing
+from pytest_bstm.delivery.failures import (
+    closes_new_run,
+    explain,
+    kind_of,
+    new_run_command,
+    remedy_of,
+)
 from pytest_bstm.delivery.records import from_record
-from pytest_bstm.delivery.remedies import new_run_command
 from pytest_bstm.delivery.sender import Sender
 from pytest_bstm.results.model import Result
 from pytest_bstm.run.cases import ChangeNotVisibleError
-from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.info import RunInfo
 from pytest_bstm.run.lifecycle import Lifecycle
 from pytest_bstm.run.plan import RunPlan
@@ -120,7 +125,7 @@ def deliver(
             writer.closed(run)
             outcome.closed = True
     except FAILURES as exc:
-        message, remedy = str(exc), remedy_of(exc)
+        message, remedy = str(exc), remedy_of(kind_of(exc))
         if isinstance(exc, errors.AuthenticationError):
             message = CREDENTIALS_REFUSED  # as the session says it
         if outcome.run is None and plan is not None and isinstance(exc, errors.BstmError):
@@ -128,7 +133,7 @@ def deliver(
             message, remedy = f"could not {preparing(plan)}: {failure.message}", failure.remedy
         if remedy == "new_run":
             # the journal's own run cannot take the results: a new one can
-            command = new_run_command(path, url, project)
+            command = new_run_command(path, url, project, close=closes_new_run(plan))
             message += f"; send the results to a new run with: {command}"
         outcome.hopeless = remedy == "none" and isinstance(exc, HOPELESS)
         outcome.errors.append(message)

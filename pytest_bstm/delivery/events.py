@@ -10,10 +10,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pytest_bstm.delivery.failures import Failure
 from pytest_bstm.run.info import RunInfo
 
 if TYPE_CHECKING:
-    from pytest_bstm.delivery.remedies import Remedy
+    from pytest_bstm.delivery.failures import Remedy
     from pytest_bstm.results.model import Key
     from pytest_bstm.run.plan import RunPlan
     from pytest_bstm.run.prepare import Prepared
@@ -42,7 +43,8 @@ class Event:
     ``note``, ``selected`` (``cases``: ``--bstm-select``'s answer, None when unknown),
     ``progress`` (``pending`` results left while the session end waits), ``configurations``
     (``listing``: the account's configurations as (ID, name) pairs, None when unread, and
-    ``message`` why)."""
+    ``message`` why). ``failure``: what failed (``retrying``, ``failed``), counted for the
+    session."""
 
     kind: str
     message: str = ""
@@ -50,6 +52,7 @@ class Event:
     cases: frozenset[str] | None = None
     pending: int = 0
     listing: tuple[tuple[int, str], ...] | None = None
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class DeliveryReport:
     sent: dict[str, int] = field(default_factory=dict)  # status -> results stored
     added: frozenset[Key] = frozenset()  # pairs the sender added while sending
     rejected: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (case, nodeids, why)
+    unknown_cases: tuple[str, ...] = ()  # rejected: not in the project
     pending: int = 0  # results journaled and not delivered
     attached: int = 0  # files uploaded to results
     attachments_waiting: int = 0  # kept in the journal
@@ -68,7 +72,9 @@ class DeliveryReport:
     stopped: str | None = None  # why delivery stopped for good
     remedy: Remedy = "retry"  # what can deliver what is left (delivery.failures)
     errors: tuple[str, ...] = ()
-    waited: str | None = None  # the latest cause of a retry
+    failure: Failure | None = None  # the session's latest failure, with its session count
+    close_failure: Failure | None = None  # why the run's close did not happen
+    never_reached: bool = False  # no request of the session reached the service
     interrupted: bool = False
     journal_failure: str | None = None
     url: str = ""  # the service the sender talked to
@@ -103,6 +109,8 @@ def encode(item: Event | DeliveryReport) -> str:
         body["cases"] = sorted(item.cases)
     if item.listing is not None:
         body["listing"] = [list(pair) for pair in item.listing]
+    if item.failure is not None:
+        body["failure"] = asdict(item.failure)
     if item.ready is not None:
         r = item.ready
         body["ready"] = {
@@ -122,8 +130,10 @@ def decode(line: str) -> Event | DeliveryReport:
     if body.pop("type") == "report":
         body["added"] = _pairs(body["added"])
         body["rejected"] = tuple((c, tuple(n), m) for c, n, m in body["rejected"])
-        for name in ("errors", "dry_run_calls", "emulator_view", "not_attached"):
+        for name in ("errors", "dry_run_calls", "emulator_view", "not_attached", "unknown_cases"):
             body[name] = tuple(body[name])
+        for name in ("failure", "close_failure"):
+            body[name] = _failure(body[name])
         return DeliveryReport(**body)
     ready = body.get("ready")
     cases = body.get("cases")
@@ -134,6 +144,7 @@ def decode(line: str) -> Event | DeliveryReport:
         pending=body["pending"],
         cases=None if cases is None else frozenset(cases),
         listing=None if listing is None else tuple((int(c), str(n)) for c, n in listing),
+        failure=_failure(body.get("failure")),
         ready=None
         if ready is None
         else Ready(
@@ -145,6 +156,10 @@ def decode(line: str) -> Event | DeliveryReport:
             note=ready["note"],
         ),
     )
+
+
+def _failure(raw: Any) -> Failure | None:
+    return None if raw is None else Failure(**raw)
 
 
 def describe(exc: BaseException) -> str:

@@ -124,6 +124,7 @@ class Sender:
         kept = []
         for r in results:
             if r.case_id in unknown or (known is not None and r.case_id not in known):
+                unknown.add(r.case_id)
                 self._reject([r], f"test case {r.case_id} is not in project {self.project}")
             elif r.configuration_id in self.unknown_configurations:
                 self._reject([r], f"configuration {r.configuration_id} does not exist")
@@ -253,5 +254,5 @@ class Sender:
         self.rejected.extend((r, message) for r in results)
 
     def _gone(self, why: str) -> RunClosedError:
-        # the caller says how to send the results to a new run (delivery.remedies)
+        # the caller says how to send the results to a new run (delivery.failures)
         return RunClosedError(f"run {self.run_id} {why}, so it takes no results")

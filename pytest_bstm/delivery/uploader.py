@@ -1,9 +1,6 @@
-"""The upload thread of the sender process (:mod:`pytest_bstm.delivery.child`): prepares the
-run, then sends the results the journal holds through the one :class:`Sender`: full batches at
-once, partial ones after ``flush_interval`` seconds, everything when the session drains, then
-the attachments (one step, :mod:`pytest_bstm.delivery.attachments`); transient failures are
-retried with backoff until the session's deadline. What pytest's process must know goes to
-``events``."""
+"""The sender process's upload thread: prepares the run, sends the journal's results through
+the one :class:`Sender` (full batches at once, partial ones after ``flush_interval``, all at the
+end), then the attachments; what pytest's process must know goes to ``events``."""
 
 from __future__ import annotations
 
@@ -18,12 +15,11 @@ from dataclasses import replace
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.attachments import Pending
 from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
+from pytest_bstm.delivery.failures import Failure, Ledger, Remedy, explain
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
-from pytest_bstm.delivery.remedies import Remedy
 from pytest_bstm.delivery.sender import TRANSIENT, Sender
 from pytest_bstm.results.model import Result
-from pytest_bstm.run.explain import explain, remedy_of
 from pytest_bstm.run.prepare import NothingToReport, Prepared, RunPreparer
 
 TICK = 0.25
@@ -35,24 +31,20 @@ class Uploader:
     """Owns the queue and the thread; ``sender`` exists once the run is prepared."""
 
     def __init__(
-        self,
-        journal: Journal,
-        *,
-        flush_interval: float = 5.0,
-        max_batch: int = MAX_BATCH,
-        retry_pause: float = 1.0,
+        self, journal: Journal, *, flush_interval: float = 5.0, max_batch: int = MAX_BATCH
     ) -> None:
         self.journal = journal
         self.flush_interval = flush_interval
         self.max_batch = max_batch
-        self.retry_pause = retry_pause
+        self.retry_pause = 1.0  # seconds, doubling up to MAX_PAUSE
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.attachments = Pending(journal)  # journaled after their results, sent at the end
         self.sender: Sender | None = None
         self.stopped: str | None = None
-        self.remedy: Remedy = "retry"  # what can deliver what is left (see delivery.remedies)
+        self.remedy: Remedy = "retry"  # what can deliver what is left (delivery.failures)
         self.errors: list[str] = []
-        self.waited: str | None = None
+        self.ledger = Ledger()  # the session's failed attempts; its latest is the summary's
+        self.close_failure: Failure | None = None  # the run's close kept failing
         self.interrupted = False  # Ctrl-C ended the wait at the session end
         self._client: Client | None = None
         self._preparer: RunPreparer | None = None
@@ -66,15 +58,14 @@ class Uploader:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    # -- the sender process's main thread ---------------------------------------------------
     def wait(self, seconds: float) -> None:
         """A client's wait between retries (its ``sleep=``): ends with :class:`UploadStopped`
         when the session stops waiting, so that nothing is written after it ended."""
         waiting = self._client.waiting if self._client is not None else None
         if waiting is not None:
-            self.waited = waiting.told()  # the latest cause of a retry, for the summary
+            failure = self.ledger.waited(waiting)  # counted for the session
             if self.sender is None:  # still preparing: the main thread tells it at once
-                self.events.put(Event("retrying", self.waited))
+                self._retrying(failure)
         if self._abort.wait(seconds):
             raise UploadStopped
 
@@ -143,7 +134,6 @@ class Uploader:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    # -- upload thread -----------------------------------------------------------------------
     def _loop(self) -> None:
         with contextlib.suppress(UploadStopped):
             self._run()
@@ -215,11 +205,12 @@ class Uploader:
             raise
         except Exception as exc:  # permanent (TLS, a bad URL too): results stay journaled
             if isinstance(exc, TRANSIENT) and not isinstance(exc, errors.FatalTransportError):
-                self.events.put(Event("retrying", describe(exc)))
+                self._retrying(self.ledger.raised(exc))
                 return False
-            failure = explain(exc, self._preparer.plan, self._client)
+            plan = self._preparer.plan
+            failure = self.ledger.raised(exc, explain(exc, plan, self._client))
             self.remedy = failure.remedy
-            self._stop(f"could not {preparing(self._preparer.plan)}: {failure.message}")
+            self._stop(f"could not {preparing(plan)}: {failure.message}", failure=failure)
             return True
         self.journal.run(prepared.run.run_id, prepared.run.web_url)
         self.sender = Sender(
@@ -248,22 +239,28 @@ class Uploader:
         try:
             run = preparer.lifecycle.close(prepared.run)
         except TRANSIENT as exc:
+            self.close_failure = self.ledger.raised(exc)
             self._note(f"could not close run {prepared.run.run_id}: {describe(exc)}")
             return False
         except errors.BstmError as exc:
-            self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}")
+            failure = self.close_failure = self.ledger.raised(exc)
+            self._stop(f"could not close run {prepared.run.run_id}: {describe(exc)}", failure)
             return True
         self.journal.closed(run.run_id)
         self.events.put(Event("closed", ready=ready_of(replace(prepared, run=run))))
         return True
 
+    def _retrying(self, failure: Failure) -> None:  # unreached: nobody waits for the run
+        kind = "unreached" if failure.never_reached else "retrying"
+        self.events.put(Event(kind, failure.told(), failure=failure))
+
     def _check_running(self) -> None:  # no new call once the session stopped waiting
         if self._abort.is_set():
             raise UploadStopped
 
-    def _stop(self, message: str, kind: str = "failed") -> None:
+    def _stop(self, message: str, failure: Failure | None = None, kind: str = "failed") -> None:
         self.stopped = message
-        self.events.put(Event(kind, message))
+        self.events.put(Event(kind, message, failure=failure))
 
     def _send(self, batch: list[Result]) -> bool:
         """Deliver one batch; True when nothing of it needs another try."""
@@ -274,11 +271,13 @@ class Uploader:
         except UploadStopped:
             raise
         except (*TRANSIENT, errors.AmbiguousRequestError) as exc:
+            self.ledger.raised(exc)
             self._note(describe(exc))
             return False
         except errors.BstmError as exc:  # closed run, 401, 403, a refusal: stop for good
-            self.remedy = remedy_of(exc)
-            self._stop(describe(exc))
+            failure = self.ledger.raised(exc)
+            self.remedy = failure.remedy
+            self._stop(describe(exc), failure)
             return False
         except Exception as exc:  # the upload thread must never die silently
             self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")
@@ -290,11 +289,9 @@ class Uploader:
     def _done(self, batch: list[Result]) -> None:
         """Forget what of ``batch`` was delivered (a lookup per result, not per unsent one)."""
         assert self.sender is not None
-        done = self.sender.done
         with self._lock:
-            for key in [r.key for r in batch if r.key in done]:
+            for key in [r.key for r in batch if r.key in self.sender.done]:
                 self._unsent.pop(key, None)
 
     def _note(self, message: str) -> None:
-        if message not in self.errors:
-            self.errors.append(message)
+        self.errors += [message] if message not in self.errors else []

@@ -1,11 +1,12 @@
 """What the summary tells the user to run when reporting did not finish: commands that work as
-printed (:mod:`pytest_bstm.delivery.remedies`), and only those that can succeed."""
+printed and finish the job (:mod:`pytest_bstm.delivery.failures`), and only those that can
+succeed."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_bstm.delivery.remedies import Remedy, close_command, remedy_for
+from pytest_bstm.delivery.failures import Remedy, close_command, closes_new_run, remedy_for
 
 if TYPE_CHECKING:
     from pytest_bstm.config.settings import Settings
@@ -22,20 +23,18 @@ def advise(
         return  # the in-process service is gone with the session: nothing to finish there
     remedy: Remedy = report.remedy if report else "retry"
     stopped = report.stopped if report else None
-    errors = report.errors if report else ()
-    waited = report.waited if report else None
+    failure = report and (report.close_failure or report.failure)
     url = settings.url
     if s.pending or s.attachments_waiting:
         name = str((plan.payload if plan else {}).get("name") or settings.run_name)
-        hint = remedy_for(remedy, s.journal, url, settings.project, name)
+        close = closes_new_run(plan)
+        hint = remedy_for(remedy, s.journal, url, settings.project, name, close=close)
         if hint is not None:
             s.hints.append(hint)
         return
     run = s.run
     unclosed = plan is not None and plan.close and not s.closed and not stopped
     if unclosed and run is not None:  # every result delivered, the close did not happen
-        closing = [e for e in errors if e.startswith("could not close")]
-        why = closing[-1].split(": ", 1)[-1] if closing else waited
-        why = why or "no answer before the deadline"
+        why = failure.told() if failure else "no answer before the deadline"
         s.error(f"could not close run {run.run_id}: {why}")
         s.hints.append(("close it with", close_command(url, settings.project, run.run_id)))

@@ -76,7 +76,7 @@ class Notices:
         prepared, and the first retry of its preparation (a service that does not answer)."""
         if kind == "failed":
             self.tell(f"{message} (tests go on; results are journaled)", red=True)
-        elif kind == "retrying" and plan is not None and not self._retry_told:
+        elif kind in ("retrying", "unreached") and plan is not None and not self._retry_told:
             self._retry_told = True
             what = f"could not {preparing(plan)} yet: {message}"
             self.tell(f"{what}; retrying in the background (tests go on)")

@@ -216,7 +216,8 @@ class Reporter:
     def _wait_ready(self) -> None:
         """Wait (bounded, once) until the sender says the run is ready or cannot be."""
         if not (self.prepared or self.gave_up):
-            found = self.sender.wait_for({"ready", "failed", "note"}, START_WAIT, self._on)
+            kinds = {"ready", "failed", "note", "unreached"}  # a service never reached: no wait
+            found = self.sender.wait_for(kinds, START_WAIT, self._on)
             self.gave_up = not found
 
     def _on(self, event: Event) -> None:
@@ -224,13 +225,13 @@ class Reporter:
             return
         if not self.finishing:  # the suite may run for a long time yet: tell it now
             self.notices.event(event.kind, event.message, self.plan)
-        self.prepared = self.prepared or event.kind in ("ready", "failed", "note")
+        self.prepared = self.prepared or event.kind in ("ready", "failed", "note", "unreached")
         self.summary.hear(event)
         if event.kind == "ready" and event.ready is not None:
             if self.xdist_dir is not None:
                 xdist.write_run(self.xdist_dir, event.ready.run.run_id)
             self.config.hook.pytest_bstm_run_ready(config=self.config, run=event.ready.run)
-        elif event.kind == "failed" and self.xdist_dir is not None and self.summary.run is None:
+        elif event.kind in ("failed", "unreached") and self.xdist_dir and self.summary.run is None:
             xdist.write_run(self.xdist_dir, None)
 
     # -- results -----------------------------------------------------------------------------

@@ -17,13 +17,11 @@ if TYPE_CHECKING:
     from pytest_bstm.collect.mapping import CaseRef
     from pytest_bstm.config.settings import Settings
     from pytest_bstm.delivery.events import DeliveryReport, Event
+    from pytest_bstm.delivery.failures import Failure
     from pytest_bstm.delivery.process import SenderProcess
     from pytest_bstm.results.model import Key
     from pytest_bstm.run.info import RunInfo
     from pytest_bstm.run.plan import RunPlan
-
-
-UNKNOWN_CASE = "is not in project"
 
 
 @dataclass
@@ -54,7 +52,7 @@ class Summary:
     requests: int = 0
     rate_limited: int = 0
     submitted: set[Key] = field(default_factory=set)
-    retried: str | None = None
+    retried: Failure | None = None  # why preparing the run was retried (the latest)
     keep_journal: bool = False
     hints: list[tuple[str, str]] = field(default_factory=list)  # (what it does, command)
     upload_seconds: float | None = None  # how long the session end waited for the upload
@@ -74,8 +72,8 @@ class Summary:
                 self.notes.append(p.note)
         elif event.kind == "closed" and event.ready is not None:
             self.run, self.closed = event.ready.run, True
-        elif event.kind == "retrying":
-            self.retried = event.message
+        elif event.kind in ("retrying", "unreached"):
+            self.retried = event.failure
         elif event.kind == "note":
             self.notes.append(event.message)
         elif event.kind == "failed":
@@ -151,7 +149,7 @@ def _account(
     s.uploaded.update(report.sent)
     s.added |= report.added
     for case_id, nodeids, message in report.rejected:
-        if UNKNOWN_CASE in message:
+        if case_id in report.unknown_cases:
             s.unknown.setdefault(case_id, list(nodeids))
         else:
             s.rejected.append((case_id, list(nodeids), message))
@@ -160,22 +158,25 @@ def _account(
     s.not_attached += report.not_attached
     s.requests, s.rate_limited = report.requests, report.rate_limited
     s.emulator_view.extend(report.emulator_view)
+    failure = report.failure  # counted over the session
     if started and s.run is None and report.stopped is None and plan is not None:
-        why = s.retried or "the service did not answer before the session ended"
+        why = failure.told() if failure else "the service did not answer before the session ended"
+        if report.never_reached:
+            why = f"the service was never reached: {why}"
         s.error(f"could not {preparing(plan)}: {why}")
     elif s.retried and s.run is not None:
-        s.notes.append(f"the service failed at session start: {s.retried}")
+        s.notes.append(f"the service failed at session start: {s.retried.told()}")
     if report.journal_failure:
         s.error(f"the journal could not be written: {report.journal_failure}")
     if s.pending and report.interrupted:
         s.error("interrupted (Ctrl-C) while uploading at the session end")
     elif s.pending:
         for err in report.errors[-1:]:  # the latest cause, once
-            s.error(f"upload failed: {err}")
+            s.error(f"upload failed: {failure.told() if failure else err}")
         if not report.errors and report.stopped is None and s.run is not None:
             limit = f"the drain timeout ({settings.drain_timeout:g} s; raise --bstm-drain-timeout)"
-            if report.waited:
-                s.error(f"upload failed: {report.waited}; retried until {limit}")
+            if failure:
+                s.error(f"upload failed: {failure.told()}; retried until {limit}")
             else:
                 s.error(f"uploads did not finish within {limit}")
     if plan is not None and started:  # a plan journaled for a crash, never started

@@ -4,6 +4,8 @@ tests go on; service trouble is one root-cause line."""
 from __future__ import annotations
 
 import fnmatch
+import re
+import time
 
 import pytest
 from bstm_helpers import Inner
@@ -122,7 +124,8 @@ def test_a_refused_connection_is_one_line_once(inner: Inner) -> None:
     host = inner.emulator.url.removeprefix("http://")
     result.stdout.re_match_lines(
         [
-            rf"error:      could not create the run: {host} refused the connection "
+            rf"error:      could not create the run: the service was never reached: {host} "
+            r"refused the connection "
             r"\(\d+ attempts over \d+(\.\d)? s\)$"
         ]
     )
@@ -209,3 +212,29 @@ def test_tls_to_a_plain_http_port_is_told_once_and_not_retried(inner: Inner) -> 
     assert "retrying in the background" not in result.stdout.str()
     assert result.duration < 10
     assert len(inner.emulator.requests) == 0  # the emulator never saw an HTTP request
+
+
+def test_a_service_never_reached_costs_the_session_end_seconds_not_the_drain_timeout(
+    inner: Inner,
+) -> None:
+    inner.pytester.makepyfile(SLOW)
+    inner.emulator.faults.down(True)
+    try:
+        started = time.monotonic()
+        result = inner.run("--bstm-drain-timeout", "60")
+        spent = time.monotonic() - started
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=3)
+    assert spent < 30, spent  # the drain timeout is 60 s; a few seconds are spent at the end
+    section = result.stdout.str().split("- bstm -")[1]
+    result.stdout.re_match_lines(
+        [
+            r"error:      could not create the run: the service was never reached: .* refused "
+            r"the connection \((\d+) attempts over .*\)$",
+            r"waiting:    3 results not uploaded, kept in .*journal-.*\.jsonl$",
+            r"  upload them with: bstm journal upload .*journal-.*\.jsonl$",
+        ]
+    )
+    attempts = int(re.search(r"\((\d+) attempts over", section).group(1))  # type: ignore[union-attr]
+    assert attempts > 1  # the session's count, not one request's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from bstm_helpers import API, Inner
 
@@ -100,3 +102,37 @@ def test_xdist_loadscope_select_and_worker_run_id(inner: Inner) -> None:
     assert inner.statuses(rid) == {("TC-1", None): "passed", ("TC-2", None): "passed"}
     assert inner.emulator.run(rid)["active_state"] == "active"
     result.stdout.fnmatch_lines(["deselected: 1 test whose cases are not in the run"])
+
+
+def test_xdist_a_service_never_reached_holds_no_test_back(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        test_t="""
+        import time
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_one():
+            with open("started.txt", "a") as out:
+                out.write(f"{time.time()}\\n")
+
+        @pytest.mark.tc("TC-2")
+        def test_two():
+            with open("started.txt", "a") as out:
+                out.write(f"{time.time()}\\n")
+        """
+    )
+    inner.emulator.faults.down(True)
+    try:
+        launched = time.time()
+        result = inner.pytester.runpytest_subprocess(
+            *inner.args("-p", "xdist.plugin", "-n", "2", "--bstm-drain-timeout", "60")
+        )
+        spent = time.time() - launched
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=2)
+    first = min(map(float, (inner.pytester.path / "started.txt").read_text().split()))
+    # workers start in a few seconds; they used to wait about 10 s more for the run ID
+    assert first - launched < 8, first - launched
+    assert spent < 30, spent  # not the drain timeout: the service was never reached
+    result.stdout.fnmatch_lines(["*could not create the run: the service was never reached*"])

@@ -54,7 +54,9 @@ def test_results_for_an_unknown_run_go_to_a_new_run(inner: Inner) -> None:
     result = inner.run("--bstm-run", "TR-999")
     [command] = run_each(inner, result)
     assert "bstm runs create" in command
-    assert inner.statuses(inner.only_run()["identifier"]) == STORED
+    run = inner.only_run()
+    assert inner.statuses(run["identifier"]) == STORED  # each result once
+    assert run["active_state"] == "closed"  # as the session would have left a run it made
 
 
 def test_once_the_credentials_work_the_upload_finishes(
@@ -82,6 +84,7 @@ def test_a_close_that_failed_is_finished_by_the_suggested_close(inner: Inner) ->
     [command] = run_each(inner, result)
     assert command.startswith("bstm runs close ")
     assert inner.emulator.run(run["identifier"])["active_state"] == "closed"
+    assert inner.statuses(run["identifier"]) == STORED
 
 
 def test_a_run_closed_during_the_session_sends_the_rest_to_a_new_run(inner: Inner) -> None:
@@ -123,6 +126,7 @@ def test_a_run_closed_during_the_session_sends_the_rest_to_a_new_run(inner: Inne
         ("TC-1", None): "passed",
         ("TC-2", None): "passed",
     }
+    assert inner.emulator.run(second["identifier"])["active_state"] == "closed"
 
 
 @pytest.mark.parametrize(
