@@ -89,11 +89,13 @@ def _e2e(session: nox.Session, line: str) -> None:
     # ``python -m pytest`` so that the tests import that install, not the source tree
     session.install(".[test]", *LINES[line])
     session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
-    args = session.posargs or ["-q", *E2E_TESTS]
+    # two workers: the tests are inner pytest sessions and subprocesses, each in its own folder
+    # (the examples run in copies of their folders), so they run side by side
+    args = session.posargs or ["-q", "-n", "2", *E2E_TESTS]
     session.run("pytest", "-p", "no:cacheprovider", *args)
 
 
-# Cells run one at a time: the example suites run in place, in examples/ (never with --parallel).
+# Cells run one at a time (never with --parallel): each cell already uses both cores.
 @nox.session
 @nox.parametrize("python,line", [nox.param(py, line, id=f"{py}-{line}") for py, line in CI_CELLS])
 def ci(session: nox.Session, line: str) -> None:

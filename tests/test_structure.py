@@ -23,6 +23,7 @@ LAYERS = (
     ("run",),
     ("delivery",),
     ("session",),
+    ("onboard",),
     ("plugin", "hookspecs", "cli"),
 )
 #: Today's upward imports and cycles, being removed by the splits of session/ and delivery/

@@ -63,6 +63,14 @@ def root_cause(redact: Redactor, exc: BaseException, url: str, timeout: float) -
     return f"{where}: {type(inner).__name__}: {redact.snippet(str(inner))[:120]}"
 
 
+def failure_kind(failure: requests.Response | BaseException) -> str:
+    """What a retried failure was, as a fact: ``rate_limited`` (429), ``timeout`` (408),
+    ``server`` (another retried status), or the wire's (:func:`wire_kind`)."""
+    if isinstance(failure, requests.Response):
+        return {429: "rate_limited", 408: "timeout"}.get(failure.status_code, "server")
+    return wire_kind(failure)
+
+
 def wire_kind(exc: BaseException) -> str:
     """What went wrong on the wire, as a fact (the same tests as :func:`root_cause`): ``proxy``,
     ``dns``, ``refused``, ``certificate``, ``tls``, ``unreachable`` (no connection within the

@@ -8,7 +8,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 from typing import Any, TypeVar
 
 import requests
@@ -23,10 +22,10 @@ from ._envelopes import Page
 from ._error_mapping import (
     api_error,
     check_delivery,
+    failure_kind,
     invalid_response,
     maybe_applied,
     root_cause,
-    wire_kind,
 )
 from ._links import ProjectLinks
 from ._transport import (
@@ -135,12 +134,7 @@ class ClientCore:
     def __enter__(self: SelfT) -> SelfT:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # ------------------------------------------------------------ the choke point
@@ -248,11 +242,7 @@ class ClientCore:
                 if isinstance(failure, requests.Response)
                 else root_cause(self._redact, failure, self.base_url, self.timeout)
             )
-            kind = (
-                {429: "rate_limited", 408: "timeout"}.get(status or 0, "server")
-                if isinstance(failure, requests.Response)
-                else wire_kind(failure)
-            )
+            kind = failure_kind(failure)
             waiting = Waiting(
                 reason, now + (delay or 0.0), attempt, method, api_path, started, kind=kind
             )
