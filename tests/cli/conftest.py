@@ -41,3 +41,16 @@ def files() -> Callable[[Path], Files]:
         }
 
     return read
+
+
+@pytest.fixture
+def credentials_only(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Emulator:
+    """Credentials only: no BSTM_URL or BSTM_PROJECT, in a directory without an ini file."""
+    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
+    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
+    monkeypatch.delenv("BSTM_URL", raising=False)
+    monkeypatch.delenv("BSTM_PROJECT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return emulator

@@ -16,14 +16,8 @@ from pytest_bstm.run.plan import RunPlan
 
 
 @pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    """Credentials only: no BSTM_URL or BSTM_PROJECT, in a directory without an ini file."""
-    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
-    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
-    monkeypatch.delenv("BSTM_URL", raising=False)
-    monkeypatch.delenv("BSTM_PROJECT", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return emulator
+def env(credentials_only: Emulator) -> Emulator:
+    return credentials_only
 
 
 def plan_journal(path: Path, emulator: Emulator, plan: RunPlan, cases: list[str]) -> Path:

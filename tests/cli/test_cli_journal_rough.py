@@ -21,14 +21,8 @@ CREATE = {"name": "nightly", "test_cases": ["TC-1", "TC-2"]}
 
 
 @pytest.fixture
-def env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    """Credentials only: no BSTM_URL or BSTM_PROJECT, in a directory without an ini file."""
-    monkeypatch.setenv("BROWSERSTACK_USERNAME", emulator.username)
-    monkeypatch.setenv("BROWSERSTACK_ACCESS_KEY", emulator.access_key)
-    monkeypatch.delenv("BSTM_URL", raising=False)
-    monkeypatch.delenv("BSTM_PROJECT", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return emulator
+def env(credentials_only: Emulator) -> Emulator:
+    return credentials_only
 
 
 def create_plan(project: str, *, close: bool = True) -> RunPlan:
