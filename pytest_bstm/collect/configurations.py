@@ -7,6 +7,10 @@ A value is looked up by name in the account's configurations listing, case-insen
 ``configurations=[...]`` wins over both. The listing is read once per session, before any
 write (:meth:`pytest_bstm.session.service.Service.configurations`); under xdist the controller
 hands the resolved table to its workers with the rest of the channel's input.
+
+``bstm_configuration_from_session``: a test that called ``bstm.browserstack_session`` and has
+no configuration of its own reports under the configuration its session names
+(:meth:`Configurations.for_session`, read in the process that runs the test).
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ class Configurations:
 
     ``listing``: the account's configurations (ID -> name), None when it could not be read
     (then only ``overrides`` name configurations, ``unread`` says why). ``overrides``:
-    ``bstm_configuration_map``, lower-case names."""
+    ``bstm_configuration_map``, lower-case names. ``param`` None: no parameter names them;
+    ``from_session``: a BrowserStack session does (``bstm_configuration_from_session``)."""
 
-    param: str
+    param: str | None
     listing: Mapping[int, str] | None
     overrides: Mapping[str, int] = field(default_factory=dict)
     unread: str | None = None
+    from_session: bool = False
 
     @property
     def by_name(self) -> dict[str, int]:
@@ -50,23 +56,56 @@ class Configurations:
             "listing": listing,
             "overrides": dict(self.overrides),
             "unread": self.unread,
+            "from_session": self.from_session,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Configurations:
         listing = data.get("listing")
         return cls(
-            param=str(data["param"]),
+            param=None if data.get("param") is None else str(data["param"]),
             listing=None if listing is None else {int(c): str(n) for c, n in listing},
             overrides={str(k): int(v) for k, v in dict(data.get("overrides") or {}).items()},
             unread=data.get("unread"),
+            from_session=bool(data.get("from_session")),
         )
+
+    def for_session(self, details: Mapping[str, Any]) -> tuple[int | None, list[str]]:
+        """The configuration a BrowserStack session's details name, and the names tried.
+
+        The names, in order: ``"<os> <os_version> <browser>"`` (``Windows 11 chrome``),
+        ``"<browser>"``, ``"<device>"`` (App Automate); each compared case-insensitively
+        with the ``bstm_configuration_map`` names first, then the account's listing."""
+
+        def part(key: str) -> str:
+            value = details.get(key)
+            return str(value).strip() if value not in (None, "") else ""
+
+        os_name, version, browser = part("os"), part("os_version"), part("browser")
+        full = " ".join(p for p in (os_name, version, browser) if p) if browser else ""
+        tried = list(dict.fromkeys(n for n in (full, browser, part("device")) if n))
+        listing = {name.strip().lower(): cid for cid, name in (self.listing or {}).items()}
+        for table in (self.overrides, listing):
+            for name in tried:
+                if name.lower() in table:
+                    return table[name.lower()], tried
+        return None, tried
+
+    def known(self) -> str:
+        """The account's configurations as ``name (ID)``, at most MAX_LISTED of them."""
+        listing = sorted((self.listing or {}).items())
+        known = ", ".join(f"{name} ({cid})" for cid, name in listing[:MAX_LISTED]) or "none"
+        if len(listing) > MAX_LISTED:
+            known += f", ... ({len(listing)} in all)"
+        return known
 
     def apply(self, items: Sequence[pytest.Item], mapping: dict[str, list[CaseRef]]) -> None:
         """Give each mapped test whose parameters include ``param`` that value's configuration
         (refs that name their own keep them); an unknown value is a usage error listing the
         account's configurations. While the listing is unread, the map alone names them, and
         only if it names every value."""
+        if self.param is None:
+            return
         table = self.by_name
         unknown: list[str] = []
         chosen: dict[str, int] = {}
@@ -101,10 +140,7 @@ class Configurations:
             ]
 
     def _unknown(self, unknown: list[str]) -> str:
-        listing = sorted((self.listing or {}).items())
-        known = ", ".join(f"{name} ({cid})" for cid, name in listing[:MAX_LISTED]) or "none"
-        if len(listing) > MAX_LISTED:
-            known += f", ... ({len(listing)} in all)"
+        known = self.known()
         return (
             f"pytest-bstm: no TM configuration is named by these values of '{self.param}' "
             "(bstm_configuration_param):\n  "

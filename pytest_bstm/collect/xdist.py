@@ -143,6 +143,9 @@ class Worker:
     ) -> None:
         table = self.workerinput.get(CONFIGURATIONS)
         configurations = Configurations.from_json(table) if table else None
+        recorder = config.stash.get(EVIDENCE_KEY, None)
+        if recorder is not None:  # a BrowserStack session's names choose one as it runs
+            recorder.configurations = configurations
         try:
             self.found = map_items(config, items, configurations)
         except pytest.UsageError as exc:  # the controller raises it, as a serial session does

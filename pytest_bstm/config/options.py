@@ -108,6 +108,12 @@ OPTIONS: tuple[Option, ...] = (
         kind="bool",
     ),
     Option(
+        "--bstm-configuration-from-session",
+        "Report a test that called bstm.browserstack_session and has no configuration of its "
+        "own under the TM configuration its session's OS/browser/device names, if one does.",
+        kind="bool",
+    ),
+    Option(
         "--bstm-attach-output",
         "Attach the captured stdout, stderr and log of a failed test to its results.",
         kind="bool",

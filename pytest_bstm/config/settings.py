@@ -62,6 +62,7 @@ class Settings:
     configurations: tuple[int, ...] = ()
     configuration_param: str | None = None  # its value names the configuration (by name)
     configuration_map: Mapping[str, int] = field(default_factory=dict)  # name -> ID, wins
+    configuration_from_session: bool = False  # a BrowserStack session's names choose it
     case_assignee: str | None = None
     prune: bool = False
     select: bool = False
@@ -92,9 +93,8 @@ def _ini(config: pytest.Config, opt: Option) -> str | bool | None:
         return config.getini(opt.ini)  # type: ignore[no-any-return]
     except (ValueError, pytest.UsageError) as exc:  # pytest >= 9 raises UsageError
         where = f" in {config.inipath.name}" if config.inipath else ""
-        raise pytest.UsageError(
-            f"pytest-bstm configuration:\n  {opt.ini}{where}: {exc} (use true or false)"
-        ) from None
+        msg = f"pytest-bstm configuration:\n  {opt.ini}{where}: {exc} (use true or false)"
+        raise pytest.UsageError(msg) from None
 
 
 def _raw(config: pytest.Config, opt: Option) -> str | bool | None:
@@ -279,6 +279,7 @@ def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
         configurations=tuple(configurations),
         configuration_param=text("--bstm-configuration-param"),
         configuration_map=config_map,
+        configuration_from_session=flag("--bstm-configuration-from-session"),
         case_assignee=case_assignee,
         prune=prune,
         select=select,

@@ -80,9 +80,11 @@ def follow(
     label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
     recorder.link(nodeid, str(details["public_url"]), label)
     recorder.sessions.setdefault(nodeid, []).append(target)
+    chosen = _configuration(recorder, nodeid, details)
     if scoped is not None:
         key = id(target)
-        recorder.shared[key] = (target, str(details["public_url"]), label, scoped.fixturename)
+        url = str(details["public_url"])
+        recorder.shared[key] = (target, url, label, scoped.fixturename, chosen)
         scoped.addfinalizer(lambda: recorder.shared.pop(key, None))
     return details
 
@@ -111,10 +113,12 @@ class SessionStatus:
         if self._worst:
             self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
         uses = set(getattr(item, "fixturenames", ())) if recorder.shared else set()
-        for target, url, label, fixture in list(recorder.shared.values()):
+        for target, url, label, fixture, chosen in list(recorder.shared.values()):
             if fixture not in uses:
                 continue  # a test that does not use the scoped fixture (directly or not)
             recorder.link(item.nodeid, url, label)
+            if chosen is not None:
+                recorder.add(item.nodeid, {"kind": "configuration", "id": chosen})
             recorder.sessions.setdefault(item.nodeid, []).append(target)
         try:
             return (yield)
@@ -154,6 +158,27 @@ class SessionStatus:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
                 _note_once(self.recorder, nodeid, f"BrowserStack session not marked {status}", exc)
+
+
+def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, Any]) -> int | None:
+    """``bstm_configuration_from_session``: record the configuration the session's names
+    choose; names that choose none are one note (once per process and names), and the test
+    keeps the configuration it had."""
+    table = recorder.configurations
+    if table is None or not table.from_session:
+        return None
+    chosen, tried = table.for_session(details)
+    if chosen is not None:
+        recorder.add(nodeid, {"kind": "configuration", "id": chosen})
+    elif tried and tuple(tried) not in recorder.unmatched:
+        recorder.unmatched.add(tuple(tried))
+        names = ", ".join(repr(n) for n in tried)
+        recorder.note(
+            nodeid,
+            f"BrowserStack session names no TM configuration ({names}; the account's: "
+            f"{table.known()}): the results keep their configuration",
+        )
+    return chosen
 
 
 def _off_browserstack(exc: BaseException) -> bool:

@@ -9,7 +9,8 @@ Every note is masked by the client's rule (:class:`pytest_bstm.masking.Redactor`
 access key and the credentials of any URL never reach the summary.
 
 Records are plain JSON objects keyed by node ID: ``{"kind": "attachment", "file", "name",
-"content_type", "size"}``, ``{"kind": "link", "url", "label"}``, ``{"kind": "note", "text"}``.
+"content_type", "size"}``, ``{"kind": "link", "url", "label"}``, ``{"kind": "note", "text"}``,
+``{"kind": "configuration", "id"}`` (the configuration a BrowserStack session names).
 In pytest's process the reporter takes them when the test finishes; an xdist worker appends
 them to its file of the xdist channel's folder (``evidence-<worker>.jsonl``, see
 :mod:`pytest_bstm.collect.xdist`), which the controller reads when the test finishes.
@@ -27,11 +28,14 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
+
+if TYPE_CHECKING:
+    from pytest_bstm.collect.configurations import Configurations
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
@@ -51,9 +55,13 @@ class EvidenceRecorder:
         self._out: IO[str] | None = None
         self.sessions: dict[str, list[Any]] = {}  # node ID -> BrowserStack drivers or pages
         self.executor_failed = False  # a BrowserStack executor call failed: noted once
+        # bstm_configuration_from_session: the session's table (given once it is read)
+        self.configurations: Configurations | None = None
+        self.unmatched: set[tuple[str, ...]] = set()  # session names that matched nothing
         self.current: str | None = None  # the test running now (set by SessionStatus)
-        # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name)
-        self.shared: dict[int, tuple[Any, str, str, str | None]] = {}
+        # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
+        # the configuration its names chose)
+        self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}
         # pytest's process: told of each attachment as it is recorded (session/copies.py)
         self.on_attach: Callable[[str, Record], None] | None = None
 

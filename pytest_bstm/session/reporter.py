@@ -84,7 +84,8 @@ class Reporter:
         self.session = session
         for notice in self.settings.notices:
             self.notices.tell(notice)
-        if self.settings.configuration_param and self.executes:
+        s = self.settings
+        if (s.configuration_param or s.configuration_from_session) and self.executes:
             self.configurations = self._configurations()
         if self.is_xdist_controller:
             self.xdist_dir = tempfile.mkdtemp(prefix="pytest-bstm-")
@@ -93,17 +94,21 @@ class Reporter:
                 self._select()
 
     def _configurations(self) -> Configurations:
-        """``bstm_configuration_param``: the sender reads the account's configurations before
-        any write; when it cannot, only ``bstm_configuration_map`` applies and a line says so."""
+        """The sender reads the account's configurations before any write; when it cannot,
+        only ``bstm_configuration_map`` applies and a line says so."""
         s = self.settings
-        assert s.configuration_param is not None
         listing, unread = self.sender.configurations()
         if unread is not None:
+            named = f"every value of '{s.configuration_param}'" if s.configuration_param else "it"
             self.notices.tell(
-                f"{unread}: unless bstm_configuration_map names every value of "
-                f"'{s.configuration_param}', the tests report under the default configurations"
+                f"{unread}: unless bstm_configuration_map names {named}, "
+                "the tests report under the default configurations"
             )
-        return Configurations(s.configuration_param, listing, s.configuration_map, unread)
+        own = s.configuration_from_session  # then the recorder names them as tests run
+        table = Configurations(s.configuration_param, listing, s.configuration_map, unread, own)
+        if self.evidence.recorder is not None:
+            self.evidence.recorder.configurations = table
+        return table
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
