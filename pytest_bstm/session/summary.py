@@ -80,8 +80,10 @@ class Summary:
             self.error(event.message)
 
     def noted(self, evidence: list[dict[str, Any]]) -> None:
-        """A finished test's evidence: what could not be attached or linked is summarised."""
-        self.not_attached += [str(r["text"]) for r in evidence if r.get("kind") == "note"]
+        """A finished test's evidence: what could not be attached or linked is summarised,
+        each line once (xdist workers each note what they saw)."""
+        notes = [str(r["text"]) for r in evidence if r.get("kind") == "note"]
+        self.not_attached += [n for n in dict.fromkeys(notes) if n not in self.not_attached]
 
     def map_collected(self, mapping: Mapping[str, list[CaseRef]]) -> None:
         """The tests to run: which are mapped to which cases, which to none."""

@@ -125,22 +125,30 @@ def test_off_by_default_the_session_names_nothing(inner: Inner) -> None:
     assert ("TC-2", None) in statuses
 
 
-def test_names_that_match_nothing_keep_the_configuration_with_one_note(inner: Inner) -> None:
-    _setup(inner)
-    inner.pytester.makepyfile(
-        """
+OPERA = """
 import pytest
 
 @pytest.mark.tc("TC-1")
 @pytest.mark.parametrize("driver", ["opera"], indirect=True)
-@pytest.mark.parametrize("n", range(3))
+@pytest.mark.parametrize("n", range(6))
 def test_opera(driver, n):
     pass
 """
-    )
-    result = inner.run("--bstm-configurations", "101")
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_names_that_match_nothing_keep_the_configuration_with_one_note(
+    inner: Inner, xdist: bool
+) -> None:
+    _setup(inner)
+    inner.pytester.makepyfile(OPERA)
+    if xdist:
+        args = inner.args("-p", "xdist.plugin", "-n", "2", "--bstm-configurations", "101")
+        result = inner.pytester.runpytest_subprocess(*args)
+    else:
+        result = inner.run("--bstm-configurations", "101")
     assert result.ret == pytest.ExitCode.OK
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=6)
     assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", 101): "passed"}
     out = result.stdout.str()
     note = "BrowserStack session names no TM configuration ('OS X Sonoma opera', 'opera'"
