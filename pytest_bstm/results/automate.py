@@ -173,10 +173,11 @@ def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, A
     elif tried and tuple(tried) not in recorder.unmatched:
         recorder.unmatched.add(tuple(tried))
         names = ", ".join(repr(n) for n in tried)
+        known = "unread" if table.listing is None else table.known()
         recorder.note(
             nodeid,
             f"BrowserStack session names no TM configuration ({names}; the account's: "
-            f"{table.known()}): the results keep their configuration",
+            f"{known}): the results keep their configuration",
         )
     return chosen
 

@@ -99,10 +99,11 @@ class Reporter:
         s = self.settings
         listing, unread = self.sender.configurations()
         if unread is not None:
-            named = f"every value of '{s.configuration_param}'" if s.configuration_param else "it"
             self.notices.tell(
-                f"{unread}: unless bstm_configuration_map names {named}, "
-                "the tests report under the default configurations"
+                f"{unread}: unless bstm_configuration_map names every value of "
+                f"'{s.configuration_param}', the tests report under the default configurations"
+                if s.configuration_param
+                else f"{unread}: only bstm_configuration_map names sessions' configurations"
             )
         own = s.configuration_from_session  # then the recorder names them as tests run
         table = Configurations(s.configuration_param, listing, s.configuration_map, unread, own)

@@ -216,3 +216,30 @@ def test_without_driver():
         ("TC-2", 202): "passed",
         ("TC-3", None): "passed",
     }
+
+
+def test_an_unreadable_listing_leaves_the_map_alone_to_name_configurations(inner: Inner) -> None:
+    _setup(inner, "chrome = 101")
+    inner.emulator.faults.fail(status=403, times=1, path_contains="/configurations")
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("driver", ["chrome"], indirect=True)
+def test_mapped(driver):
+    pass
+
+@pytest.mark.tc("TC-2")
+@pytest.mark.parametrize("driver", ["firefox"], indirect=True)
+def test_unmapped(driver):
+    pass
+"""
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    statuses = inner.statuses(inner.only_run()["identifier"])
+    assert statuses == {("TC-1", 101): "passed", ("TC-2", None): "passed"}
+    out = result.stdout.str()
+    assert "(HTTP 403): only bstm_configuration_map names sessions' configurations" in out
+    assert "'Windows 11 firefox', 'firefox'; the account's: unread)" in out
