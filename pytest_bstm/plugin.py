@@ -81,13 +81,14 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     store: Path | None = settings.journal.parent / "attachments"
     if settings.dry_run:  # nothing in the journal's folder: the xdist channel's, or private
         store = sink.parent / "attachments" if sink is not None else None
-    recorder = EvidenceRecorder(store, sink, Redactor(settings.access_key or "").snippet)
+    mask = Redactor(settings.access_key or "")
+    recorder = EvidenceRecorder(store, sink, mask.snippet)
     config.stash[EVIDENCE_KEY] = recorder
     config.pluginmanager.register(SessionStatus(recorder), "bstm-evidence")
     if settings.attach_output:
         from pytest_bstm.results.captured import CapturedOutput  # noqa: PLC0415
 
-        config.pluginmanager.register(CapturedOutput(recorder), "bstm-captured-output")
+        config.pluginmanager.register(CapturedOutput(recorder, mask), "bstm-captured-output")
 
 
 @pytest.fixture

@@ -44,6 +44,15 @@ class Configurations:
     from_session: bool = False
 
     @property
+    def ambiguous(self) -> dict[str, list[int]]:
+        """Names the listing gives to more than one configuration (and the map does not
+        settle), lower-case -> their IDs."""
+        ids: dict[str, list[int]] = {}
+        for cid, name in sorted((self.listing or {}).items()):
+            ids.setdefault(name.strip().lower(), []).append(cid)
+        return {n: c for n, c in ids.items() if len(c) > 1 and n not in self.overrides}
+
+    @property
     def by_name(self) -> dict[str, int]:
         table = {name.strip().lower(): cid for cid, name in (self.listing or {}).items()}
         table.update(self.overrides)
@@ -85,6 +94,8 @@ class Configurations:
         full = " ".join(p for p in (os_name, version, browser) if p) if browser else ""
         tried = list(dict.fromkeys(n for n in (full, browser, part("device")) if n))
         listing = {name.strip().lower(): cid for cid, name in (self.listing or {}).items()}
+        for name in self.ambiguous:  # two configurations of one name: neither is meant
+            listing.pop(name, None)
         for table in (self.overrides, listing):
             for name in tried:
                 if name.lower() in table:
@@ -107,6 +118,7 @@ class Configurations:
         if self.param is None:
             return
         table = self.by_name
+        ambiguous = self.ambiguous
         unknown: list[str] = []
         chosen: dict[str, int] = {}
         for item in items:
@@ -118,8 +130,17 @@ class Configurations:
             if self.param not in params and self.param not in row:
                 continue
             value = params[self.param] if self.param in params else row[self.param]
-            found = table.get(str(value).strip().lower())
-            if found is None:
+            if type(value).__name__ == "NotSetType":  # an empty parameter set: pytest skips it
+                continue
+            name = str(value).strip().lower()
+            found = table.get(name)
+            if name in ambiguous:
+                ids = ", ".join(map(str, ambiguous[name]))
+                unknown.append(
+                    f"{item.nodeid}: {self.param}={value!r} names more than one configuration "
+                    f"({ids}): map it to one in bstm_configuration_map"
+                )
+            elif found is None:
                 unknown.append(f"{item.nodeid}: {self.param}={value!r}")
             else:
                 chosen[item.nodeid] = found

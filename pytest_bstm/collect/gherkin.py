@@ -15,6 +15,8 @@ from pathlib import Path
 STEP_KEYWORDS = ("Given ", "When ", "Then ", "And ", "But ", "* ")
 _BLOCKS = {
     "Feature": "feature",
+    "Business Need": "feature",  # English synonyms of Feature (Gherkin's dialect list)
+    "Ability": "feature",
     "Rule": "rule",
     "Background": "background",
     "Scenario Outline": "scenario",

@@ -117,6 +117,12 @@ def parse_configuration_map(lines: list[str], c: Problems) -> dict[str, int]:
                 "e.g. 'chrome = 101'"
             )
             continue
+        if table.get(name.lower(), int(ident)) != int(ident):
+            c.problems.append(
+                f"bstm_configuration_map names {name.lower()!r} twice with different IDs "
+                f"({table[name.lower()]} and {ident}; names are case-insensitive): keep one line"
+            )
+            continue
         table[name.lower()] = int(ident)
     return table
 

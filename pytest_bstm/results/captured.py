@@ -8,7 +8,7 @@ first report of the test that failed (a call's report holds its setup's output t
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import pytest
 
@@ -19,8 +19,9 @@ STREAMS = (("stdout", "capstdout"), ("stderr", "capstderr"), ("log", "caplog"))
 
 
 class CapturedOutput:
-    def __init__(self, recorder: EvidenceRecorder) -> None:
+    def __init__(self, recorder: EvidenceRecorder, mask: Callable[[str], str] = str) -> None:
         self.recorder = recorder
+        self.mask = mask  # the access key, should a test print it (masking.Redactor)
         self._done: set[str] = set()  # tests whose output was attached (once per test)
 
     @pytest.hookimpl(wrapper=True)
@@ -35,6 +36,6 @@ class CapturedOutput:
             for name, attribute in STREAMS:
                 text = getattr(report, attribute, "")
                 if text:
-                    data = text.encode("utf-8", "replace")[-MAX_BYTES:]
+                    data = self.mask(text).encode("utf-8", "replace")[-MAX_BYTES:]
                     self.recorder.attach(item.nodeid, data, f"{name}.txt", "text/plain")
         return report

@@ -122,11 +122,13 @@ class OutcomeTracker:
         refs_of: Callable[[str], list[CaseRef]],
         rootpath: Path | None = None,
         evidence_of: Callable[[str], list[dict[str, Any]]] = lambda nodeid: [],
+        mask: Callable[[str], str] = str,
     ) -> None:
         self._refs_of = refs_of
         self._evidence_of = evidence_of  # what bstm.attach/bstm.link recorded (evidence.py)
         # no machine path in what is sent: paths relative to the rootdir
-        self._scrub = PathScrubber(rootpath or Path.cwd())
+        self._paths = PathScrubber(rootpath or Path.cwd())
+        self._mask = mask  # the access key, should a test print it (masking.Redactor)
         # (xdist worker, node ID): under --dist each, workers run the same test at once
         self._tests: dict[tuple[str, str], _TestState] = {}
 
@@ -167,6 +169,10 @@ class OutcomeTracker:
         # teardown, or the report xdist makes for a test that crashed its worker
         del self._tests[at]
         return Finished(report.nodeid, self._finish(report.nodeid, state))
+
+    def _scrub(self, text: str | None) -> str | None:
+        """No machine path and no access key in what is sent."""
+        return self._mask(self._paths(text) or "") if text else text
 
     def unfinished(self) -> list[Finished]:
         """Tests whose end never came (interrupted session, killed worker without a report)."""

@@ -27,6 +27,7 @@ from pytest_bstm.delivery.events import Event
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.process import SenderProcess
 from pytest_bstm.delivery.records import journal_record, test_record
+from pytest_bstm.masking import Redactor
 from pytest_bstm.results import ci
 from pytest_bstm.results.aggregate import Aggregator, Tally
 from pytest_bstm.results.model import Key, TestOutcome
@@ -53,7 +54,12 @@ class Reporter:
         self.mapping: dict[str, list[CaseRef]] = {}
         self.evidence = xdist.EvidenceInbox(config)  # bstm.attach/bstm.link, by test
         self.copies = ev = EvidenceCopies(self.evidence)  # of attached files: none left behind
-        self.tracker = OutcomeTracker(lambda n: self.mapping.get(n, []), config.rootpath, ev.take)
+        self.tracker = OutcomeTracker(
+            lambda n: self.mapping.get(n, []),
+            config.rootpath,
+            ev.take,
+            Redactor(settings.access_key or ""),
+        )
         self.agg = Aggregator(settings.status_map, settings.configurations)
         self.build_url = ci.build_url(os.environ)
         own = not settings.journal_named  # a default journal is this session's alone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pytest_bstm.collect import gherkin
 
 TEXT = """\
@@ -72,3 +74,17 @@ def test_crlf_and_another_language_keep_to_what_they_can() -> None:
     assert (
         gherkin.parse("# language: fr\nFonctionnalité: Recherche\n  Scénario: x\n").scenarios == []
     )
+
+
+@pytest.mark.parametrize("keyword", ["Feature", "Business Need", "Ability"])
+def test_the_feature_keyword_and_its_synonyms_open_the_feature(keyword: str) -> None:
+    parsed = gherkin.parse(
+        f"@TC-1\n{keyword}: Synonyms\n\n  @TC-2\n  Scenario: tagged\n    Given ok\n\n"
+        "  Scenario: untagged\n    Given bad\n"
+    )
+    assert parsed.feature is not None
+    assert [t.name for t in parsed.feature.tags] == ["TC-1"]
+    assert [(s.name, [t.name for t in s.tags]) for s in parsed.scenarios] == [
+        ("tagged", ["TC-2"]),
+        ("untagged", []),
+    ]

@@ -123,3 +123,27 @@ def test_paths_are_rootdir_relative_from_another_folder_and_temp_or_foreign_ones
     assert "/var/ci" not in text["TC-2"], text["TC-2"]
     assert ".../users.csv" in text["TC-2"], text["TC-2"]
     assert "/api/v2/items/7" in text["TC-2"], text["TC-2"]  # a URL's path, no folder here
+
+
+def test_an_access_key_a_test_prints_is_masked_in_what_is_sent_and_kept(inner: Inner) -> None:
+    key = inner.emulator.access_key
+    inner.pytester.makepyfile(
+        test_leak="""
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_leak():
+            print("key", os.environ["BROWSERSTACK_ACCESS_KEY"])
+            raise RuntimeError("token=" + os.environ["BROWSERSTACK_ACCESS_KEY"])
+        """
+    )
+    inner.pytester.makeini("[pytest]\nbstm_attach_output = true\nbstm_journal = kept.jsonl\n")
+    inner.run("--bstm-no-close").assert_outcomes(failed=1)
+    rid = inner.only_run()["identifier"]
+    text = inner.descriptions(rid)["TC-1"]
+    assert "RuntimeError: token=***" in text
+    assert key not in text
+    for path in inner.pytester.path.rglob("*"):
+        if path.is_file():
+            assert key.encode() not in path.read_bytes(), path

@@ -345,3 +345,59 @@ def test_checkout(browser):
     result.stdout.fnmatch_lines(["*2 passed, 1 deselected, 1 rerun*"])
     run = inner.only_run()["identifier"]
     assert inner.statuses(run) == {("TC-1", 201): "passed", ("TC-1", 202): "passed"}
+
+
+def test_two_map_lines_for_one_name_in_any_case_are_a_usage_error(inner: Inner) -> None:
+    _ini(inner, "Chrome = 101", "chrome = 102", "firefox = 102")
+    inner.pytester.makepyfile("def test_a(): pass\n")
+    result = inner.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*bstm_configuration_map names 'chrome' twice*101 and 102*"])
+    assert inner.emulator.runs("PR-1") == []
+
+
+def test_an_empty_parameter_set_is_skipped_as_pytest_skips_it(inner: Inner) -> None:
+    inner.emulator.add_configurations(BROWSERS)
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", [])
+def test_empty(browser):
+    pass
+
+
+@pytest.mark.tc("TC-2")
+@pytest.mark.parametrize("browser", ["chrome"])
+def test_full(browser):
+    pass
+"""
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=1, skipped=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run)[("TC-2", 201)] == "passed"
+
+
+def test_a_name_two_configurations_share_is_a_usage_error_unless_mapped(inner: Inner) -> None:
+    inner.emulator.add_configurations([*BROWSERS, {"id": 204, "name": "chrome"}])
+    _ini(inner)
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("browser", ["chrome"])
+def test_checkout(browser):
+    pass
+"""
+    )
+    result = inner.run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*browser='chrome' names more than one configuration (201, 204)*"])
+    assert inner.emulator.runs("PR-1") == []
+    _ini(inner, "chrome = 204")  # the map settles it
+    inner.run().assert_outcomes(passed=1)
+    assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", 204): "passed"}
