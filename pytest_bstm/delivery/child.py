@@ -150,6 +150,11 @@ class Delivery:
         """Deliver what is left within ``timeout`` (seconds for a service never reached: the
         command finishes it); False when pytest's process said abort."""
         self.tail()
+        u, undecided_until = self.uploader, time.monotonic() + UNREACHED_WAIT
+        while u.started and u.sender is None and u.ledger.latest is None:  # no verdict yet:
+            if time.monotonic() >= undecided_until:  # the first request may still be starting
+                break
+            time.sleep(0.05)
         if self.never_reached:
             timeout = min(timeout, UNREACHED_WAIT)
 

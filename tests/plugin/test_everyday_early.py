@@ -238,3 +238,29 @@ def test_a_service_never_reached_costs_the_session_end_seconds_not_the_drain_tim
     )
     attempts = int(re.search(r"\((\d+) attempts over", section).group(1))  # type: ignore[union-attr]
     assert attempts > 1  # the session's count, not one request's
+
+
+def test_a_suite_shorter_than_the_senders_start_pays_no_drain_timeout_either(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.tc("TC-1")
+def test_one():
+    pass
+
+@pytest.mark.tc("TC-2")
+def test_two():
+    assert 0
+"""
+    )
+    inner.emulator.faults.down(True)
+    try:
+        started = time.monotonic()
+        result = inner.run("--bstm-drain-timeout", "60")
+        spent = time.monotonic() - started
+    finally:
+        inner.emulator.faults.down(False)
+    result.assert_outcomes(passed=1, failed=1)
+    assert spent < 30, spent  # the session end waits for the first verdict, then a few seconds
+    result.stdout.fnmatch_lines(["*could not create the run: the service was never reached*"])
