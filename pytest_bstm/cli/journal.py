@@ -49,6 +49,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--run", type=c.run_id, metavar="TR-5", help="upload into this run instead (TR-5)"
     )
     parser.add_argument(
+        "--close",
+        action="store_true",
+        help="close the run once the results it can take are in it (rejected ones are named; "
+        "results left for a later upload keep it open), e.g. a new run given with --run",
+    )
+    parser.add_argument(
         "--dry-run", action="store_true", help="say what would be uploaded, send nothing"
     )
     parser.set_defaults(handler=upload)
@@ -139,7 +145,8 @@ def _upload_one(
     project = args.project or (plan.project if plan else None) or c.env_project()
     project = project or c.ini_project()
     run = args.run or state.run
-    close = plan is not None and plan.close and args.run is None and not state.closed
+    close = args.close or (plan is not None and plan.close and args.run is None)
+    close = close and not (state.closed and args.run is None)
     if not results and not state.unattached() and not (close and run is not None):
         c.out(f"nothing to upload from {path}" if named else "nothing to upload")
         return 0

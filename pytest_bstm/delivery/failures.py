@@ -245,9 +245,8 @@ def new_run_command(
     line that leaves the new run as the session would have left a run it created."""
     where = _where(url, project)
     create = shlex.join(["bstm", "runs", "create", *where, "--name", name or NEW_RUN_NAME])
-    upload = f'{upload_command(journal)} {shlex.join(where)} --run "$RUN"'
-    closing = f' && {shlex.join(["bstm", "runs", "close", *where])} "$RUN"' if close else ""
-    return f"RUN=$({create}) && {upload}{closing}"
+    closing = " --close" if close else ""  # closed by the upload, even when one is rejected
+    return f'RUN=$({create}) && {upload_command(journal)} {shlex.join(where)} --run "$RUN"{closing}'
 
 
 def closes_new_run(plan: RunPlan | None) -> bool:

@@ -59,6 +59,20 @@ def test_results_for_an_unknown_run_go_to_a_new_run(inner: Inner) -> None:
     assert run["active_state"] == "closed"  # as the session would have left a run it made
 
 
+def test_a_new_run_is_closed_even_when_the_service_rejects_one_result(inner: Inner) -> None:
+    inner.pytester.makepyfile(
+        THREE + '\n@pytest.mark.tc("TC-999")\ndef test_unknown():\n    pass\n'
+    )
+    result = inner.run("--bstm-run", "TR-999")
+    section = result.stdout.str().split("- bstm -", 1)[1]
+    [command] = [c for c in suggested(section) if "bstm runs create" in c]
+    done = shell(command, inner.pytester.path)
+    assert "1 rejected" in done.stdout + done.stderr, done.stdout + done.stderr
+    run = inner.only_run()
+    assert inner.statuses(run["identifier"]) == STORED  # each result once, TC-999 named
+    assert run["active_state"] == "closed"  # the rejected result does not keep it open
+
+
 def test_once_the_credentials_work_the_upload_finishes(
     inner: Inner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
