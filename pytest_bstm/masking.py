@@ -32,7 +32,9 @@ def urls(text: str) -> str:
 # a URL query's value of a parameter that names a secret (``?access_key=...&password=...``);
 # not ``auth_token``: a BrowserStack session's public link is meant to be shared
 _SECRET_PARAM = re.compile(
-    r"(?i)(?P<name>[?&](?:access_?key|api_?key|key|password|passwd|pwd|secret|client_secret)=)"
+    r"(?i)(?P<name>[?&#](?:access_?key|api_?key|key|password|passwd|pwd|secret|client_secret"
+    r"|token|access_token|private_token|id_token|refresh_token|sig|signature"
+    r"|x-amz-signature|x-amz-credential|x-goog-signature)=)"
     r"[^&#\s]+"
 )
 

@@ -127,6 +127,10 @@ class Aggregator:
         self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
         self._got: dict[Key, Tally] = {}
         self._recording: set[str] = set()
+        # every key a test was expected to cover: a key that only appears in an outcome (a
+        # BrowserStack session named its configuration) may get more tests at any time, so it
+        # is settled at the end (drain), never released after its first test
+        self._expected: set[Key] = set()
 
     def expect(
         self,
@@ -144,6 +148,7 @@ class Aggregator:
             self._left[nodeid] = self._left.get(nodeid, 0) + times
             for key in keys:
                 waiting[key] = waiting.get(key, 0) + times
+            self._expected.update(keys)
         self._recording |= recording
 
     def covers(self, nodeid: str) -> list[Key]:
@@ -189,7 +194,7 @@ class Aggregator:
         ready = [
             (key, got.pop(key))
             for key in dict.fromkeys(candidates)
-            if key in got and not waiting.get(key)
+            if key in got and not waiting.get(key) and (recorded_before or key in self._expected)
         ]
         for key, _ in ready:
             waiting.pop(key, None)

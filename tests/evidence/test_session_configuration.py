@@ -243,3 +243,43 @@ def test_unmapped(driver):
     out = result.stdout.str()
     assert "(HTTP 403): only bstm_configuration_map names sessions' configurations" in out
     assert "'Windows 11 firefox', 'firefox'; the account's: unread)" in out
+
+
+TWO_ON_ONE = """
+import pytest
+
+def on(*names):
+    return pytest.mark.parametrize("driver", names, indirect=True)
+
+@pytest.mark.tc("TC-17")
+@on("chrome")
+def test_first_passes(driver):
+    pass
+
+@pytest.mark.tc("TC-17")
+@on("chrome")
+def test_second_fails(driver):
+    assert False, "checkout broke"
+
+@pytest.mark.tc("TC-18")
+def test_later(driver=None):
+    pass
+"""
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_two_tests_a_session_moves_to_one_pair_give_one_result_the_worst(
+    inner: Inner, xdist: bool
+) -> None:
+    _setup(inner)
+    inner.pytester.makepyfile(TWO_ON_ONE)
+    if xdist:
+        result = inner.pytester.runpytest_subprocess(*inner.args("-p", "xdist.plugin", "-n", "2"))
+    else:
+        result = inner.run()
+    result.assert_outcomes(passed=2, failed=1)
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run)[("TC-17", 201)] == "failed"  # never the first test's green
+    [stored] = [r for r in inner.emulator.results(run) if r["configuration_id"] == 201]
+    assert "test_first_passes" in stored["description"]
+    assert "test_second_fails" in stored["description"]
