@@ -150,11 +150,6 @@ class Delivery:
         """Deliver what is left within ``timeout`` (seconds for a service never reached: the
         command finishes it); False when pytest's process said abort."""
         self.tail()
-        u, undecided_until = self.uploader, time.monotonic() + UNREACHED_WAIT
-        while u.started and u.sender is None and u.ledger.latest is None:  # no verdict yet:
-            if time.monotonic() >= undecided_until:  # the first request may still be starting
-                break
-            time.sleep(0.05)
         if self.never_reached:
             timeout = min(timeout, UNREACHED_WAIT)
 
@@ -163,6 +158,8 @@ class Delivery:
             waiting = self.uploader.client.waiting if self.uploader.client else None
             why = f"{waiting.reason}: waiting {waiting.seconds_left():.0f} s" if waiting else ""
             self.emit(encode(Event("progress", why, pending=pending)))
+            if elapsed >= UNREACHED_WAIT and self.never_reached:  # its first verdict came late
+                self.uploader.stop()
             while commands is not None and not commands.empty():
                 if commands.get() == "abort":
                     raise KeyboardInterrupt  # the uploader stops at once, keeping the journal

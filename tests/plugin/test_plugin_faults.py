@@ -226,8 +226,7 @@ def test_run_closed_mid_session_stops_sending_and_keeps_journaling(
             f"error:*run {rid} was closed or deleted*",
             "waiting:*2 results*",
             "  send them to a new run with: RUN=$(bstm runs create --url * --project PR-1 "
-            '--name *) && bstm journal upload j.jsonl --url * --project PR-1 --run "$RUN" '
-            '&& bstm runs close --url * --project PR-1 "$RUN"',
+            '--name *) && bstm journal upload j.jsonl --url * --project PR-1 --run "$RUN" --close',
         ]
     )
     assert "left open" not in result.stdout.str()
