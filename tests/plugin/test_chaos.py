@@ -75,6 +75,7 @@ def test_service_down_mid_session_and_back(inner: Inner) -> None:
     inner.pytester.makepyfile(
         test_outage="""
         import threading
+        import time
         import pytest
         import bstm_helpers
 
@@ -84,7 +85,12 @@ def test_service_down_mid_session_and_back(inner: Inner) -> None:
 
         @pytest.mark.tc("TC-2")
         def test_takes_the_service_down_for_two_seconds():
-            faults = bstm_helpers.CURRENT.faults
+            emulator = bstm_helpers.CURRENT
+            for _ in range(200):  # mid-session: once the sender has created the run
+                if emulator.runs("PR-1"):
+                    break
+                time.sleep(0.05)
+            faults = emulator.faults
             faults.down(True)
             threading.Timer(2.0, faults.down, args=(False,)).start()
 
