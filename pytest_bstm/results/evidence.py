@@ -28,6 +28,7 @@ import tempfile
 import unicodedata
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -37,11 +38,13 @@ from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
     from pytest_bstm.collect.configurations import Configurations
+    from pytest_bstm.collect.refs import CaseRef
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
 MAX_NAME = 120
+JOURNALED = ("attachment", "configuration")  # what a crash result needs of a running test
 
 
 class EvidenceRecorder:
@@ -63,14 +66,15 @@ class EvidenceRecorder:
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)
         self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}
-        # pytest's process: told of each attachment as it is recorded (session/copies.py)
-        self.on_attach: Callable[[str, Record], None] | None = None
+        # pytest's process: told of each attachment and configuration as it is recorded, for
+        # the result of a test the process dies in (session/copies.py)
+        self.on_record: Callable[[str, Record], None] | None = None
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:
             self._records.setdefault(nodeid, []).append(record)
-            if self.on_attach is not None and record.get("kind") == "attachment":
-                self.on_attach(nodeid, record)
+            if self.on_record is not None and record.get("kind") in JOURNALED:
+                self.on_record(nodeid, record)
             return
         if self._out is None:
             self._out = self.sink.open("a", encoding="utf-8")
@@ -206,3 +210,13 @@ def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceReco
 def describe_links(records: list[Record]) -> list[str]:
     """The lines a description carries for a test's links: ``label: url``."""
     return [f"{r['label']}: {r['url']}" for r in records if r.get("kind") == "link"]
+
+
+def session_refs(refs: list[CaseRef], records: list[Record]) -> list[CaseRef]:
+    """``bstm_configuration_from_session``: the configuration the test's BrowserStack session
+    named (its last ``configuration`` record) for each ref that names none of its own
+    (marker, parameter)."""
+    chosen = [int(r["id"]) for r in records if r.get("kind") == "configuration"]
+    if not chosen:
+        return refs
+    return [r if r.configurations else replace(r, configurations=(chosen[-1],)) for r in refs]
