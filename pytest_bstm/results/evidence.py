@@ -182,7 +182,7 @@ def _note(text: str) -> Record:
 def _size(n: float) -> str:
     """``512 bytes``, ``4.0 KB``, ``61.2 MB``."""
     if n < 1024:
-        return f"{n:.0f} bytes"
+        return "1 byte" if n == 1 else f"{n:.0f} bytes"
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
