@@ -19,7 +19,7 @@ _EVIDENCE = frozenset(__all__)
 
 def __getattr__(name: str) -> Any:
     if name in _EVIDENCE:
-        from pytest_bstm.results import evidence  # noqa: PLC0415
+        from pytest_bstm.results import fixture  # noqa: PLC0415
 
-        return getattr(evidence, name)
+        return getattr(fixture, name)
     raise AttributeError(f"module 'pytest_bstm' has no attribute {name!r}")

@@ -15,7 +15,8 @@ from pytest_bstm import hookspecs
 from pytest_bstm.collect import bdd, mapping
 from pytest_bstm.config.options import add_options
 from pytest_bstm.config.settings import Settings, activation, is_enabled, resolve
-from pytest_bstm.results.evidence import EVIDENCE_KEY, Evidence, EvidenceRecorder, recorder_of
+from pytest_bstm.results.evidence import EVIDENCE_KEY, EvidenceRecorder, recorder_of
+from pytest_bstm.results.fixture import Evidence
 from pytest_bstm.session.notices import NOTICES_KEY, Notices
 
 if TYPE_CHECKING:

@@ -33,10 +33,7 @@ UPWARD = {
     "pytest_bstm.config.values -> pytest_bstm.delivery.journal",
     "pytest_bstm.delivery.child -> pytest_bstm.session.service",
 }
-CYCLES = {
-    ("pytest_bstm.collect.bdd", "pytest_bstm.collect.mapping"),
-    ("pytest_bstm.results.automate", "pytest_bstm.results.evidence"),
-}
+CYCLES: set[tuple[str, ...]] = set()
 #: Today's modules over the limit, being split elsewhere: this list only shrinks.
 TOO_LONG = {"delivery/journal.py", "session/summary.py", "session/reporter.py"}
 MAX_LINES = 300

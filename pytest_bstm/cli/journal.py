@@ -245,7 +245,8 @@ def _report(outcome: Outcome) -> int:
         )
     tail = f"; {len(outcome.rejected)} rejected" if outcome.rejected else ""
     closed = f"; {outcome.run} closed" if outcome.closed else ""
-    closed = f"; {outcome.attached} files attached{closed}" if outcome.attached else closed
+    files = f"{outcome.attached} file{'s' * (outcome.attached != 1)}"
+    closed = f"; {files} attached{closed}" if outcome.attached else closed
     total = sum(outcome.sent.values())
     results = "1 result" if total == 1 else f"{total} results"
     if outcome.run is None:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from pytest_bstm.collect import gherkin
-from pytest_bstm.collect.mapping import CaseRef, MappingError
+from pytest_bstm.collect.refs import CaseRef, MappingError
 from pytest_bstm.vocabulary import CASE_ID_RE
 
 CASE_TAG_RE = re.compile(r"(?:TCID_)?(TC-\d+)")

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_bstm.collect import bdd
+from pytest_bstm.collect.refs import CaseRef, MappingError
 from pytest_bstm.vocabulary import CASE_ID_RE, EMAIL_RE
 
 if TYPE_CHECKING:
     from pytest_bstm.collect.configurations import Configurations
 
+__all__ = [  # CaseRef and MappingError (collect/refs.py): the mapping's words, for its users
+    "MARKER_HELP",
+    "PLUGIN_NAME",
+    "RECORD_FIXTURE",
+    "RECORD_PROPERTY",
+    "CaseRef",
+    "MappingError",
+    "check_case_id",
+    "map_items",
+    "may_record",
+    "normalize",
+    "pytest_bstm_case_ids",
+    "refs_from_marker",
+    "refs_from_properties",
+    "repeats",
+]
 PLUGIN_NAME = "bstm-mapping"  # this module, registered as a plugin when reporting is on
 RECORD_PROPERTY = "id"
 RECORD_FIXTURE = "record_property"
@@ -20,26 +37,6 @@ MARKER_HELP = (
     "tc(*case_ids, configurations=None, assignee=None): the BrowserStack Test Management cases "
     'this test covers, e.g. @pytest.mark.tc("TC-1", "TC-2")'
 )
-
-
-class MappingError(ValueError):
-    """A test's case mapping is invalid; the message names the value and what is expected."""
-
-
-@dataclass(frozen=True)
-class CaseRef:
-    """One case a test covers, with the configurations and assignee it asks for."""
-
-    case_id: str
-    configurations: tuple[int, ...] = ()
-    assignee: str | None = None
-
-    def to_json(self) -> list[Any]:
-        return [self.case_id, list(self.configurations), self.assignee]
-
-    @classmethod
-    def from_json(cls, data: Sequence[Any]) -> CaseRef:
-        return cls(str(data[0]), tuple(int(c) for c in data[1]), data[2])
 
 
 def _flatten(args: Iterable[object]) -> list[object]:
@@ -122,8 +119,6 @@ def pytest_bstm_case_ids(item: pytest.Item) -> list[CaseRef] | None:
     own = [m for m in getattr(callspec, "marks", ()) if m.name == "tc"]
     closest = next(item.iter_markers_with_node("tc"), None)
     if not own and (closest is None or closest[0] is not item):
-        from pytest_bstm.collect import bdd  # noqa: PLC0415 - imports mapping
-
         tagged = bdd.refs(item)  # a pytest-bdd scenario's tags: closer than class or module
         if tagged is not None:
             return tagged

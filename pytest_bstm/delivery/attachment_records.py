@@ -29,12 +29,12 @@ def label(nodeid: str) -> str:
 
 
 def records_for(
-    result: Result, tests: Iterable[tuple[str, list[Record]]], folder: Path, prefix: str = ""
+    result: Result, tests: Iterable[tuple[str, list[Record]]], folder: Path
 ) -> list[Record]:
     """The attachment lines for ``result``: every file of ``tests`` ((node ID, evidence) of
     each test that recorded some), a name used twice made unique (``shot.png``,
     ``shot-2.png``), prefixed by the test's label when the result has more than one test;
-    paths relative to ``folder``; IDs ``<key>-<prefix><n>``."""
+    paths relative to ``folder``; IDs ``<key>-<n>``."""
     records: list[Record] = []
     names: set[str] = set()
     many = len(set(result.nodeids)) > 1
@@ -56,7 +56,7 @@ def records_for(
                 file = file.relative_to(folder)
             records.append(
                 {
-                    "id": f"{result.key}-{prefix}{len(records) + 1}",
+                    "id": f"{result.key}-{len(records) + 1}",
                     "key": result.key,
                     "case": result.case_id,
                     "configuration": result.configuration_id,
@@ -68,3 +68,20 @@ def records_for(
                 }
             )
     return records
+
+
+def crash_records(
+    result: Result,
+    before: list[tuple[str, list[Record]]],
+    crashed: tuple[str, list[Record]],
+    folder: Path,
+) -> list[Record]:
+    """The attachment lines of a crash result: the files of the tests it was merged with
+    (``before``, whose lines the replay made as ``<key>-<n>``) and of the test that died
+    (``<key>-crash-<n>``), named as the one result they are now: each by its test when there
+    are several."""
+    lines = records_for(result, [*before, crashed], folder)
+    earlier = sum(1 for _, evidence in before for r in evidence if r.get("kind") == "attachment")
+    for n, line in enumerate(lines[earlier:], 1):
+        line["id"] = f"{result.key}-crash-{n}"
+    return lines

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pytest_bstm.delivery.attachment_records import records_for
+from pytest_bstm.delivery.attachment_records import crash_records, records_for
 from pytest_bstm.delivery.records import (
     from_record,
     journal_record,
@@ -342,12 +342,13 @@ def read(path: Path) -> JournalState:
             elif kind == "rejected":
                 for key in record.get("keys", []):
                     state.rejected[key] = str(record.get("error", ""))
+    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}  # key -> its tests' evidence
     if state.plan is not None:
-        _settle(
-            state, tallies, held, str(state.plan["token"]), build_url, folder=path.absolute().parent
-        )
+        folder = path.absolute().parent
+        token = str(state.plan["token"])
+        _settle(state, tallies, held, token, build_url, folder=folder, settled=settled)
     if running is not None and state.plan is not None:
-        _crashed(state, held, running, path.absolute().parent)
+        _crashed(state, held, running, path.absolute().parent, settled)
     for key, record in held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
     return state
@@ -361,15 +362,17 @@ def _settle(
     build_url: str | None,
     *,
     folder: Path,
+    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]],
 ) -> None:
     """A killed session's unsettled pairs: each without a result line gets the one result
-    its test lines make (into ``held``, where the crashed test's note can join it)."""
+    its test lines make (into ``held``, where the crashed test's note can join it; the
+    evidence of its tests into ``settled``)."""
     for pair, tally in tallies.items():
         key = result_key(token, *pair)
         if key not in state.results:
             result = tally.result(pair, token, build_url)
             held[key] = {"type": "held", **journal_record(result)}
-            tests = [(o.nodeid, o.evidence) for o in tally.attaching]
+            tests = settled[key] = [(o.nodeid, o.evidence) for o in tally.attaching]
             for line in records_for(result, tests, folder):  # the files its tests attached
                 state.attachments.setdefault(line["id"], line)
 
@@ -388,16 +391,25 @@ def _running(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _crashed(
-    state: JournalState, held: dict[str, dict[str, Any]], running: dict[str, Any], folder: Path
+    state: JournalState,
+    held: dict[str, dict[str, Any]],
+    running: dict[str, Any],
+    folder: Path,
+    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]],
 ) -> None:
     """The session died inside the test ``running`` names: each of its pairs without a result
-    gets a failed one (merged into what was held for the pair)."""
+    gets a failed one (merged into what was held for the pair, whose files are then named by
+    test)."""
     assert state.plan is not None
     why = (
         f"{running['nodeid']}: crashed: the test process ended while this test ran "
         "(os._exit, a fatal signal or a kill); pytest reported no outcome"
     )
-    for case, configuration in running.get("keys", []):
+    keys = running.get("keys", [])
+    for record in running.get("evidence", []):  # its BrowserStack session named a configuration
+        if record.get("kind") == "configuration" and "keys" in record:
+            keys = _running({"nodeid": running["nodeid"], "keys": record["keys"]})["keys"]
+    for case, configuration in keys:
         key = result_key(str(state.plan["token"]), case, configuration)
         if key in state.results:
             continue
@@ -409,10 +421,7 @@ def _crashed(
             "description": description,
             "nodeids": [*(earlier or {}).get("nodeids", []), running["nodeid"]],
         }
-        if running.get("evidence"):  # the files the test attached before it died
-            result, tests = (
-                from_record(state.results[key]),
-                [(running["nodeid"], running["evidence"])],
-            )
-            for line in records_for(result, tests, folder, prefix="crash-"):
-                state.attachments.setdefault(line["id"], line)
+        before = settled.get(key, []) if earlier else []  # the files of the tests held
+        crashed = (running["nodeid"], running.get("evidence", []))  # and of the test that died
+        for line in crash_records(from_record(state.results[key]), before, crashed, folder):
+            state.attachments[line["id"]] = line

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import pytest
@@ -27,6 +27,8 @@ from pytest_bstm.results.evidence import EvidenceRecorder
 from pytest_bstm.results.tracker import short_message
 
 MAX_REASON = 255
+MAX_SHOWN = 60  # characters of a detail's value in the description and the notes
+MAX_URL = 2048  # a public link longer than that is no link
 _SUBTEST_REPORTS = ("SubtestReport", "SubTestReport")
 
 
@@ -47,14 +49,50 @@ def executor(target: Any, action: str, arguments: dict[str, Any] | None = None) 
 
 
 def session_details(target: Any) -> dict[str, Any] | None:
-    """The session's details, or None off BrowserStack (the answer is no JSON object)."""
+    """The session's details, or None off BrowserStack (the answer is no JSON object with a
+    ``public_url``). The answer is read as a JSON text or as an object (a driver may decode it),
+    and the REST API's wrapping (``{"automation_session": {...}}``) is opened."""
     answer = executor(target, "getSessionDetails")
+    if isinstance(answer, (bytes, bytearray)):
+        answer = bytes(answer).decode("utf-8", "replace")
     if isinstance(answer, str):
         try:
-            answer = json.loads(answer)
+            answer = json.loads(answer)  # linear in the answer's length
         except ValueError:
             return None
-    return answer if isinstance(answer, dict) and answer.get("public_url") else None
+    if isinstance(answer, Mapping) and isinstance(answer.get("automation_session"), Mapping):
+        answer = answer["automation_session"]
+    if not isinstance(answer, Mapping) or not answer.get("public_url"):
+        return None
+    return {str(k): v for k, v in answer.items()}
+
+
+def shown(value: Any) -> str:
+    """A detail's value as a reader expects it: text on one line, ``120``, ``11.0``, ``true``,
+    JSON for a list or an object (``["a", "b"]``); empty (so left out) for null, ``""``, ``[]``
+    and ``{}``."""
+    if value is None or (isinstance(value, (str, list, tuple, dict)) and not value):
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # a circular list, a NaN the encoder refuses
+        text = str(value)
+    return " ".join(text.split())
+
+
+def excerpt(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` when short, else its start and ``...``: what the description and notes show."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _public_url(details: Mapping[str, Any]) -> str | None:
+    """The session's public link when it is an http(s) URL of a sane length."""
+    url = details.get("public_url")
+    if isinstance(url, str) and len(url) <= MAX_URL and url.startswith(("https://", "http://")):
+        return url.strip()
+    return None
 
 
 def follow(
@@ -74,16 +112,22 @@ def follow(
         return None
     if details is None:
         return None  # not on BrowserStack: nothing happens
+    url = _public_url(details)
+    if url is None:
+        found = excerpt(shown(details.get("public_url")))
+        recorder.note(nodeid, f"BrowserStack session not linked: its public_url is {found}")
+        return None
     what = [
-        str(details[k]) for k in ("device", "browser", "browser_version", "os") if details.get(k)
+        excerpt(v)
+        for k in ("device", "browser", "browser_version", "os")
+        if (v := shown(details.get(k)))
     ]
     label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
-    recorder.link(nodeid, str(details["public_url"]), label)
+    recorder.link(nodeid, url, label)
     recorder.sessions.setdefault(nodeid, []).append(target)
     chosen = _configuration(recorder, nodeid, details)
     if scoped is not None:
         key = id(target)
-        url = str(details["public_url"])
         recorder.shared[key] = (target, url, label, scoped.fixturename, chosen)
         scoped.addfinalizer(lambda: recorder.shared.pop(key, None))
     return details
@@ -167,16 +211,17 @@ def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, A
     table = recorder.configurations
     if table is None or not table.from_session:
         return None
-    chosen, tried = table.for_session(details)
+    names = {k: shown(details.get(k)) for k in ("os", "os_version", "browser", "device")}
+    chosen, tried = table.for_session(names)
     if chosen is not None:
         recorder.add(nodeid, {"kind": "configuration", "id": chosen})
     elif tried and tuple(tried) not in recorder.unmatched:
         recorder.unmatched.add(tuple(tried))
-        names = ", ".join(repr(n) for n in tried)
+        listed = ", ".join(repr(excerpt(n)) for n in tried)
         known = "unread" if table.listing is None else table.known()
         recorder.note(
             nodeid,
-            f"BrowserStack session names no TM configuration ({names}; the account's: "
+            f"BrowserStack session names no TM configuration ({listed}; the account's: "
             f"{known}): the results keep their configuration",
         )
     return chosen

@@ -1,4 +1,5 @@
-"""What a test records for its results: attachments and links (``bstm.attach``, ``bstm.link``).
+"""What a test records for its results: attachments and links (``bstm.attach``, ``bstm.link``;
+the fixture itself is :mod:`pytest_bstm.results.fixture`).
 
 One :class:`EvidenceRecorder` per process that runs tests (pytest's process, each xdist
 worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into the journal's
@@ -27,6 +28,7 @@ import tempfile
 import unicodedata
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -36,11 +38,13 @@ from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
     from pytest_bstm.collect.configurations import Configurations
+    from pytest_bstm.collect.refs import CaseRef
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
 MAX_NAME = 120
+JOURNALED = ("attachment", "configuration")  # what a crash result needs of a running test
 
 
 class EvidenceRecorder:
@@ -62,14 +66,15 @@ class EvidenceRecorder:
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)
         self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}
-        # pytest's process: told of each attachment as it is recorded (session/copies.py)
-        self.on_attach: Callable[[str, Record], None] | None = None
+        # pytest's process: told of each attachment and configuration as it is recorded, for
+        # the result of a test the process dies in (session/copies.py)
+        self.on_record: Callable[[str, Record], None] | None = None
 
     def add(self, nodeid: str, record: Record) -> None:
         if self.sink is None:
             self._records.setdefault(nodeid, []).append(record)
-            if self.on_attach is not None and record.get("kind") == "attachment":
-                self.on_attach(nodeid, record)
+            if self.on_record is not None and record.get("kind") in JOURNALED:
+                self.on_record(nodeid, record)
             return
         if self._out is None:
             self._out = self.sink.open("a", encoding="utf-8")
@@ -177,7 +182,7 @@ def _note(text: str) -> Record:
 def _size(n: float) -> str:
     """``512 bytes``, ``4.0 KB``, ``61.2 MB``."""
     if n < 1024:
-        return f"{n:.0f} bytes"
+        return "1 byte" if n == 1 else f"{n:.0f} bytes"
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
@@ -207,68 +212,11 @@ def describe_links(records: list[Record]) -> list[str]:
     return [f"{r['label']}: {r['url']}" for r in records if r.get("kind") == "link"]
 
 
-class Evidence:
-    """The ``bstm`` fixture: evidence for every result of the test that requested it."""
-
-    def __init__(
-        self,
-        recorder: EvidenceRecorder | None,
-        nodeid: str,
-        request: pytest.FixtureRequest | None = None,
-    ) -> None:
-        self._recorder = recorder
-        self.nodeid = nodeid
-        self._request = request  # of a module, class or session fixture: sessions are shared
-
-    def attach(
-        self,
-        path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
-        name: str | None = None,
-        content_type: str | None = None,
-    ) -> None:
-        """Attach a file (copied now), bytes (a bytearray, a memoryview) or a binary file object
-        (a ``BytesIO``: its buffer) to each result of the test; never raises: a file that is
-        missing, unreadable or over 50 MB, or anything else, is one summary line."""
-        if self._recorder is not None:
-            self._recorder.attach(self.nodeid, path_or_bytes, name, content_type)
-
-    def link(self, url: str, label: str | None = None) -> None:
-        """Add a line ``label: url`` to the description of each result of the test."""
-        if self._recorder is not None:
-            self._recorder.link(self.nodeid, url, label)
-
-    def browserstack_session(self, driver_or_page: Any) -> dict[str, Any] | None:
-        """Link a BrowserStack Automate session and mark it passed or failed at the test's
-        end; returns the session's details, or None off BrowserStack (nothing happens)."""
-        if self._recorder is None:
-            return None
-        from pytest_bstm.results.automate import follow  # noqa: PLC0415
-
-        return follow(self._recorder, self.nodeid, driver_or_page, self._request)
-
-
-Node = pytest.Item | pytest.FixtureRequest
-
-
-def attach(
-    item_or_request: Node,
-    path_or_bytes: str | os.PathLike[str] | bytes | bytearray | memoryview | IO[Any],
-    name: str | None = None,
-    content_type: str | None = None,
-) -> None:
-    """``bstm.attach`` for hooks and fixtures that hold an item or a request."""
-    Evidence(*recorder_of(item_or_request)).attach(path_or_bytes, name, content_type)
-
-
-def link(item_or_request: Node, url: str, label: str | None = None) -> None:
-    """``bstm.link`` for hooks and fixtures that hold an item or a request."""
-    Evidence(*recorder_of(item_or_request)).link(url, label)
-
-
-def browserstack_session(item_or_request: Node, driver_or_page: Any) -> dict[str, Any] | None:
-    """``bstm.browserstack_session`` for hooks and fixtures that hold an item or a request."""
-    scoped = item_or_request if isinstance(item_or_request, pytest.FixtureRequest) else None
-    if scoped is not None and isinstance(scoped.node, pytest.Item):
-        scoped = None
-    evidence = Evidence(*recorder_of(item_or_request), scoped)
-    return evidence.browserstack_session(driver_or_page)
+def session_refs(refs: list[CaseRef], records: list[Record]) -> list[CaseRef]:
+    """``bstm_configuration_from_session``: the configuration the test's BrowserStack session
+    named (its last ``configuration`` record) for each ref that names none of its own
+    (marker, parameter)."""
+    chosen = [int(r["id"]) for r in records if r.get("kind") == "configuration"]
+    if not chosen:
+        return refs
+    return [r if r.configurations else replace(r, configurations=(chosen[-1],)) for r in refs]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 
 from pytest_bstm.collect import bdd
 from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
+from pytest_bstm.results.evidence import session_refs
 from pytest_bstm.results.model import TestOutcome
 from pytest_bstm.results.paths import PathScrubber
 
@@ -230,7 +231,7 @@ class OutcomeTracker:
             nodeid=nodeid,
             outcome=outcome,
             duration=duration,
-            refs=_session_configuration(self._refs(nodeid, state), evidence),
+            refs=session_refs(self._refs(nodeid, state), evidence),
             message=scrub(message),
             excerpt=scrub(_excerpt(culprit)) if culprit is not None else None,
             earlier_attempts=[scrub(a) or "" for a in state.earlier],
@@ -238,15 +239,6 @@ class OutcomeTracker:
             evidence=evidence,
             steps=[scrub(s) or "" for s in bdd.steps(state.phases.get("call"), message)],
         )
-
-
-def _session_configuration(refs: list[CaseRef], evidence: list[dict[str, Any]]) -> list[CaseRef]:
-    """``bstm_configuration_from_session``: the configuration the test's BrowserStack session
-    named (its last) for each ref that names none of its own (marker, parameter)."""
-    chosen = [int(r["id"]) for r in evidence if r.get("kind") == "configuration"]
-    if not chosen:
-        return refs
-    return [r if r.configurations else replace(r, configurations=(chosen[-1],)) for r in refs]
 
 
 def _judge(

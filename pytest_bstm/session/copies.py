@@ -6,19 +6,24 @@ and removed by the sender once a journal line names it (:mod:`pytest_bstm.delive
 Every other copy (of an unmapped test, an interrupted one: Ctrl-C, ``-x``, ``pytest.exit``;
 of ``--setup-only``; of a result the user's hook dropped) is removed at the session's end,
 with the folder when this session made it and it is empty. While a serial session's test
-runs, its files are journaled as they are attached (``evidence`` lines), so that the result
-the replay gives a test the process died in carries them (:mod:`pytest_bstm.delivery.journal`).
+runs, its files are journaled as they are attached (``evidence`` lines), and the configuration
+its BrowserStack session names with the pairs it moves the test to, so that the result the
+replay gives a test the process died in carries them, under that configuration
+(:mod:`pytest_bstm.delivery.journal`).
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pytest_bstm.collect.refs import CaseRef
 from pytest_bstm.collect.xdist import EvidenceInbox
 from pytest_bstm.delivery.journal import Journal
-from pytest_bstm.results.model import TestOutcome
+from pytest_bstm.results.evidence import session_refs
+from pytest_bstm.results.model import Key, TestOutcome
 
 Record = dict[str, Any]
 
@@ -51,19 +56,34 @@ class EvidenceCopies:
         for outcome in outcomes:
             self.journaled |= _files(outcome.evidence)
 
-    def follow(self, journal: Journal, nodeid: str) -> None:
-        """Serial: journal each file the test ``nodeid`` attaches while it runs."""
+    def follow(
+        self,
+        journal: Journal,
+        nodeid: str,
+        refs: list[CaseRef],
+        keys: Callable[[list[CaseRef]], list[Key]],
+    ) -> None:
+        """Serial: journal each file the test ``nodeid`` (mapped to ``refs``) attaches while
+        it runs, and the configuration its BrowserStack session names with the pairs its
+        result then stands for (``keys``: refs -> pairs)."""
         recorder = self.inbox.recorder
-        if recorder is not None:
-            recorder.on_attach = lambda n, record: (
-                journal.evidence(n, record) if n == nodeid else None
-            )
+        if recorder is None:
+            return
+
+        def recorded(n: str, record: Record) -> None:
+            if n != nodeid:
+                return
+            if record.get("kind") == "configuration":  # the pairs a crash result goes to
+                record = {**record, "keys": keys(session_refs(refs, [record]))}
+            journal.evidence(n, record)
+
+        recorder.on_record = recorded
 
     def stop(self) -> None:
         """The session ends: nothing more is journaled (an interrupted test's fixtures are
         torn down after it, their files are not sent)."""
         if self.inbox.recorder is not None:
-            self.inbox.recorder.on_attach = None
+            self.inbox.recorder.on_record = None
 
     def discard(self) -> None:
         """After the session (the last teardown too): remove every copy no journal line

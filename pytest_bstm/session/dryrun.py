@@ -62,7 +62,7 @@ class _Recording:
         if params:
             path += "?" + urlencode(params, doseq=True)
         if files:  # an attachment: its name and size, never its bytes
-            json = {k: f"{f[0]} ({len(f[1])} bytes)" for k, f in files.items()}
+            json = {k: f"{f[0]} ({_count(len(f[1]), 'byte')})" for k, f in files.items()}
             self._calls.append(Call(method, path, json))
             return self._session.request(
                 method, url, params=params, files=files, headers=headers, timeout=timeout
@@ -74,12 +74,16 @@ class _Recording:
         self._session.close()
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _body(call: Call, full: bool) -> str:
     body = call.body
     if body is None:
         return ""
     if isinstance(body, dict) and isinstance(body.get("results"), list):
-        return f" ({len(body['results'])} results)"
+        return f" ({_count(len(body['results']), 'result')})"
     text = json.dumps(body, separators=(",", ":"), sort_keys=True)
     return " " + (text if full or len(text) <= BODY_LIMIT else text[: BODY_LIMIT - 3] + "...")
 

@@ -252,7 +252,8 @@ class Reporter:
         status = self.crash_status
         if status and ((keys := self.agg.covers(nodeid)) or self.plan) and self._plan():
             self.journal.running(nodeid, keys, status)
-            self.copies.follow(self.journal, nodeid)  # a crash result gets its files
+            refs = self.mapping.get(nodeid, [])  # a crash result gets its files, configuration
+            self.copies.follow(self.journal, nodeid, refs, self.agg.keys)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.executes:

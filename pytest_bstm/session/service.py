@@ -171,8 +171,8 @@ class Service:
             counts[status] = counts.get(status, 0) + 1
         detail = ", ".join(f"{n} {st}" for st, n in sorted(counts.items()))
         return [
-            f"{run_id} is {state.get('run_state')}: {len(cases)} cases ({detail}), "
-            f"{len(results)} results stored"
+            f"{run_id} is {state.get('run_state')}: {len(cases)} case{'s' * (len(cases) != 1)} "
+            f"({detail}), {len(results)} result{'s' * (len(results) != 1)} stored"
         ]
 
     def stop(self) -> None:

@@ -265,3 +265,37 @@ def test_a_crash_keeps_the_files_of_earlier_tests_of_its_case(inner: Inner, bstm
     got = attachments(inner, rid)[0]
     assert sorted(got.values()) == sorted(["TC-1", sha(b"screen 1"), sha(b"screen 2")])
     assert posts(inner) == 2
+
+
+def test_a_crash_result_names_every_file_by_its_test(inner: Inner) -> None:
+    """The crash result stands for the earlier tests of its case and the one that died: each
+    file is named by its test, the earlier tests' too, once each."""
+    inner.pytester.makepyfile(
+        test_crash="""
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("n", [1, 2, 3])
+        def test_x(bstm, n):
+            bstm.attach(f"screen {n}".encode(), name="shot.png")
+            if n == 1:
+                bstm.attach(b"screen 1 again", name="shot.png")
+            if n == 2:
+                os._exit(1)
+        """
+    )
+    result = inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl"))
+    assert result.ret == 1
+    journal = inner.pytester.path / "j.jsonl"
+    bstm_helpers.wait_until(lambda: read(journal).closed)
+    rid = inner.only_run()["identifier"]
+    assert attachments(inner, rid) == [
+        {
+            "case": "TC-1",
+            "test_x_1-shot.png": sha(b"screen 1"),
+            "test_x_1-shot-2.png": sha(b"screen 1 again"),
+            "test_x_2-shot.png": sha(b"screen 2"),
+        }
+    ]
+    assert posts(inner) == 3

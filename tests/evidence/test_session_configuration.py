@@ -4,8 +4,11 @@ session names the TM configuration of its results, against stand-in drivers that
 
 from __future__ import annotations
 
+import bstm_helpers
 import pytest
 from bstm_helpers import Inner
+
+from pytest_bstm.delivery.journal import read
 
 CONFIGURATIONS = [
     {"id": 201, "name": "Chrome"},
@@ -283,3 +286,40 @@ def test_two_tests_a_session_moves_to_one_pair_give_one_result_the_worst(
     [stored] = [r for r in inner.emulator.results(run) if r["configuration_id"] == 201]
     assert "test_first_passes" in stored["description"]
     assert "test_second_fails" in stored["description"]
+
+
+CRASH = """
+import os
+import pytest
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("driver", ["firefox"], indirect=True)
+def test_first(driver, bstm):
+    bstm.attach(b"first screen", name="shot.png")
+
+@pytest.mark.tc("TC-1")
+@pytest.mark.parametrize("driver", ["firefox"], indirect=True)
+def test_dies(driver, bstm):
+    bstm.attach(b"last screen", name="shot.png")
+    os._exit(3)
+"""
+
+
+@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+def test_a_test_that_crashes_reports_under_the_configuration_its_session_named(
+    inner: Inner, xdist: bool
+) -> None:
+    _setup(inner)
+    inner.pytester.makepyfile(test_crash=CRASH)
+    extra = ["-p", "xdist.plugin", "-n", "1"] if xdist else []
+    result = inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl", *extra))
+    assert result.ret != 0
+    journal = inner.pytester.path / "j.jsonl"
+    bstm_helpers.wait_until(lambda: read(journal).closed)  # its sender finished the journal
+    run = inner.only_run()["identifier"]
+    assert inner.statuses(run) == {("TC-1", 202): "failed"}  # "Windows 11 firefox"
+    [stored] = inner.emulator.results(run)
+    assert "test_first" in stored["description"]
+    assert "test_dies" in stored["description"]
+    names = sorted(a["name"] for a in stored["attachments"])
+    assert names == ["test_dies_firefox-shot.png", "test_first_firefox-shot.png"]
