@@ -7,9 +7,12 @@ import re
 
 MAX_TEXT = 300  # characters of one masked line
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+# a scheme of at most 32 characters, so that a long text without ``://`` is scanned a bounded
+# length from each position, not to its end (a longer run still matches at its last 32)
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.-]{0,31}://"
+_USERINFO = re.compile(rf"(?P<scheme>{_SCHEME})[^/\s@]+@")
 # a query's values in a URL (``?token=...``): a secret as often as not
-_QUERY = re.compile(r"(?P<url>[A-Za-z][A-Za-z0-9+.-]*://[^\s?#'\"]*\?)(?P<query>[^\s#'\"]*)")
+_QUERY = re.compile(rf"(?P<url>{_SCHEME}[^\s?#'\"]*\?)(?P<query>[^\s#'\"]*)")
 _VALUE = re.compile(r"=[^&;]*")
 
 
