@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,17 +30,39 @@ def journals(paths: list[Path]) -> list[Path]:
     return found
 
 
+#: How long a command waits for the journal's holder: a sender process outliving a killed
+#: session delivers within its drain deadline (60 s by default). Our choice.
+HOLDER_WAIT = 120.0
+
+
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
+def exclusive(path: Path, wait: float = HOLDER_WAIT) -> Iterator[None]:
     """Hold the journal as the sender process does (:func:`driver.exclusive`), so that two
-    deliveries of one journal at once cannot both make a run or post its results."""
-    try:
-        with driver.exclusive(path):
-            yield
-    except driver.Busy:
-        raise c.UsageError(
-            f"another `bstm journal upload` of {path} is running: wait for it to end"
-        ) from None
+    deliveries of one journal at once cannot both make a run or post its results. While a
+    sender process (a session's, still delivering after pytest's process ended) or another
+    upload holds it, wait up to ``wait`` seconds for it to end, saying so once on stderr."""
+    deadline = time.monotonic() + wait
+    said = False
+    with contextlib.ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(driver.exclusive(path))
+                break
+            except driver.Busy:
+                if time.monotonic() >= deadline:
+                    raise c.UsageError(
+                        f"{path} is still being delivered by a sender process or another "
+                        f"`bstm journal upload` after {wait:.0f} s: run the command again once "
+                        "it has ended"
+                    ) from None
+                if not said:
+                    c.err(
+                        f"waiting for the delivery that holds {path} (a session's sender "
+                        f"process or another upload) to end, up to {wait:.0f} s"
+                    )
+                    said = True
+                time.sleep(0.2)
+        yield
 
 
 def set_aside(args: argparse.Namespace) -> int:

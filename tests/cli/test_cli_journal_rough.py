@@ -4,6 +4,8 @@ advice and a URL with a secret in its query."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,9 @@ from bstm_helpers import Bstm, shell, suggested
 from test_cli_everyday import plan_journal
 from test_cli_journal import new_run, result, stored, write_journal
 
-from pytest_bstm.delivery import journal
+from pytest_bstm.cli import journal_files
+from pytest_bstm.cli.common import UsageError
+from pytest_bstm.delivery import driver, journal
 from pytest_bstm.delivery.records import journal_record
 from pytest_bstm.emulator import Emulator
 from pytest_bstm.run.plan import RunPlan
@@ -158,3 +162,41 @@ def test_a_secret_in_the_urls_query_is_masked(
     for _, out, err in outputs:
         assert "s3cr3tv4lue" not in out + err
     assert any("token=***" in err for _, _, err in outputs)
+
+
+def test_an_upload_waits_for_the_sender_process_that_still_holds_the_journal(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """A CI step runs ``bstm journal upload .bstm/`` right after a killed session whose sender
+    process is still delivering: the command waits for it (saying so once), then uploads what
+    is left, instead of failing."""
+
+    path = plan_journal(tmp_path / "j.jsonl", env, create_plan("PR-1"), ["TC-1", "TC-2"])
+    held, release = threading.Event(), threading.Event()
+
+    def sender() -> None:
+        with driver.exclusive(path):
+            held.set()
+            release.wait(10)
+
+    threading.Thread(target=sender, daemon=True).start()
+    assert held.wait(10)
+    threading.Timer(1.0, release.set).start()
+    started = time.monotonic()
+    code, out, err = bstm("journal", "upload", str(path))
+    assert code == 0, (out, err)
+    assert time.monotonic() - started >= 0.9
+    assert err.count("waiting for the delivery that holds") == 1
+    assert out.startswith("uploaded 2 results to TR-1")
+    assert stored(env) == [("TC-1", None, "passed"), ("TC-2", None, "passed")]
+
+
+def test_an_upload_gives_up_on_a_holder_that_does_not_end(tmp_path: Path, bstm: Bstm) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text("")
+    with (
+        driver.exclusive(path),
+        pytest.raises(UsageError, match="still being delivered"),
+        journal_files.exclusive(path, wait=0.3),
+    ):
+        pass
