@@ -49,7 +49,7 @@ import errno
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -159,7 +159,7 @@ class Journal:
         self._must_end = True
         self._write([record])
 
-    def running(self, nodeid: str, keys: list[tuple[str, int | None]], status: str) -> None:
+    def running(self, nodeid: str, keys: Sequence[tuple[str, int | None]], status: str) -> None:
         self._must_end = True
         self._lines(running_line(nodeid, keys, status))
 

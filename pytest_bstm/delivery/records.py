@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii as _text  # json's own string encoder
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +75,7 @@ def result_line(record: dict[str, Any]) -> str:
     return line({"type": "result", **record})
 
 
-def running_line(nodeid: str, keys: list[Key], status: str) -> str:
+def running_line(nodeid: str, keys: Sequence[Key], status: str) -> str:
     """The journal line of a test about to run (its pairs, the status a crash gives them)."""
     pairs = ",".join([f"[{_text(c)},{'null' if n is None else int(n)}]" for c, n in keys])
     return (

@@ -142,7 +142,9 @@ class Aggregator:
     def __init__(self, status_map: Mapping[str, str], default_configurations: tuple[int, ...]):
         self.status_map = status_map
         self.default_configurations = default_configurations
-        self._keys_of: dict[str, list[Key]] = {}
+        # tuples: a tuple of untracked pairs leaves the garbage collector's view, a list would
+        # stay in every full collection for the whole session
+        self._keys_of: dict[str, tuple[Key, ...]] = {}
         self._refs_of: dict[str, list[CaseRef]] = {}  # the refs those keys stand for
         self._left: dict[str, int] = {}  # node ID -> how many of its executions are to finish
         self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
@@ -165,7 +167,7 @@ class Aggregator:
         waiting = self._waiting
         for nodeid, refs in mapping.items():
             times = repeats.get(nodeid, 1) if repeats else 1
-            keys = self._keys_of[nodeid] = self.keys(refs)
+            keys = self._keys_of[nodeid] = tuple(self.keys(refs))
             self._refs_of[nodeid] = refs
             self._left[nodeid] = self._left.get(nodeid, 0) + times
             for key in keys:
@@ -173,9 +175,9 @@ class Aggregator:
             self._expected.update(keys)
         self._recording |= recording
 
-    def covers(self, nodeid: str) -> list[Key]:
+    def covers(self, nodeid: str) -> tuple[Key, ...]:
         """The pairs ``nodeid``'s mapping stands for (empty once it finished, or unmapped)."""
-        return self._keys_of.get(nodeid, [])
+        return self._keys_of.get(nodeid, ())
 
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
@@ -189,10 +191,10 @@ class Aggregator:
         left = self._left.pop(nodeid, 0) - 1
         if left > 0:  # the same node ID runs again
             self._left[nodeid] = left
-            covered = self._keys_of.get(nodeid, [])
+            covered = self._keys_of.get(nodeid, ())
             expected = self._refs_of.get(nodeid)
         else:
-            covered = self._keys_of.pop(nodeid, [])
+            covered = self._keys_of.pop(nodeid, ())
             expected = self._refs_of.pop(nodeid, None)
         waiting = self._waiting
         for key in covered:
