@@ -29,13 +29,11 @@ LAYERS = (
 #: Today's upward imports and cycles, being removed by the splits of session/ and delivery/
 #: (issue 23): these lists only shrink.
 UPWARD = {
-    "pytest_bstm.config.values -> pytest_bstm.delivery",
-    "pytest_bstm.config.values -> pytest_bstm.delivery.journal",
     "pytest_bstm.delivery.child -> pytest_bstm.session.service",
 }
 CYCLES: set[tuple[str, ...]] = set()
 #: Today's modules over the limit, being split elsewhere: this list only shrinks.
-TOO_LONG = {"delivery/journal.py", "session/summary.py", "session/reporter.py"}
+TOO_LONG = {"session/summary.py", "session/reporter.py"}
 MAX_LINES = 300
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from pytest_bstm.config import journal_lines
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
     DEFAULT_STATUS_MAP,
@@ -149,10 +150,8 @@ def unfinished(path: Path) -> tuple[bool, str]:
     session's plan line."""
     if not path.is_file() or path.stat().st_size == 0:
         return True, ""
-    from pytest_bstm.delivery import journal  # noqa: PLC0415 - only for a journal that exists
-
     try:
-        left = len(journal.read(path).unsent)
+        left = journal_lines.left(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return False, (
             f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "

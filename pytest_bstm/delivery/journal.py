@@ -46,24 +46,17 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pytest_bstm.delivery.attachment_records import crash_records, records_for
-from pytest_bstm.delivery.records import (
-    from_record,
-    journal_record,
-    marker,
-    outcome_from_test_record,
-)
-from pytest_bstm.results.aggregate import Tally
-from pytest_bstm.results.model import Key, result_key
+from pytest_bstm.delivery.journal_state import JournalState, read
+from pytest_bstm.delivery.records import line, result_line, running_line
+
+__all__ = ["Journal", "JournalState", "read"]
 
 
 class Journal:
@@ -91,7 +84,6 @@ class Journal:
         self._closed = False
         self._must_end = False  # a test or running line was written: the end writes "ended"
         self.failure: str | None = None  # why a write failed (the disk, not the plugin)
-        self._encode = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
 
     @classmethod
     def scratch(cls) -> Journal:
@@ -101,10 +93,12 @@ class Journal:
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``
         for the summary, never raised into the test session."""
-        encode = self._encode
-        lines = "".join([encode(r) + "\n" for r in records]).encode("utf-8")
+        self._lines("".join([line(r) for r in records]), sync)
+
+    def _lines(self, text: str, sync: bool = False) -> None:
+        """Append ``text`` (whole lines), as :meth:`_write` does."""
         try:
-            self._append(lines, sync)
+            self._append(text.encode("utf-8"), sync)
         except OSError as exc:
             self.failure = self.failure or f"{self.path}: {exc.strerror or exc}"
 
@@ -158,16 +152,16 @@ class Journal:
         self._write([{"type": "closed", "run": run_id}], sync=True)
 
     def results(self, records: Iterable[dict[str, Any]]) -> None:
-        self._write([{"type": "result", **r} for r in records])
+        self._lines("".join([result_line(r) for r in records]))
 
     def test(self, record: dict[str, Any]) -> None:
         """A ``test`` line (:func:`~pytest_bstm.delivery.records.test_record`)."""
         self._must_end = True
         self._write([record])
 
-    def running(self, nodeid: str, keys: list[tuple[str, int | None]], status: str) -> None:
+    def running(self, nodeid: str, keys: Sequence[tuple[str, int | None]], status: str) -> None:
         self._must_end = True
-        self._write([{"type": "running", "nodeid": nodeid, "keys": keys, "status": status}])
+        self._lines(running_line(nodeid, keys, status))
 
     def ended(self) -> None:
         if self._must_end:
@@ -240,188 +234,14 @@ def _end_torn_line(path: Path) -> IO[bytes]:
 
 def _write_all(file: IO[bytes], data: bytes) -> None:
     """Write ``data`` to an unbuffered file: one system call, more only after a short write."""
-    view = memoryview(data)
+    written = file.write(data)
+    if written == len(data):
+        return
+    if not written:  # a full disk that reports no error (OSError is the usual answer)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    view = memoryview(data)[written:]
     while view:
         written = file.write(view)
         if not written:  # a full disk that reports no error (OSError is the usual answer)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         view = view[written:]
-
-
-@dataclass
-class JournalState:
-    """What a journal says: its plan and run, every result by key, which keys were sent."""
-
-    plan: dict[str, Any] | None = None
-    url: str | None = None
-    run: str | None = None
-    closed: bool = False
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sent: set[str] = field(default_factory=set)
-    rejected: dict[str, str] = field(default_factory=dict)
-    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    attachments_done: set[str] = field(default_factory=set)  # attached or refused for good
-    unreadable: list[int] = field(default_factory=list)  # numbers of lines that are not JSON
-
-    @property
-    def unsent(self) -> list[dict[str, Any]]:
-        """Results neither sent nor rejected, in journal order."""
-        done = self.sent | set(self.rejected)
-        return [r for k, r in self.results.items() if k not in done]
-
-    def unattached(self, sent: set[str] | None = None) -> list[dict[str, Any]]:
-        """Attachments of sent results (``sent``: the journal's), not yet settled, in order."""
-        sent, done = self.sent if sent is None else sent, self.attachments_done
-        return [a for i, a in self.attachments.items() if i not in done and a.get("key") in sent]
-
-
-def read(path: Path) -> JournalState:
-    """What the journal at ``path`` says, in one pass (linear in its size); ValueError for a
-    hand-edited line that is JSON but not of the shape written."""
-    state = JournalState()
-    held: dict[str, dict[str, Any]] = {}  # journals of earlier releases
-    tallies: dict[Key, Tally] = {}  # what ran of each pair a session left unsettled
-    build_url: str | None = None
-    running: dict[str, Any] | None = None  # the last test that started and has no result
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:  # a torn last line after a kill, or a hand edit
-                if line.strip():
-                    state.unreadable.append(number)
-                continue
-            kind = record.get("type") if isinstance(record, dict) else None
-            if kind == "test":
-                try:
-                    outcome, status, keys = outcome_from_test_record(record)
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise ValueError(f"malformed test line: {record}") from exc
-                for pair in keys:
-                    tally = tallies.get(pair)
-                    if tally is None:
-                        tally = tallies[pair] = Tally()
-                    tally.add(outcome, status)
-                if running is not None and running["nodeid"] == outcome.nodeid:
-                    running = None
-            elif kind == "plan" and isinstance(record.get("plan"), dict):
-                if state.plan is not None and record["plan"].get("token") != state.plan.get(
-                    "token"
-                ):
-                    # a later session appended to a finished named journal: its own run
-                    state.run, state.closed, held, tallies, running = None, False, {}, {}, None
-                state.plan, state.url = record["plan"], record.get("url")
-                build_url = record.get("build_url")
-            elif kind == "run" and record.get("run"):
-                state.run = str(record["run"])
-            elif kind == "closed":
-                state.closed = True
-            elif kind in ("result", "held") and "key" in record:
-                (state.results if kind == "result" else held)[record["key"]] = record
-                if running is not None and running["nodeid"] in record.get("nodeids", ()):
-                    running = None
-            elif kind == "running":
-                running = _running(record)
-            elif kind == "ended":
-                held, tallies, running = {}, {}, None
-            elif kind == "sent":
-                state.sent.update(record.get("keys", []))
-            elif kind == "attachment" and "id" in record:
-                state.attachments[str(record["id"])] = record
-            elif kind == "attaching" and str(record.get("id")) in state.attachments:
-                state.attachments[str(record["id"])].update(
-                    result=record.get("result"), seen=int(record.get("seen") or 0)
-                )
-            elif kind == "evidence" and running is not None:
-                if record.get("nodeid") == running["nodeid"]:
-                    running.setdefault("evidence", []).append(record)
-            elif kind == "attached":
-                state.attachments_done.update(str(i) for i in record.get("ids", []))
-            elif kind == "attachment_failed":
-                state.attachments_done.add(str(record.get("id")))
-            elif kind == "rejected":
-                for key in record.get("keys", []):
-                    state.rejected[key] = str(record.get("error", ""))
-    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}  # key -> its tests' evidence
-    if state.plan is not None:
-        folder = path.absolute().parent
-        token = str(state.plan["token"])
-        _settle(state, tallies, held, token, build_url, folder=folder, settled=settled)
-    if running is not None and state.plan is not None:
-        _crashed(state, held, running, path.absolute().parent, settled)
-    for key, record in held.items():  # a killed session: what it held is all there is
-        state.results.setdefault(key, record)
-    return state
-
-
-def _settle(
-    state: JournalState,
-    tallies: dict[Key, Tally],
-    held: dict[str, dict[str, Any]],
-    token: str,
-    build_url: str | None,
-    *,
-    folder: Path,
-    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]],
-) -> None:
-    """A killed session's unsettled pairs: each without a result line gets the one result
-    its test lines make (into ``held``, where the crashed test's note can join it; the
-    evidence of its tests into ``settled``)."""
-    for pair, tally in tallies.items():
-        key = result_key(token, *pair)
-        if key not in state.results:
-            result = tally.result(pair, token, build_url)
-            held[key] = {"type": "held", **journal_record(result)}
-            tests = settled[key] = [(o.nodeid, o.evidence) for o in tally.attaching]
-            for line in records_for(result, tests, folder):  # the files its tests attached
-                state.attachments.setdefault(line["id"], line)
-
-
-def _running(record: dict[str, Any]) -> dict[str, Any]:
-    """A ``running`` line as written, or ValueError (a hand-edited journal)."""
-    keys = record.get("keys")
-    if not isinstance(record.get("nodeid"), str) or not isinstance(keys, list):
-        raise ValueError(f"malformed running line: {record}")
-    for pair in keys:
-        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)) or not (
-            pair[1] is None or isinstance(pair[1], int)
-        ):
-            raise ValueError(f"malformed running line: {record}")
-    return record
-
-
-def _crashed(
-    state: JournalState,
-    held: dict[str, dict[str, Any]],
-    running: dict[str, Any],
-    folder: Path,
-    settled: dict[str, list[tuple[str, list[dict[str, Any]]]]],
-) -> None:
-    """The session died inside the test ``running`` names: each of its pairs without a result
-    gets a failed one (merged into what was held for the pair, whose files are then named by
-    test)."""
-    assert state.plan is not None
-    why = (
-        f"{running['nodeid']}: crashed: the test process ended while this test ran "
-        "(os._exit, a fatal signal or a kill); pytest reported no outcome"
-    )
-    keys = running.get("keys", [])
-    for record in running.get("evidence", []):  # its BrowserStack session named a configuration
-        if record.get("kind") == "configuration" and "keys" in record:
-            keys = _running({"nodeid": running["nodeid"], "keys": record["keys"]})["keys"]
-    for case, configuration in keys:
-        key = result_key(str(state.plan["token"]), case, configuration)
-        if key in state.results:
-            continue
-        earlier = held.pop(key, None)
-        description = f"{why}\n{earlier['description']}" if earlier else f"{why}\n{marker(key)}"
-        state.results[key] = {
-            **(earlier or {"key": key, "case": case, "configuration": configuration}),
-            "status": running.get("status") or "failed",
-            "description": description,
-            "nodeids": [*(earlier or {}).get("nodeids", []), running["nodeid"]],
-        }
-        before = settled.get(key, []) if earlier else []  # the files of the tests held
-        crashed = (running["nodeid"], running.get("evidence", []))  # and of the test that died
-        for line in crash_records(from_record(state.results[key]), before, crashed, folder):
-            state.attachments[line["id"]] = line

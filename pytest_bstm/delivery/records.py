@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii as _text  # json's own string encoder
 from typing import TYPE_CHECKING, Any
 
 from pytest_bstm.results.aggregate import MAX_ATTEMPTS
@@ -35,6 +37,50 @@ def journal_record(result: Result) -> dict[str, object]:
         "issues": result.issues,
         "custom_fields": result.custom_fields,
     }
+
+
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one, not one per line
+_RESULT = (
+    '{"type":"result","key":%s,"case":%s,"configuration":%s,"status":%s,"description":%s,'
+    '"nodeids":[%s],"duration_ms":%d,"issues":null,"custom_fields":null}\n'
+)
+
+
+def line(record: dict[str, Any]) -> str:
+    """One journal line (compact JSON and a newline)."""
+    return _ENCODE(record) + "\n"
+
+
+def result_line(record: dict[str, Any]) -> str:
+    """The journal line of a result record (:func:`journal_record`), the same JSON as
+    :func:`line` gives ``{"type": "result", **record}``: a prebuilt template for the usual
+    record (no issues, no custom fields), the encoder for the rest."""
+    configuration, duration = record["configuration"], record["duration_ms"]
+    if (
+        record["issues"] is None
+        and record["custom_fields"] is None
+        and (configuration is None or type(configuration) is int)
+        and type(duration) is int
+        and len(record) == 9
+    ):
+        return _RESULT % (
+            _text(record["key"]),
+            _text(record["case"]),
+            "null" if configuration is None else configuration,
+            _text(record["status"]),
+            _text(record["description"]),
+            ",".join([_text(n) for n in record["nodeids"]]),
+            duration,
+        )
+    return line({"type": "result", **record})
+
+
+def running_line(nodeid: str, keys: Sequence[Key], status: str) -> str:
+    """The journal line of a test about to run (its pairs, the status a crash gives them)."""
+    pairs = ",".join([f"[{_text(c)},{'null' if n is None else int(n)}]" for c, n in keys])
+    return (
+        f'{{"type":"running","nodeid":{_text(nodeid)},"keys":[{pairs}],"status":{_text(status)}}}\n'
+    )
 
 
 def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str, object]:

@@ -38,7 +38,7 @@ class Tally:
         self.rank = 0
         self.nodeids: list[str] = []
         self.duration = 0.0  # seconds
-        self.counts: Counter[str] = Counter()  # outcome -> tests
+        self.counts: dict[str, int] = {}  # outcome -> tests
         # rank -> the tests named at that rank, in the order they finished; at most
         # MAX_LISTED_TESTS in all: the first ones of a stable sort by rank, worst first
         self.named: dict[int, list[tuple[TestOutcome, str]]] = {}
@@ -50,11 +50,16 @@ class Tally:
             self.status, self.rank = status, r
         self.nodeids.append(outcome.nodeid)
         self.duration += outcome.duration
-        self.counts[outcome.outcome] += 1
+        counts = self.counts
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
         if outcome.evidence:
             self.attaching.append(outcome)
         if len(self.nodeids) <= MAX_LISTED_TESTS:
-            self.named.setdefault(r, []).append((outcome, status))
+            named = self.named.get(r)
+            if named is None:
+                self.named[r] = [(outcome, status)]
+            else:
+                named.append((outcome, status))
             return
         lowest = min(self.named)
         if r > lowest:  # a worse test displaces the last-named of the mildest rank
@@ -70,6 +75,8 @@ class Tally:
 
     def describe(self, build_url: str | None) -> str:
         """A bounded, readable description: each named test with its outcome."""
+        if len(self.nodeids) == 1 and (alone := self._alone()) is not None:
+            return self._fit(alone, [f"Build: {build_url[:500]}"]) if build_url else alone
         lines: list[str] = []
         listed = self.listed()
         for o in listed:
@@ -87,12 +94,25 @@ class Tally:
         tail: list[str] = []  # kept whole when the named tests are cut short
         hidden = len(self.nodeids) - len(listed)
         if hidden > 0:
-            left = self.counts - Counter(o.outcome for o in listed)
+            left = Counter(self.counts) - Counter(o.outcome for o in listed)
             by_outcome = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(left.items()))
             tail.append(f"... and {hidden} more tests ({by_outcome})")
         if build_url:
             tail.append(f"Build: {build_url[:500]}")
-        text = "\n".join(lines)
+        return self._fit("\n".join(lines), tail)
+
+    def _alone(self) -> str | None:
+        """The usual description, one test with nothing to say but its line (or None)."""
+        (o, _), *more = next(iter(self.named.values()))
+        if more or o.message or o.subtests or o.steps or o.excerpt or o.earlier_attempts:
+            return None
+        if o.evidence:
+            return None
+        return f"{o.outcome.replace('_', ' ').upper()} {o.nodeid} ({o.duration:.2f}s)"
+
+    @staticmethod
+    def _fit(text: str, tail: list[str]) -> str:
+        """``text`` cut to leave room for ``tail``, kept whole, within MAX_DESCRIPTION."""
         room = MAX_DESCRIPTION - sum(len(t) + 1 for t in tail)
         if len(text) > room:
             text = text[: room - 16] + "\n... (truncated)"
@@ -122,7 +142,10 @@ class Aggregator:
     def __init__(self, status_map: Mapping[str, str], default_configurations: tuple[int, ...]):
         self.status_map = status_map
         self.default_configurations = default_configurations
-        self._keys_of: dict[str, list[Key]] = {}
+        # tuples: a tuple of untracked pairs leaves the garbage collector's view, a list would
+        # stay in every full collection for the whole session
+        self._keys_of: dict[str, tuple[Key, ...]] = {}
+        self._refs_of: dict[str, list[CaseRef]] = {}  # the refs those keys stand for
         self._left: dict[str, int] = {}  # node ID -> how many of its executions are to finish
         self._waiting: dict[Key, int] = {}  # key -> how many covering tests are to finish
         self._got: dict[Key, Tally] = {}
@@ -144,16 +167,17 @@ class Aggregator:
         waiting = self._waiting
         for nodeid, refs in mapping.items():
             times = repeats.get(nodeid, 1) if repeats else 1
-            keys = self._keys_of[nodeid] = self.keys(refs)
+            keys = self._keys_of[nodeid] = tuple(self.keys(refs))
+            self._refs_of[nodeid] = refs
             self._left[nodeid] = self._left.get(nodeid, 0) + times
             for key in keys:
                 waiting[key] = waiting.get(key, 0) + times
             self._expected.update(keys)
         self._recording |= recording
 
-    def covers(self, nodeid: str) -> list[Key]:
+    def covers(self, nodeid: str) -> tuple[Key, ...]:
         """The pairs ``nodeid``'s mapping stands for (empty once it finished, or unmapped)."""
-        return self._keys_of.get(nodeid, [])
+        return self._keys_of.get(nodeid, ())
 
     def keys(self, refs: list[CaseRef]) -> list[Key]:
         return keys_for(refs, self.default_configurations)
@@ -167,17 +191,22 @@ class Aggregator:
         left = self._left.pop(nodeid, 0) - 1
         if left > 0:  # the same node ID runs again
             self._left[nodeid] = left
-            covered = self._keys_of.get(nodeid, [])
+            covered = self._keys_of.get(nodeid, ())
+            expected = self._refs_of.get(nodeid)
         else:
-            covered = self._keys_of.pop(nodeid, [])
+            covered = self._keys_of.pop(nodeid, ())
+            expected = self._refs_of.pop(nodeid, None)
         waiting = self._waiting
         for key in covered:
             if waiting.get(key):
                 waiting[key] -= 1
         folded: list[Key] = []
         if outcome is not None:
-            status = self.status(outcome)
-            for key in self.keys(outcome.refs):
+            status = self.status_map.get(outcome.outcome, outcome.outcome)
+            refs = outcome.refs
+            # the usual case: the test covers what its collection said (keys computed then)
+            same = refs is expected or (expected is not None and refs == expected)
+            for key in covered if same else self.keys(refs):
                 tally = self._got.get(key)
                 if tally is None:
                     tally = self._got[key] = Tally()

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.config.journal_lines import Key, result_key
+
+__all__ = ["Key", "Result", "TestOutcome", "keys_for", "rank", "result_key"]
 
 RANK = {"failed": 6, "blocked": 4, "retest": 3, "skipped": 2, "passed": 1}
 CUSTOM_RANK = 5  # a custom status ranks below failed and above blocked (our choice)
-
-Key = tuple[str, "int | None"]  # (test case ID, configuration ID or None)
 
 
 @dataclass
@@ -63,12 +63,6 @@ class Result:
 def rank(status: str) -> int:
     """How bad a status is: failed > custom > blocked > retest > skipped > passed."""
     return RANK.get(status.lower(), CUSTOM_RANK)
-
-
-def result_key(token: str, case_id: str, configuration_id: int | None) -> str:
-    """16 hex digits, the same for a session's (case, configuration) on every retry."""
-    raw = f"{token}|{case_id}|{configuration_id}".encode()
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def keys_for(refs: list[CaseRef], default_configurations: tuple[int, ...]) -> list[Key]:

@@ -10,8 +10,7 @@ rerun (earlier attempts are listed).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,61 +22,13 @@ from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
 from pytest_bstm.results.evidence import session_refs
 from pytest_bstm.results.model import TestOutcome
 from pytest_bstm.results.paths import PathScrubber
+from pytest_bstm.results.reports import excerpt as _excerpt
+from pytest_bstm.results.reports import short_message
+from pytest_bstm.results.reports import subtest_label as _subtest_label
 
-MAX_EXCERPT_LINES = 12
-MAX_EXCERPT_CHARS = 1200
+__all__ = ["Finished", "OutcomeTracker", "short_message"]
+
 PHASES = ("setup", "call", "teardown")
-
-
-def short_message(report: pytest.TestReport) -> str | None:
-    """The error's own first line: the reason of a skip, the crash message of a failure, the
-    error string of a fixture lookup (``fixture 'databse' not found``), the text of
-    ``pytest.fail(pytrace=False)``; never the location line that ends pytest's report."""
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return _first_line(str(longrepr[2]))
-    for found in (
-        getattr(longrepr, "errorstring", None),  # a fixture lookup error
-        getattr(getattr(longrepr, "reprcrash", None), "message", None),
-    ):
-        if isinstance(found, str) and found.strip():
-            return _first_line(found)
-    text = report.longreprtext.strip()
-    lines = [line for line in text.splitlines() if line.strip() and not _LOCATION.match(line)]
-    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-    return _first_line(errors[0]) if errors else (lines[-1].strip() if lines else None)
-
-
-def _first_line(text: str) -> str | None:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[0].strip() if lines else None
-
-
-_LOCATION = re.compile(r"^\S+:\d+(: .*)?$")  # "path/test_x.py:7" or "path:7: Error"
-
-
-def _excerpt(report: pytest.TestReport) -> str | None:
-    if not report.failed:
-        return None
-    lines = report.longreprtext.strip().splitlines()[-MAX_EXCERPT_LINES:]
-    text = "\n".join(lines)
-    return text[-MAX_EXCERPT_CHARS:] if text else None
-
-
-def _subtest_label(report: pytest.TestReport) -> str | None:
-    """``[msg] (i=1)`` for a subtest report (pytest's ``subtests``, unittest ``subTest``,
-    the pytest-subtests plugin); None for a test's own report."""
-    context = getattr(report, "context", None)
-    if context is None or not hasattr(context, "kwargs"):
-        return None
-    parts = []
-    msg = getattr(context, "msg", None)
-    if msg is not None:
-        parts.append(f"[{msg}]")
-    kwargs = dict(getattr(context, "kwargs", None) or {})
-    if kwargs:
-        parts.append("(" + ", ".join(f"{k}={v}" for k, v in kwargs.items()) + ")")
-    return " ".join(parts) or "(<subtest>)"
 
 
 def _worker(report: pytest.TestReport) -> str:
@@ -87,7 +38,8 @@ def _worker(report: pytest.TestReport) -> str:
 
 
 class _TestState:
-    """The reports of one test so far (one per test that is running: kept small)."""
+    """The reports of one test so far (one per test that is running: kept small, so the
+    lists are made only when a test has something to put in them)."""
 
     __slots__ = (
         "earlier",
@@ -100,11 +52,18 @@ class _TestState:
 
     def __init__(self) -> None:
         self.phases: dict[str, pytest.TestReport] = {}
-        self.properties: list[tuple[str, object]] = []
-        self.earlier: list[str] = []
-        self.subtests_failed: list[tuple[str, pytest.TestReport]] = []
-        self.subtests_skipped: list[str] = []
+        self.properties: Sequence[tuple[str, object]] = ()
+        self.earlier: Sequence[str] = ()
+        self.subtests_failed: Sequence[tuple[str, pytest.TestReport]] = ()
+        self.subtests_skipped: Sequence[str] = ()
         self.rerun_pending = False
+
+    @property
+    def plain(self) -> bool:
+        """Nothing but its phases: no subtest, no earlier attempt, no recorded property."""
+        return not (
+            self.earlier or self.subtests_failed or self.subtests_skipped or self.properties
+        )
 
 
 @dataclass(frozen=True)
@@ -150,22 +109,21 @@ class OutcomeTracker:
         label = _subtest_label(report)
         if label is not None:
             if report.failed:
-                state.subtests_failed.append((label, report))
+                state.subtests_failed = [*state.subtests_failed, (label, report)]
             elif report.skipped:
-                state.subtests_skipped.append(label)
+                state.subtests_skipped = [*state.subtests_skipped, label]
             return None
+        when = report.when
         if str(report.outcome) == "rerun":  # pytest-rerunfailures: an earlier attempt
-            message = short_message(report) or report.when
-            state.earlier.append(
-                f"attempt {len(state.earlier) + 1} failed in {report.when}: {message}"
-            )
+            message = short_message(report) or when
+            attempt = f"attempt {len(state.earlier) + 1} failed in {when}: {message}"
+            state.earlier = [*state.earlier, attempt]
             state.phases.clear()
-            state.subtests_failed.clear()
-            state.subtests_skipped.clear()
-            state.rerun_pending = report.when != "teardown"
+            state.subtests_failed = state.subtests_skipped = ()
+            state.rerun_pending = when != "teardown"
             return None
-        state.phases[report.when] = report
-        if report.when in ("setup", "call"):
+        state.phases[when] = report
+        if when in ("setup", "call"):
             return None
         # teardown, or the report xdist makes for a test that crashed its worker
         del self._tests[at]
@@ -194,8 +152,18 @@ class OutcomeTracker:
         return refs
 
     def _finish(self, nodeid: str, state: _TestState) -> TestOutcome | None:
-        outcome, culprit = _judge(state.phases)
         evidence = self._evidence_of(nodeid)
+        if not evidence and state.plain and (duration := _passed(state.phases)) is not None:
+            # the usual test: passed in every phase, nothing recorded: nothing to scrub
+            steps = bdd.steps(state.phases["call"], None)  # a pytest-bdd scenario's
+            return TestOutcome(
+                nodeid=nodeid,
+                outcome="passed",
+                duration=duration,
+                refs=self._refs_of(nodeid),
+                steps=[self._scrub(s) or "" for s in steps] if steps else [],
+            )
+        outcome, culprit = _judge(state.phases)
         if outcome is None:
             return None
         subtests = (
@@ -239,6 +207,21 @@ class OutcomeTracker:
             evidence=evidence,
             steps=[scrub(s) or "" for s in bdd.steps(state.phases.get("call"), message)],
         )
+
+
+def _passed(phases: dict[str, pytest.TestReport]) -> float | None:
+    """The duration of a test that passed its setup, call and teardown (not an xpass);
+    None for any other."""
+    if len(phases) != 3:
+        return None
+    setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+    if setup is None or call is None or teardown is None:
+        return None
+    if setup.outcome != "passed" or call.outcome != "passed" or teardown.outcome != "passed":
+        return None
+    if hasattr(call, "wasxfail"):
+        return None
+    return setup.duration + call.duration + teardown.duration
 
 
 def _judge(

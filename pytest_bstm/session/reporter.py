@@ -269,8 +269,10 @@ class Reporter:
 
     def _finished(self, nodeid: str, outcome: TestOutcome | None) -> None:
         if outcome is not None and outcome.refs:
-            self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
-            self.summary.noted(outcome.evidence)
+            if nodeid not in self.summary.mapped:  # it recorded its cases at run time
+                self.summary.map_at_run_time(nodeid, [r.case_id for r in outcome.refs])
+            if outcome.evidence:
+                self.summary.noted(outcome.evidence)
         ready, unsettled = self.agg.add(nodeid, outcome)
         if unsettled and outcome is not None and self._started(unsettled):
             # pairs waiting for later tests: journaled once, small, a kill loses none (journal.py)
