@@ -46,6 +46,9 @@ class JournalLines:
     rejected: dict[str, str] = field(default_factory=dict)
     attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
     attachments_done: set[str] = field(default_factory=set)  # attached or refused for good
+    # each attachment's last ``attaching`` mark (result, seen): also of the files a reader
+    # names itself (a killed session's held and crash results), applied once they exist
+    marks: dict[str, dict[str, Any]] = field(default_factory=dict)
     unreadable: list[int] = field(default_factory=list)  # numbers of lines that are not JSON
 
     def on_test(self, record: dict[str, Any], keys: list[Key]) -> None:
@@ -113,10 +116,11 @@ class JournalLines:
             self.sent.update(record.get("keys", []))
         elif kind == "attachment" and "id" in record:
             self.attachments[str(record["id"])] = record
-        elif kind == "attaching" and str(record.get("id")) in self.attachments:
-            self.attachments[str(record["id"])].update(
-                result=record.get("result"), seen=int(record.get("seen") or 0)
-            )
+        elif kind == "attaching":
+            mark = {"result": record.get("result"), "seen": int(record.get("seen") or 0)}
+            self.marks[str(record.get("id"))] = mark
+            if str(record.get("id")) in self.attachments:
+                self.attachments[str(record["id"])].update(mark)
         elif kind == "evidence" and running is not None:
             if record.get("nodeid") == running["nodeid"]:
                 running.setdefault("evidence", []).append(record)

@@ -72,6 +72,9 @@ def read(path: Path) -> JournalState:
             _crashed(state, state.running, folder, settled)
     for key, record in state.held.items():  # a killed session: what it held is all there is
         state.results.setdefault(key, record)
+    for attachment_id, mark in state.marks.items():  # files named here were marked too
+        if attachment_id in state.attachments:
+            state.attachments[attachment_id].update(mark)
     state.held, state.tallies, state.pairs, state.running = {}, {}, {}, None
     return state
 

@@ -299,3 +299,38 @@ def test_a_crash_result_names_every_file_by_its_test(inner: Inner) -> None:
         }
     ]
     assert posts(inner) == 3
+
+
+def test_a_crash_results_files_keep_their_attaching_marks_on_a_later_read(inner: Inner) -> None:
+    """The files of a crash result are named by the journal's reader, not by ``attachment``
+    lines: the ``attaching`` mark the sender wrote before each upload (the result and how many
+    files of that name it held) still counts on the next read, so that an upload whose
+    ``attached`` mark was lost (a kill in between) is found in the result, not repeated."""
+    inner.pytester.makepyfile(
+        test_crash="""
+        import os
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_x(bstm, n):
+            bstm.attach(f"screen {n}".encode(), name="shot.png")
+            if n == 2:
+                os._exit(1)
+        """
+    )
+    result = inner.pytester.runpytest_subprocess(*inner.args("--bstm-journal", "j.jsonl"))
+    assert result.ret == 1
+    journal = inner.pytester.path / "j.jsonl"
+    bstm_helpers.wait_until(lambda: read(journal).closed)
+    assert posts(inner) == 2
+    marks = [
+        json.loads(line)
+        for line in journal.read_text(encoding="utf-8").splitlines()
+        if '"type":"attaching"' in line
+    ]
+    assert len(marks) == 2
+    state = read(journal)
+    for mark in marks:
+        assert state.attachments[mark["id"]]["seen"] == mark["seen"] == 0
+        assert state.attachments[mark["id"]]["result"] == mark["result"]
