@@ -31,7 +31,6 @@ LAYERS = (
 UPWARD = {
     "pytest_bstm.config.values -> pytest_bstm.delivery",
     "pytest_bstm.config.values -> pytest_bstm.delivery.journal",
-    "pytest_bstm.delivery.child -> pytest_bstm.session.service",
 }
 CYCLES = {
     ("pytest_bstm.collect.bdd", "pytest_bstm.collect.mapping"),
