@@ -37,7 +37,7 @@ CYCLES = {
     ("pytest_bstm.results.automate", "pytest_bstm.results.evidence"),
 }
 #: Today's modules over the limit, being split elsewhere: this list only shrinks.
-TOO_LONG = {"delivery/journal.py", "session/summary.py", "session/reporter.py"}
+TOO_LONG = {"delivery/journal.py"}
 MAX_LINES = 300
 
 
