@@ -1,8 +1,9 @@
 """What this reporting session is, decided once at configure time, and the objects it
 registers: the reporter always; on the xdist controller, the controller's half of the xdist
 channel (:mod:`pytest_bstm.collect.xdist_controller`); in a serial session that executes
-and writes, the journaling of each test's start (:class:`~pytest_bstm.session.run_start.
-StartMarks`). xdist workers have their own object (:class:`pytest_bstm.collect.xdist.Worker`)."""
+and writes, the journaling of each test's start
+(:class:`~pytest_bstm.session.run_start.StartMarks`). xdist workers have their own object
+(:class:`pytest_bstm.collect.xdist.Worker`, registered by the plugin)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ SKIPS_THE_CALL = ("collectonly", "setuponly", "setupplan")  # pytest's runner ex
 
 @dataclass(frozen=True)
 class Shape:
+    """What this session is: decided once, never checked against pytest's state again."""
+
     executes: bool  # tests execute (not --collect-only, --setup-only, --setup-plan)
     controller: bool  # the xdist controller: workers run the tests
 
