@@ -63,11 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Worker(config, settings.select), "bstm-worker")
         return
     # imported only when enabled: the client stack (requests, pydantic) costs a plain run nothing
-    from pytest_bstm.session.reporter import Reporter  # noqa: PLC0415
+    from pytest_bstm.session.shape import register  # noqa: PLC0415
 
-    reporter = Reporter(config, settings)
-    config.stash[REPORTER_KEY] = reporter
-    config.pluginmanager.register(reporter, "bstm-reporter")
+    config.stash[REPORTER_KEY] = register(config, settings)
 
 
 def _record_evidence(config: pytest.Config, settings: Settings) -> None:

@@ -5,7 +5,7 @@ A pytest-bdd Scenario Outline's ``Examples:`` column of that name counts as such
 A value is looked up by name in the account's configurations listing, case-insensitively;
 ``bstm_configuration_map`` lines (``chrome = 101``) win over the listing. A marker's own
 ``configurations=[...]`` wins over both. The listing is read once per session, before any
-write (:meth:`pytest_bstm.session.service.Service.configurations`); under xdist the controller
+write (:func:`pytest_bstm.delivery.reads.configurations`); under xdist the controller
 hands the resolved table to its workers with the rest of the channel's input.
 
 ``bstm_configuration_from_session``: a test that called ``bstm.browserstack_session`` and has

@@ -42,29 +42,10 @@ USAGE_ERROR = "{worker}.usage-error.txt"  # what a worker's collection found wro
 WAIT_FOR_RUN = 10.0  # seconds a worker's current_run() waits for the controller
 
 
-def _atomic_write(target: Path, data: Any) -> None:
+def atomic_write(target: Path, data: Any) -> None:
     tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, target)
-
-
-def configure_node(
-    config: pytest.Config,
-    node: Any,
-    folder: str | None,
-    run_cases: set[str] | None,
-    configurations: Configurations | None = None,
-) -> None:
-    """Controller: hand a worker the channel's folder, for ``--bstm-select`` the cases, for
-    ``bstm_configuration_param`` the configurations, and for ``--dist each`` (every worker
-    runs every test) how many times each test runs."""
-    node.workerinput[FOLDER] = folder
-    if run_cases is not None:
-        node.workerinput[RUN_CASES] = sorted(run_cases)
-    if configurations is not None:
-        node.workerinput[CONFIGURATIONS] = configurations.to_json()
-    if config.getoption("dist", None) == "each":
-        node.workerinput[RUNS_EACH] = node.workerinput.get("workercount", 1)
 
 
 def evidence_file(workerinput: dict[str, Any] | None) -> Path | None:
@@ -185,7 +166,7 @@ class Worker:
             "repeats": repeats(session.items, self.runs_each),
             "deselected": self.deselected,
         }
-        _atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
+        atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
 
 
 def deselect(
@@ -204,37 +185,6 @@ def deselect(
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     return len(dropped)
-
-
-def read_worker(
-    folder: str, worker_id: str
-) -> tuple[dict[str, list[CaseRef]], set[str], int, dict[str, int]] | None:
-    """Controller: a worker's mapping, its tests that may record a case at run time, how
-    many tests ``--bstm-select`` deselected, and the node IDs it runs more than once; None
-    when it wrote none."""
-    try:
-        data = json.loads((Path(folder) / f"{worker_id}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    mapping = {n: [CaseRef.from_json(r) for r in refs] for n, refs in data["mapping"].items()}
-    again = {str(n): int(t) for n, t in data.get("repeats", {}).items()}
-    return mapping, set(data["recording"]), int(data.get("deselected", 0)), again
-
-
-def raise_usage_error(folder: str, worker_id: str) -> None:
-    """Controller: raise the usage error a worker's collection found (a malformed marker or
-    case tag, a configuration nobody has), with the message a serial session gives; xdist
-    reports a worker's collection before it schedules any test, so nothing runs."""
-    try:
-        text = (Path(folder) / USAGE_ERROR.format(worker=worker_id)).read_text(encoding="utf-8")
-    except OSError:
-        return
-    raise pytest.UsageError(text)
-
-
-def write_run(folder: str, run_id: str | None) -> None:
-    """Controller: tell the workers the run ID (None: there will be none)."""
-    _atomic_write(Path(folder) / RUN_FILE, {"run": run_id})
 
 
 def worker_run(workerinput: dict[str, Any], wait: float = WAIT_FOR_RUN) -> str | None:

@@ -37,10 +37,10 @@ from pytest_bstm.delivery import journal as journals
 from pytest_bstm.delivery.events import DeliveryReport, Event, encode
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
+from pytest_bstm.delivery.service import Service
 from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.run.plan import RunPlan
 from pytest_bstm.run.prepare import RunPreparer
-from pytest_bstm.session.service import Service
 
 THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
 UNREACHED_WAIT = 3.0  # seconds the session end gives a service it never reached (a last try)

@@ -19,10 +19,10 @@ import pytest
 
 from pytest_bstm.config.options import INI_ONLY, OPTIONS
 from pytest_bstm.delivery.events import preparing
+from pytest_bstm.session.section import notes_alone
 
 if TYPE_CHECKING:
     from pytest_bstm.run.plan import RunPlan
-    from pytest_bstm.session.reporter import Reporter
 
 NOTICES_KEY: pytest.StashKey[Notices] = pytest.StashKey()
 # pytest's own check of ini keys (PytestConfigWarning "Unknown config option: KEY")
@@ -52,11 +52,12 @@ class Notices:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.lines: list[tuple[str, str]] = []  # (label, text) for the summary section
-        self.reporter: Reporter | None = None
+        self.own_section = True  # False: the reporter's section says these lines
         self._told: set[str] = set()
         self._waiting: list[tuple[str, bool]] = []
         self._started = False
         self._retry_told = False
+        self._finished = False  # the session ends (the reporter's summary says the rest)
 
     def tell(self, message: str, *, red: bool = False) -> None:
         """One line on the terminal now (at session start when asked before), once."""
@@ -74,12 +75,20 @@ class Notices:
     def event(self, kind: str, message: str, plan: RunPlan | None) -> None:
         """What the upload thread posted, while the tests still run: a run that cannot be
         prepared, and the first retry of its preparation (a service that does not answer)."""
+        if self._finished:
+            return
         if kind == "failed":
             self.tell(f"{message} (tests go on; results are journaled)", red=True)
         elif kind in ("retrying", "unreached") and plan is not None and not self._retry_told:
             self._retry_told = True
             what = f"could not {preparing(plan)} yet: {message}"
             self.tell(f"{what}; retrying in the background (tests go on)")
+
+    def finish(self) -> list[str]:
+        """The session ends: the texts of the summary lines, for the reporter's section; from
+        now on what the sender tells goes to that summary only."""
+        self._finished = True
+        return [text for _, text in self.lines]
 
     def summary(self, message: str, label: str = "note") -> None:
         """A line for the ``bstm`` summary section (the reporter's, or this object's own)."""
@@ -108,8 +117,5 @@ class Notices:
         self.summary(message)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.reporter is not None or not self.lines:
-            return  # the reporter renders these lines in its own section
-        terminalreporter.write_sep("-", "bstm")
-        for label, line in self.lines:
-            terminalreporter.write_line(f"{label + ':':<12}{line}")
+        if self.own_section:  # else the reporter renders these lines in its own section
+            notes_alone(terminalreporter, self.lines)
