@@ -39,7 +39,6 @@ from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.uploader import Uploader
 from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.run.prepare import RunPreparer
 from pytest_bstm.session.service import Service
 
 THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
@@ -135,7 +134,7 @@ class Delivery:
             return
         self._lock()
         client = self.service.client(self.plan)
-        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
+        self.uploader.start(client, self.plan)
 
     def forward(self) -> None:
         while not self.uploader.events.empty():
