@@ -137,7 +137,7 @@ class Driver:
             self.writer,
             self.project,
             self.run_id,
-            pairs=set(prepared.pairs),
+            pairs=prepared.pairs,  # not changed in place: replaced when pairs are added
             project_cases=prepared.project_cases,
             before_write=self.check,
         )

@@ -39,9 +39,15 @@ class Uploader:
     prepared."""
 
     def __init__(
-        self, journal: Journal, *, flush_interval: float = 5.0, max_batch: int = MAX_BATCH
+        self,
+        journal: Journal,
+        *,
+        source: Callable[[int], list[Result]] = lambda wanted: [],
+        flush_interval: float = 5.0,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self.journal = journal
+        self.source = source  # about N journaled results no batch took yet (this thread's)
         self.flush_interval = flush_interval
         self.max_batch = max_batch
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
@@ -55,8 +61,7 @@ class Uploader:
         self._driver: Driver | None = None
         self._over = False  # a failure got past the client: nothing more is sent
         self._queue: queue.SimpleQueue[Result] = queue.SimpleQueue()
-        self._unsent: dict[str, Result] = {}
-        self._lock = threading.Lock()
+        self._more = False  # the source may hold more results at once
         self._draining = threading.Event()
         self._abort = threading.Event()
         self._wake = threading.Event()
@@ -93,21 +98,15 @@ class Uploader:
         return self._thread is not None
 
     def submit(self, result: Result, *, journaled: bool = False) -> None:
-        """Queue one result; journal it first (flushed) unless the journal holds it."""
+        """Queue one result besides the source's; journal it first (flushed) unless the
+        journal holds it."""
         if not journaled:
             self.journal.results([journal_record(result)])
-        with self._lock:
-            self._unsent[result.key] = result
         self._queue.put(result)
         if self._queue.qsize() >= self.max_batch:
             self._wake.set()  # a full batch; otherwise the thread looks on its own tick
 
-    @property
-    def pending(self) -> list[Result]:
-        with self._lock:
-            return list(self._unsent.values())
-
-    def finish(self, timeout: float, progress: Callable[[int, float], None] | None = None) -> None:
+    def finish(self, timeout: float, progress: Callable[[float], None] | None = None) -> None:
         """Send what is left, waiting at most ``timeout`` seconds; the rest stays journaled."""
         self._draining.set()
         self._wake.set()
@@ -124,7 +123,7 @@ class Uploader:
                     break
                 thread.join(min(0.25, timeout - elapsed))
                 if progress is not None and thread.is_alive():
-                    progress(len(self.pending), elapsed)
+                    progress(elapsed)
         except KeyboardInterrupt:  # Ctrl-C while waiting: stop at once, keep the journal
             self._abort.set()
             self.interrupted = True
@@ -147,7 +146,8 @@ class Uploader:
             self._run()
 
     def _run(self) -> None:
-        """Schedule the driver's steps; each is made once (the client retries inside it)."""
+        """Schedule the driver's steps; each is made once (the client retries inside it).
+        Results are taken from the source a batch ahead, never all at once."""
         backlog: collections.deque[Result] = collections.deque()
         oldest = 0.0
         while not self._abort.is_set():
@@ -155,6 +155,11 @@ class Uploader:
             self._wake.wait(self._idle(len(backlog)))
             self._wake.clear()
             items = self._take_queued()
+            if self.sender is not None and not self._over and len(backlog) < self.max_batch:
+                wanted = 2 * self.max_batch - len(backlog) - len(items)
+                taken = self.source(wanted)
+                self._more = len(taken) >= wanted
+                items += taken
             if items and not backlog:
                 oldest = time.monotonic()
             backlog.extend(items)
@@ -172,7 +177,7 @@ class Uploader:
             ):
                 oldest = time.monotonic()
                 self._send([backlog.popleft() for _ in range(min(self.max_batch, len(backlog)))])
-            elif draining and self._queue.empty() and not backlog:
+            elif draining and self._queue.empty() and not backlog and not self._more:
                 if self._attach():
                     self._close_run()
                 return
@@ -181,7 +186,7 @@ class Uploader:
         """Seconds to wait: none while a step is due (at the end: always), else a tick."""
         if self._draining.is_set() or (self.sender is None and not self._over):
             return 0.0
-        full = backlog + self._queue.qsize() >= self.max_batch
+        full = self._more or backlog + self._queue.qsize() >= self.max_batch
         return 0.0 if full and not self._over else TICK
 
     def _take_queued(self) -> list[Result]:  # the only consumer: qsize() items are there
@@ -270,15 +275,6 @@ class Uploader:
         except Exception as exc:  # the upload thread must never die silently
             self._over = True
             self._note(f"unexpected upload failure: {type(exc).__name__}: {exc}")
-        finally:
-            self._done(batch)
-
-    def _done(self, batch: list[Result]) -> None:
-        """Forget what of ``batch`` was delivered (a lookup per result, not per unsent one)."""
-        assert self.sender is not None
-        with self._lock:
-            for key in [r.key for r in batch if r.key in self.sender.done]:
-                self._unsent.pop(key, None)
 
     def _note(self, message: str) -> None:
         self.errors += [message] if message not in self.errors else []
