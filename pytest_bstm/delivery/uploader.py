@@ -183,11 +183,13 @@ class Uploader:
                 return
 
     def _idle(self, backlog: int) -> float:
-        """Seconds to wait: none while a step is due (at the end: always), else a tick."""
-        if self._draining.is_set() or (self.sender is None and not self._over):
+        """Seconds to wait: none while a batch is due (at the end: always), else a tick (the
+        first before the run is prepared: a sender whose pytest died at once leaves the journal
+        to the driver's finish, with no run made meanwhile)."""
+        if self._draining.is_set():
             return 0.0
         full = self._more or backlog + self._queue.qsize() >= self.max_batch
-        return 0.0 if full and not self._over else TICK
+        return 0.0 if full and self.sender is not None and not self._over else TICK
 
     def _take_queued(self) -> list[Result]:  # the only consumer: qsize() items are there
         return [self._queue.get_nowait() for _ in range(self._queue.qsize())]
