@@ -1,5 +1,9 @@
 """Retry policy: which answers are retried, and how long to wait between attempts (what a
-``requests`` failure means is read in :mod:`pytest_bstm.api._transport`)."""
+``requests`` failure means is read in :mod:`pytest_bstm.api._transport`).
+
+The client's loop is the only one that retries a failed request: delivery makes each step once
+(:mod:`pytest_bstm.delivery.driver`) and gives the client the session's deadline
+(:meth:`RetryPolicy.retrying_until`)."""
 
 from __future__ import annotations
 

@@ -35,17 +35,17 @@ from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery import driver
 from pytest_bstm.delivery import journal as journals
 from pytest_bstm.delivery.events import DeliveryReport, Event, encode
+from pytest_bstm.delivery.follow import Follower
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
 from pytest_bstm.delivery.service import Service
 from pytest_bstm.delivery.uploader import Uploader
+from pytest_bstm.results.model import Result
 from pytest_bstm.run.plan import RunPlan
-from pytest_bstm.run.prepare import RunPreparer
 
 THREAD_END = 35.0  # seconds to wait for the upload thread's request in flight (timeout 30 s)
 UNREACHED_WAIT = 3.0  # seconds the session end gives a service it never reached (a last try)
 IDLE = 0.1  # seconds between looks at the journal and the commands
-CHUNK = 1 << 20  # bytes of the journal read at one look, at most
 
 
 class Delivery:
@@ -56,53 +56,37 @@ class Delivery:
         self.path = path
         self.emit = emit
         self.journal = Journal(path)  # the sender's own marks: run, sent, rejected, closed
-        self.uploader = Uploader(self.journal)
+        self.follower = Follower(path, settings.token)
+        self.uploader = Uploader(self.journal, source=self.take)
         self.service = Service(settings, self.uploader.wait)
         self.plan: RunPlan | None = None
-        self._ours = False  # the lines read are this session's (after its plan)
-        self.seen: set[str] = set()  # keys of the results handed to the upload thread
-        self._offset = 0
-        self._partial = b""
         self._held: contextlib.AbstractContextManager[None] | None = None
 
     def tail(self) -> None:
-        """Hand the results pytest's process appended since the last look to the uploader."""
-        if not self.path.is_file():  # not written (yet), or a device (/dev/full)
-            return
-        try:
-            with self.path.open("rb") as fh:
-                fh.seek(self._offset)
-                chunk = fh.read(CHUNK)
-        except OSError:
-            return
-        self._offset += len(chunk)
-        *lines, self._partial = (self._partial + chunk).split(b"\n")
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:  # a torn line (the writer's disk was full): the replay says so
-                continue
-            kind = record.get("type") if isinstance(record, dict) else None
-            if kind == "plan":  # a named journal holds earlier sessions too: only ours count
-                plan = RunPlan.from_json(record["plan"])
-                self._ours = plan.token == self.settings.token
-                if self._ours and self.plan is None:
-                    self.plan = plan
-            elif not self._ours:
-                continue
-            elif kind == "result" and record.get("key") not in self.seen:
-                self._take(record)
-            elif kind == "attachment":  # uploaded once its result was delivered
-                self.uploader.attachments.records.append(record)
-        if len(chunk) == CHUNK:
-            self.tail()
+        """Read what pytest's process appended since the last look (results are counted, and
+        taken by the upload thread as it needs them: :meth:`take`)."""
+        self.follower.scan()
+        records = self.follower.attachments
+        if records:  # uploaded once their results were delivered
+            self.uploader.attachments.records.extend(records)
+            records.clear()
+        if self.plan is None:
+            self.plan = self.follower.plan
+
+    def take(self, wanted: int) -> list[Result]:
+        """About ``wanted`` results of the journal that no batch took yet (the upload thread)."""
+        return [from_record(record) for record in self.follower.take(wanted)]
 
     def _take(self, record: dict[str, object]) -> None:
-        result = from_record(record)
-        if result.key in self.seen:
-            return
-        self.seen.add(result.key)
-        self.uploader.submit(result, journaled=True)
+        """A result the journal could not take (the disk is full)."""
+        if self.follower.hand(record):
+            self.uploader.submit(from_record(record), journaled=True)
+
+    @property
+    def pending(self) -> int:
+        """Results of the session's journal not delivered (sent, or rejected) yet."""
+        sender = self.uploader.sender
+        return len(self.follower.seen) - (len(sender.done) if sender is not None else 0)
 
     def select(self) -> None:
         cases = self.service.cases_to_select()
@@ -135,7 +119,7 @@ class Delivery:
             return
         self._lock()
         client = self.service.client(self.plan)
-        self.uploader.start(client, RunPreparer(client, self.plan), close=self.plan.close)
+        self.uploader.start(client, self.plan)
 
     def forward(self) -> None:
         while not self.uploader.events.empty():
@@ -153,11 +137,11 @@ class Delivery:
         if self.never_reached:
             timeout = min(timeout, UNREACHED_WAIT)
 
-        def progress(pending: int, elapsed: float) -> None:
+        def progress(elapsed: float) -> None:
             self.forward()
             waiting = self.uploader.client.waiting if self.uploader.client else None
             why = f"{waiting.reason}: waiting {waiting.seconds_left():.0f} s" if waiting else ""
-            self.emit(encode(Event("progress", why, pending=pending)))
+            self.emit(encode(Event("progress", why, pending=self.pending)))
             if elapsed >= UNREACHED_WAIT and self.never_reached:  # its first verdict came late
                 self.uploader.stop()
             while commands is not None and not commands.empty():
@@ -199,7 +183,7 @@ class Delivery:
                 (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
             ),
             unknown_cases=tuple(sorted(sender.unknown_cases)) if sender else (),
-            pending=len(u.pending),
+            pending=self.pending,
             attached=u.attachments.done.uploaded,
             attachments_waiting=u.attachments.waiting,
             not_attached=tuple(u.attachments.done.failed),

@@ -1,7 +1,7 @@
 """The one delivery engine: results to one run, each exactly once, the journal marked as it goes.
 
-Used by the session's upload thread and by ``bstm journal upload``, so every delivery rule
-exists once:
+Used by the one driver (:mod:`pytest_bstm.delivery.driver`), so every delivery rule exists
+once:
 
 - a result for a case the project does not have is rejected (the service would drop it
   silently: api-notes); the project's cases are listed only when the service refuses one;
@@ -13,8 +13,9 @@ exists once:
 - after an answer that never came, the run's results are searched for the
   ``[pytest-bstm <key>]`` markers before anything is sent again.
 
-Transient failures (transport, 5xx, 429, a change not yet visible) propagate: the caller
-retries later with what is not yet ``done``. ``RunClosedError``, 401 and 403 are permanent.
+Transient failures (transport, 5xx, 429, a change not yet visible) propagate once the client
+gave up retrying them: nothing here retries; what is not yet ``done`` stays in the journal for a
+later delivery. ``RunClosedError``, 401 and 403 are permanent.
 """
 
 from __future__ import annotations
