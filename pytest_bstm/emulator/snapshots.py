@@ -8,71 +8,50 @@ from .state import Folder, Result, Run, RunCase, TestCase
 from .views import run_configurations
 
 
+def _copy(value: Any) -> Any:
+    """``value`` with its lists and dicts copied, so that a snapshot never changes later."""
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    return value
+
+
+def _plain(record: object, names: str) -> dict[str, Any]:
+    """The attributes ``names`` (space-separated) of ``record`` as a plain dict."""
+    return {name: _copy(getattr(record, name)) for name in names.split()}
+
+
 def run_record(run: Run) -> dict[str, Any]:
-    return {
-        "identifier": run.identifier,
-        "project_id": run.project_id,
-        "name": run.name,
-        "description": run.description,
-        "run_state": run.run_state,
-        "active_state": run.active_state,
-        "assignee": run.assignee,
-        "test_case_assignee": run.test_case_assignee,
-        "tags": list(run.tags),
-        "issues": list(run.issues),
-        "configurations": run_configurations(run),
-        "test_plan_id": run.test_plan_id,
-        "sub_test_plan_id": run.sub_test_plan_id,
-        "created_at": run.created_at,
-        "updated_at": run.updated_at,
-        "closed_at": run.closed_at,
-    }
+    record = _plain(
+        run,
+        "identifier project_id name description run_state active_state assignee "
+        "test_case_assignee tags issues configurations test_plan_id sub_test_plan_id "
+        "created_at updated_at closed_at",
+    )
+    record["configurations"] = run_configurations(run)
+    return record
 
 
 def case_record(case: RunCase) -> dict[str, Any]:
-    return {
-        "test_case_id": case.test_case_id,
-        "configuration_id": case.configuration_id,
-        "assignee": case.assignee,
-        "latest_status": case.latest_status,
-    }
+    return _plain(case, "test_case_id configuration_id assignee latest_status")
 
 
 def result_record(result: Result) -> dict[str, Any]:
-    return {
-        "id": result.id,
-        "test_case_id": result.test_case_id,
-        "configuration_id": result.configuration_id,
-        "status": result.status,
-        "description": result.description,
-        "issues": list(result.issues),
-        "custom_fields": dict(result.custom_fields),
-        "duration_in_ms": result.duration_in_ms,
-        "created_at": result.created_at,
-        "attachments": [dict(a) for a in result.attachments],
-    }
+    return _plain(
+        result,
+        "id test_case_id configuration_id status description issues custom_fields "
+        "duration_in_ms created_at attachments",
+    )
 
 
 def folder_record(folder: Folder) -> dict[str, Any]:
-    return {
-        "id": folder.id,
-        "name": folder.name,
-        "description": folder.description,
-        "parent_id": folder.parent_id,
-    }
+    return _plain(folder, "id name description parent_id")
 
 
 def test_case_record(case: TestCase) -> dict[str, Any]:
-    return {
-        "identifier": case.identifier,
-        "title": case.title,
-        "description": case.description,
-        "folder_id": case.folder_id,
-        "tags": list(case.tags),
-        "automation_status": case.automation_status,
-        "priority": case.priority,
-        "case_type": case.case_type,
-        "owner": case.owner,
-        "steps": [dict(step) for step in case.steps],
-        "custom_fields": dict(case.custom_fields),
-    }
+    return _plain(
+        case,
+        "identifier title description folder_id tags automation_status priority case_type "
+        "owner steps custom_fields",
+    )
