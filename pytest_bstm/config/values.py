@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -129,7 +130,8 @@ def parse_configuration_map(lines: list[str], c: Problems) -> dict[str, int]:
 
 
 def writable(path: Path) -> tuple[bool, str]:
-    """Whether the journal can be made at ``path`` (checked without writing anything)."""
+    """Whether the journal can be made at ``path``: checked without writing anything but an
+    empty folder made and removed at once in its nearest existing folder."""
     flag = "--bstm-journal (or bstm_journal)"
     if path.is_dir():
         return False, f"{flag} {str(path)!r} is a directory: name a file, e.g. results.jsonl"
@@ -140,6 +142,15 @@ def writable(path: Path) -> tuple[bool, str]:
         return False, f"{flag}: {str(parent)!r} is not a directory, so {str(path)!r} cannot be made"
     if not os.access(parent, os.W_OK | os.X_OK):
         return False, f"{flag}: {str(parent)!r} is not writable, so {str(path)!r} cannot be made"
+    try:  # what access() cannot tell (root on /proc, some network file systems): try it
+        os.rmdir(tempfile.mkdtemp(prefix=".bstm-probe-", dir=parent))
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        return (
+            False,
+            f"{flag}: nothing can be made in {str(parent)!r} ({why}), "
+            f"so {str(path)!r} cannot be made",
+        )
     return True, ""
 
 

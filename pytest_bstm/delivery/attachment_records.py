@@ -51,9 +51,9 @@ def records_for(
                 stem, dot, ext = base.rpartition(".")
                 name = f"{stem}-{n}.{ext}" if dot and stem else f"{base}-{n}"
             names.add(name)
-            file = Path(ev["file"])
-            with contextlib.suppress(ValueError):
-                file = file.relative_to(folder)
+            file = Path(ev["file"]).absolute()  # both made absolute from pytest's working
+            with contextlib.suppress(ValueError):  # directory, which the sender shares
+                file = file.relative_to(folder.absolute())
             records.append(
                 {
                     "id": f"{result.key}-{len(records) + 1}",

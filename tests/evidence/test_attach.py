@@ -78,6 +78,18 @@ def test_attach_from_test_and_teardown_reaches_every_case_once(inner: Inner) -> 
     assert not (inner.pytester.path / ".bstm").exists()  # copies and journal: all sent, gone
 
 
+@pytest.mark.parametrize("where", ["out/j.jsonl", "./out/deeper/j.jsonl"])
+def test_a_relative_journal_in_a_subfolder_keeps_every_file(inner: Inner, where: str) -> None:
+    """The copies go next to a journal named by a relative path in a subfolder, and are found
+    there (they were looked up relative to the journal's folder twice)."""
+    inner.pytester.makepyfile(SUITE)
+    result = inner.run("--bstm-journal", where)
+    result.assert_outcomes(passed=1, failed=1)
+    rid = inner.only_run()["identifier"]
+    assert files(inner, rid) == {"TC-1": EXPECTED, "TC-2": EXPECTED, "TC-3": {}}
+    result.stdout.fnmatch_lines(["evidence:   6 files attached"])
+
+
 def test_the_service_down_then_journal_upload_sends_each_file_once(
     inner: Inner, bstm: Bstm
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from bstm_helpers import API, Inner
 
@@ -236,6 +238,12 @@ def test_reruns_of_setup_and_teardown_failures_count_the_final_attempt(inner: In
         (
             ["--bstm-journal", "test_bad_options_are_usage_errors_before_any_call.py/j.jsonl"],
             "*is not a directory*",
+        ),
+        # access() says yes to root here, yet nothing can be made in it
+        pytest.param(
+            ["--bstm-journal", "/proc/bstm-nope/j.jsonl"],
+            "*'/proc'*cannot be made*",
+            marks=pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc"),
         ),
     ],
 )
