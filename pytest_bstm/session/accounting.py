@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pytest_bstm.delivery.events import DeliveryReport, preparing
 from pytest_bstm.delivery.failures import Remedy, close_command, closes_new_run, remedy_for
-from pytest_bstm.session.summary import Summary
+from pytest_bstm.session.summary import Summary, plural
 
 if TYPE_CHECKING:
     from pytest_bstm.config.settings import Settings
@@ -65,7 +65,7 @@ def _account(
         s.error(f"the journal could not be written: {report.journal_failure}")
     if s.pending and report.interrupted:
         s.error("interrupted (Ctrl-C) while uploading at the session end")
-    elif s.pending:
+    elif s.pending or s.attachments_waiting:
         for err in report.errors[-1:]:  # the latest cause, once
             s.error(f"upload failed: {failure.told() if failure else err}")
         if not report.errors and report.stopped is None and s.run is not None:
@@ -81,9 +81,12 @@ def _account(
             plan.close and run is not None and not s.closed
         )
         resumable = report.remedy in ("retry", "credentials")
-        if run is not None and plan.close and not s.closed and s.pending and resumable:
+        waiting = s.pending or s.attachments_waiting
+        if run is not None and plan.close and not s.closed and waiting and resumable:
+            files = s.attachments_waiting
+            what = "results are" if s.pending else f"{plural(files, 'file')} {_be(files)}"
             s.notes.append(
-                f"run {run.run_id} left open because results are waiting: the upload below "
+                f"run {run.run_id} left open because {what} waiting: the upload below "
                 "sends them and closes it"
             )
 
@@ -136,3 +139,7 @@ def _advise(
         why = failure.told() if failure else "no answer before the deadline"
         s.error(f"could not close run {run.run_id}: {why}")
         s.hints.append(("close it with", close_command(url, settings.project, run.run_id)))
+
+
+def _be(n: int) -> str:
+    return "is" if n == 1 else "are"

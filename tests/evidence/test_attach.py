@@ -120,6 +120,33 @@ def test_the_service_down_then_journal_upload_sends_each_file_once(
     assert not any((inner.pytester.path / "attachments").iterdir())  # copies gone once sent
 
 
+def test_files_the_service_keeps_refusing_leave_the_run_open_and_say_why(
+    inner: Inner, bstm: Bstm
+) -> None:
+    """The results are in, the files are not (every upload of a file answers 500 until the
+    drain deadline): the run the session would close stays open for them, and the summary says
+    so, why, and the command that attaches them and closes it."""
+    inner.pytester.makepyfile(SUITE)
+    inner.emulator.faults.fail(500, times=None, methods="POST", path_contains="attachments")
+    result = inner.run("--bstm-journal", "j.jsonl", "--bstm-drain-timeout", "3")
+    result.assert_outcomes(passed=1, failed=1)
+    rid = inner.only_run()["identifier"]
+    assert inner.emulator.run(rid)["active_state"] != "closed"
+    result.stdout.fnmatch_lines(
+        [
+            "evidence:   0 files attached, 6 waiting (kept in the journal)",
+            f"note:*run {rid} left open because 6 files are waiting*closes it",
+            "error:*upload failed: HTTP 500*",
+            "  upload them with: bstm journal upload j.jsonl*",
+        ]
+    )
+    inner.emulator.faults.clear()
+    code, out, err = bstm("journal", "upload", str(inner.pytester.path / "j.jsonl"))
+    assert code == 0, (out, err)
+    assert files(inner, rid) == {"TC-1": EXPECTED, "TC-2": EXPECTED, "TC-3": {}}
+    assert inner.emulator.run(rid)["active_state"] == "closed"
+
+
 def test_a_lost_answer_does_not_send_a_file_twice(inner: Inner) -> None:
     inner.pytester.makepyfile(
         """
