@@ -115,7 +115,10 @@ def upload(args: argparse.Namespace) -> int:
     status = 0
     found = journals(args.paths)
     for path in found:
-        with exclusive(path):
+        with exclusive(path) as present:
+            if not present:
+                c.out(f"nothing to upload: {path} was delivered by the one that held it")
+                continue
             try:
                 state = _read(path)
             except c.UsageError as exc:  # of several, a stray file stops none of the others

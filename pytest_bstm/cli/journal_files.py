@@ -36,11 +36,12 @@ HOLDER_WAIT = 120.0
 
 
 @contextlib.contextmanager
-def exclusive(path: Path, wait: float = HOLDER_WAIT) -> Iterator[None]:
+def exclusive(path: Path, wait: float = HOLDER_WAIT) -> Iterator[bool]:
     """Hold the journal as the sender process does (:func:`driver.exclusive`), so that two
     deliveries of one journal at once cannot both make a run or post its results. While a
     sender process (a session's, still delivering after pytest's process ended) or another
-    upload holds it, wait up to ``wait`` seconds for it to end, saying so once on stderr."""
+    upload holds it, wait up to ``wait`` seconds for it to end, saying so once on stderr.
+    Yields False when the holder finished the journal and removed it meanwhile."""
     deadline = time.monotonic() + wait
     said = False
     with contextlib.ExitStack() as held:
@@ -62,7 +63,11 @@ def exclusive(path: Path, wait: float = HOLDER_WAIT) -> Iterator[None]:
                     )
                     said = True
                 time.sleep(0.2)
-        yield
+        if said and path.stat().st_size == 0:  # removed by its holder; the lock made it anew
+            path.unlink()
+            yield False
+        else:
+            yield True
 
 
 def set_aside(args: argparse.Namespace) -> int:
@@ -76,7 +81,9 @@ def set_aside(args: argparse.Namespace) -> int:
         while target.exists():  # an earlier journal set aside under this name: never replaced
             number += 1
             target = path.with_name(f"{path.name}-{number}{ASIDE}")
-        with exclusive(path):
+        with exclusive(path) as present:
+            if not present:
+                raise c.UsageError(f"cannot set aside {path}: it was uploaded meanwhile")
             path.rename(target)
         c.out(
             f"set aside {path} as {target}: folder uploads leave it out; "

@@ -200,3 +200,27 @@ def test_an_upload_gives_up_on_a_holder_that_does_not_end(tmp_path: Path, bstm: 
         journal_files.exclusive(path, wait=0.3),
     ):
         pass
+
+
+def test_an_upload_that_waited_for_a_holder_that_finished_the_journal_has_nothing_to_do(
+    env: Emulator, bstm: Bstm, tmp_path: Path
+) -> None:
+    """The sender process that held the journal delivered it and removed it: the upload that
+    waited says there is nothing to upload, and leaves no empty journal behind."""
+    path = plan_journal(tmp_path / "j.jsonl", env, create_plan("PR-1"), ["TC-1", "TC-2"])
+    held, release = threading.Event(), threading.Event()
+
+    def sender() -> None:
+        with driver.exclusive(path):
+            held.set()
+            release.wait(10)
+            path.unlink()
+
+    threading.Thread(target=sender, daemon=True).start()
+    assert held.wait(10)
+    threading.Timer(0.5, release.set).start()
+    code, out, err = bstm("journal", "upload", str(path))
+    assert (code, out) == (0, f"nothing to upload: {path} was delivered by the one that held it\n")
+    assert err.count("waiting for the delivery that holds") == 1
+    assert not path.exists()
+    assert env.requests == []
