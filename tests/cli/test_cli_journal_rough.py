@@ -164,25 +164,31 @@ def test_a_secret_in_the_urls_query_is_masked(
     assert any("token=***" in err for _, _, err in outputs)
 
 
+def held_for(path: Path, seconds: float, *, remove: bool = False) -> None:
+    """Another delivery holds the journal at ``path`` for ``seconds`` (and then removes it,
+    as a sender process does with a journal it finished)."""
+    held = threading.Event()
+
+    def holder() -> None:
+        with driver.exclusive(path):
+            held.set()
+            time.sleep(seconds)
+            if remove:
+                path.unlink()
+
+    threading.Thread(target=holder, daemon=True).start()
+    assert held.wait(10)
+
+
 def test_an_upload_waits_for_the_sender_process_that_still_holds_the_journal(
     env: Emulator, bstm: Bstm, tmp_path: Path
 ) -> None:
     """A CI step runs ``bstm journal upload .bstm/`` right after a killed session whose sender
     process is still delivering: the command waits for it (saying so once), then uploads what
     is left, instead of failing."""
-
     path = plan_journal(tmp_path / "j.jsonl", env, create_plan("PR-1"), ["TC-1", "TC-2"])
-    held, release = threading.Event(), threading.Event()
-
-    def sender() -> None:
-        with driver.exclusive(path):
-            held.set()
-            release.wait(10)
-
-    threading.Thread(target=sender, daemon=True).start()
-    assert held.wait(10)
-    threading.Timer(1.0, release.set).start()
     started = time.monotonic()
+    held_for(path, 1.0)
     code, out, err = bstm("journal", "upload", str(path))
     assert code == 0, (out, err)
     assert time.monotonic() - started >= 0.9
@@ -208,17 +214,7 @@ def test_an_upload_that_waited_for_a_holder_that_finished_the_journal_has_nothin
     """The sender process that held the journal delivered it and removed it: the upload that
     waited says there is nothing to upload, and leaves no empty journal behind."""
     path = plan_journal(tmp_path / "j.jsonl", env, create_plan("PR-1"), ["TC-1", "TC-2"])
-    held, release = threading.Event(), threading.Event()
-
-    def sender() -> None:
-        with driver.exclusive(path):
-            held.set()
-            release.wait(10)
-            path.unlink()
-
-    threading.Thread(target=sender, daemon=True).start()
-    assert held.wait(10)
-    threading.Timer(0.5, release.set).start()
+    held_for(path, 0.5, remove=True)
     code, out, err = bstm("journal", "upload", str(path))
     assert (code, out) == (0, f"nothing to upload: {path} was delivered by the one that held it\n")
     assert err.count("waiting for the delivery that holds") == 1
