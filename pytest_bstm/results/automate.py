@@ -19,11 +19,13 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Generator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_bstm.results.evidence import EvidenceRecorder
+from pytest_bstm.results.paths import PathScrubber
 from pytest_bstm.results.tracker import short_message
 
 MAX_REASON = 255
@@ -147,6 +149,7 @@ class SessionStatus:
         self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
         self._marked: dict[str, str] = {}  # node ID -> the status sent
         self._worst: dict[int, str] = {}  # a shared session that failed -> the first reason
+        self._paths: PathScrubber | None = None  # the rootdir's, made at the first test
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -154,6 +157,8 @@ class SessionStatus:
         sessions are linked to it and marked at its end."""
         recorder = self.recorder
         recorder.current = item.nodeid
+        if self._paths is None:
+            self._paths = PathScrubber(item.config.rootpath)
         if self._worst:
             self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
         uses = set(getattr(item, "fixturenames", ())) if recorder.shared else set()
@@ -197,11 +202,18 @@ class SessionStatus:
                     self._worst.setdefault(key, reason)
                 elif key in self._worst:
                     status, why = "failed", self._worst[key]
-            arguments = {"status": status, "reason": why[:MAX_REASON] if status == "failed" else ""}
+            why = self._scrub(why)[:MAX_REASON] if status == "failed" else ""
+            arguments = {"status": status, "reason": why}
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
                 _note_once(self.recorder, nodeid, f"BrowserStack session not marked {status}", exc)
+
+    def _scrub(self, reason: str) -> str:
+        """The reason as the description carries it: no machine path (rootdir-relative) and
+        no access key or URL credentials; BrowserStack shows it on the session's page."""
+        paths = self._paths or PathScrubber(Path.cwd())
+        return self.recorder.redact(paths(reason) or "")
 
 
 def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, Any]) -> int | None:
