@@ -321,3 +321,49 @@ def test_a_failed_tests_long_output_is_attached_as_valid_utf8_with_a_marker(
     sent = tail(("é" * 3000).encode(), 1000)
     assert (stored["name"], stored["size"]) == ("stdout.txt", len(sent))
     assert stored["sha256"] == hashlib.sha256(sent).hexdigest()
+
+
+def test_hypothesis_tests_attach_as_the_docs_say(inner: Inner) -> None:
+    pytest.importorskip("hypothesis")
+    inner.pytester.makepyfile(
+        """
+        import pytest
+        import pytest_bstm
+        from hypothesis import HealthCheck, given, settings, strategies as st
+
+        @pytest.fixture(scope="module")
+        def inputs(request):
+            yield
+            pytest_bstm.attach(request, b"module", name="module.txt")
+
+        @pytest.mark.tc("TC-1")
+        @given(st.integers())
+        def test_refused(bstm, n):
+            pass
+
+        @pytest.mark.tc("TC-2")
+        @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=3)
+        @given(st.integers())
+        def test_suppressed(bstm, n):
+            bstm.attach(b"example", name="input.txt")
+
+        @pytest.mark.tc("TC-3")
+        @settings(max_examples=3)
+        @given(st.integers())
+        def test_from_a_fixture(inputs, n):
+            pass
+        """
+    )
+    result = inner.run("-p", "_hypothesis_pytestplugin")
+    result.assert_outcomes(failed=1, passed=2)
+    result.stdout.fnmatch_lines(["*FailedHealthCheck*uses a function-scoped fixture 'bstm'*"])
+    rid = inner.only_run()["identifier"]
+    names = {
+        r["test_case_id"]: [a["name"] for a in r["attachments"]]
+        for r in inner.emulator.results(rid)
+    }
+    assert names == {
+        "TC-1": [],
+        "TC-2": ["input.txt", "input-2.txt", "input-3.txt"],
+        "TC-3": ["module.txt"],
+    }
