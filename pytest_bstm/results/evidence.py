@@ -65,6 +65,7 @@ class EvidenceRecorder:
         self.configurations: Configurations | None = None
         self.unmatched: set[tuple[str, ...]] = set()  # session names that matched nothing
         self.current: str | None = None  # the test running now (set by SessionStatus)
+        self.attempt: str | None = None  # "attempt 2" of a test that may be rerun (SessionStatus)
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)
         self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}

@@ -367,3 +367,70 @@ def test_hypothesis_tests_attach_as_the_docs_say(inner: Inner) -> None:
         "TC-2": ["input.txt", "input-2.txt", "input-3.txt"],
         "TC-3": ["module.txt"],
     }
+
+
+def test_each_rerun_attempts_session_is_marked_with_its_own_outcome_and_labelled(
+    inner: Inner,
+) -> None:
+    inner.pytester.makeconftest(
+        STAND_INS
+        + """
+
+class Numbered(StandInDriver):
+    made = 0
+
+    def __init__(self):
+        super().__init__()
+        Numbered.made += 1
+        self.n = Numbered.made
+
+    def execute_script(self, script, *args):
+        log("driver", self.n)
+        return super().execute_script(script, *args)
+
+
+@pytest.fixture
+def numbered(bstm):
+    d = Numbered()
+    bstm.browserstack_session(d)
+    yield d
+    d.quit()
+"""
+    )
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        calls = {"n": 0}
+
+        @pytest.mark.tc("TC-1")
+        @pytest.mark.flaky(reruns=2)
+        def test_flaky(numbered):
+            calls["n"] += 1
+            assert calls["n"] > 1, "first attempt fails"
+
+        @pytest.mark.tc("TC-2")
+        def test_steady(driver):
+            pass
+        """
+    )
+    result = inner.run("-p", "pytest_rerunfailures")
+    assert result.parseoutcomes() == {"passed": 2, "rerun": 1}
+    details, status = {"action": "getSessionDetails"}, {"action": "setSessionStatus"}
+    failed = {"status": "failed", "reason": "AssertionError: first attempt fails"}
+    passed = {"status": "passed", "reason": ""}
+    assert [entry[1] for entry in executor_log(inner)] == [
+        *(1, details, 1, {**status, "arguments": failed}, "quit"),  # attempt 1, before its quit
+        *(2, details, 2, {**status, "arguments": passed}, "quit"),
+        *(details, {**status, "arguments": passed}, "quit"),  # test_steady
+    ]
+    rid = inner.only_run()["identifier"]
+    text = inner.descriptions(rid)
+    lines = [
+        line.split(":")[0].strip() for line in text["TC-1"].splitlines() if "BrowserStack" in line
+    ]
+    assert lines == [
+        "BrowserStack session, attempt 1 (chrome, 120.0, Windows)",
+        "BrowserStack session, attempt 2 (chrome, 120.0, Windows)",
+    ]
+    assert "  BrowserStack session (chrome, 120.0, Windows): https:" in text["TC-2"]
