@@ -1,5 +1,6 @@
 """``--bstm-attach-output``: the captured stdout, stderr and log of a failed test as text
-attachments of its results (the tail, at most :data:`MAX_BYTES` each).
+attachments of its results (the tail, at most :data:`MAX_BYTES` each, cut where a character
+starts, after a line saying how much was left out).
 
 Registered where tests run (pytest's process, xdist workers) only when asked for. The text is
 what pytest's own report shows under "Captured stdout call" and the like: the sections of the

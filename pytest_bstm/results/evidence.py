@@ -4,8 +4,9 @@ the fixture itself is :mod:`pytest_bstm.results.fixture`).
 One :class:`EvidenceRecorder` per process that runs tests (pytest's process, each xdist
 worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into the journal's
 folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
-still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
-cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
+still gets it uploaded; it is never read again on the test path. A file over 50 MB, one that
+cannot be read or no regular file (a device, a pipe: never read) is not copied: it becomes a
+note (one summary line), never an error of the test; no read goes past 50 MB and one byte.
 Every note is masked by the client's rule (:class:`pytest_bstm.masking.Redactor`): the
 access key and the credentials of any URL never reach the summary.
 
