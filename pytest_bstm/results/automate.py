@@ -19,11 +19,13 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Generator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_bstm.results.evidence import EvidenceRecorder
+from pytest_bstm.results.paths import PathScrubber
 from pytest_bstm.results.tracker import short_message
 
 MAX_REASON = 255
@@ -122,7 +124,8 @@ def follow(
         for k in ("device", "browser", "browser_version", "os")
         if (v := shown(details.get(k)))
     ]
-    label = "BrowserStack session" + (f" ({', '.join(what)})" if what else "")
+    attempt = f", {recorder.attempt}" if recorder.attempt else ""  # pytest-rerunfailures
+    label = f"BrowserStack session{attempt}" + (f" ({', '.join(what)})" if what else "")
     recorder.link(nodeid, url, label)
     recorder.sessions.setdefault(nodeid, []).append(target)
     chosen = _configuration(recorder, nodeid, details)
@@ -138,15 +141,19 @@ class SessionStatus:
 
     The outcome is the worst of the test's reports: a failed setup, the call, a failed
     subtest (``subtests`` fixture; its reports come before the call's) and the teardown. The
-    session is marked at the call's report (or a failed setup's), so before fixture teardown
-    quits the driver; a teardown that then fails marks it failed again once the teardown is
-    over, which reaches the session when its driver outlives the test (a scoped driver)."""
+    session is marked when the call's report (or a failed setup's) is made, so before fixture
+    teardown quits the driver, also under pytest-rerunfailures (which runs an attempt's three
+    phases before it logs a report, a failure it repeats logged as ``rerun``): each attempt's
+    session gets that attempt's outcome. A teardown that then fails marks it failed again,
+    which reaches the session when its driver outlives the test (a scoped driver)."""
 
     def __init__(self, recorder: EvidenceRecorder) -> None:
         self.recorder = recorder
         self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
         self._marked: dict[str, str] = {}  # node ID -> the status sent
         self._worst: dict[int, str] = {}  # a shared session that failed -> the first reason
+        self._paths: PathScrubber | None = None  # the rootdir's, made at the first test
+        self._calling = False  # inside a test's call: reports made now are its subtests'
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
@@ -154,6 +161,8 @@ class SessionStatus:
         sessions are linked to it and marked at its end."""
         recorder = self.recorder
         recorder.current = item.nodeid
+        if self._paths is None:
+            self._paths = PathScrubber(item.config.rootpath)
         if self._worst:
             self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
         uses = set(getattr(item, "fixturenames", ())) if recorder.shared else set()
@@ -169,14 +178,43 @@ class SessionStatus:
         finally:
             recorder.current = None
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Each attempt's start: its sessions are ``attempt N`` when the test may be rerun."""
+        self.recorder.attempt = None
+        if _may_rerun(item):
+            self.recorder.attempt = f"attempt {getattr(item, 'execution_count', 1)}"
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if not self._calling:  # each phase's, as it is made; a subtest's (made inside the
+            # call) is taken when it is logged
+            self._phase(report)
+        return report
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        self._calling = True
+        try:
+            return (yield)
+        finally:
+            self._calling = False
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         nodeid = report.nodeid
         if not self.recorder.sessions or nodeid not in self.recorder.sessions:
             return
-        if type(report).__name__ in _SUBTEST_REPORTS:  # pytest's or pytest-subtests'
-            if report.failed:
-                self._failed.setdefault(nodeid, short_message(report) or "")
-        elif report.when == "call" or (report.when == "setup" and report.failed):
+        if type(report).__name__ in _SUBTEST_REPORTS and report.failed:  # pytest-subtests'
+            self._failed.setdefault(nodeid, short_message(report) or "")
+
+    def _phase(self, report: pytest.TestReport) -> None:
+        nodeid = report.nodeid
+        if not self.recorder.sessions or nodeid not in self.recorder.sessions:
+            return
+        if report.when == "call" or (report.when == "setup" and report.failed):
             failed = report.failed or nodeid in self._failed
             if failed or not report.skipped:  # a skip leaves it as BrowserStack shows it
                 mine = (short_message(report) or "") if report.failed else ""
@@ -197,11 +235,18 @@ class SessionStatus:
                     self._worst.setdefault(key, reason)
                 elif key in self._worst:
                     status, why = "failed", self._worst[key]
-            arguments = {"status": status, "reason": why[:MAX_REASON] if status == "failed" else ""}
+            why = self._scrub(why)[:MAX_REASON] if status == "failed" else ""
+            arguments = {"status": status, "reason": why}
             try:
                 executor(target, "setSessionStatus", arguments)
             except Exception as exc:
                 _note_once(self.recorder, nodeid, f"BrowserStack session not marked {status}", exc)
+
+    def _scrub(self, reason: str) -> str:
+        """The reason as the description carries it: no machine path (rootdir-relative) and
+        no access key or URL credentials; BrowserStack shows it on the session's page."""
+        paths = self._paths or PathScrubber(Path.cwd())
+        return self.recorder.redact(paths(reason) or "")
 
 
 def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, Any]) -> int | None:
@@ -225,6 +270,14 @@ def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, A
             f"{known}): the results keep their configuration",
         )
     return chosen
+
+
+def _may_rerun(item: pytest.Item) -> bool:
+    """pytest-rerunfailures may run this test again (``--reruns``, a ``flaky`` marker)."""
+    manager = item.config.pluginmanager
+    plugin = manager.get_plugin("rerunfailures") or manager.get_plugin("pytest_rerunfailures")
+    count = getattr(plugin, "get_reruns_count", None)  # it ran first: its marker is sound
+    return bool(count(item)) if callable(count) else False
 
 
 def _off_browserstack(exc: BaseException) -> bool:

@@ -4,8 +4,9 @@ the fixture itself is :mod:`pytest_bstm.results.fixture`).
 One :class:`EvidenceRecorder` per process that runs tests (pytest's process, each xdist
 worker), under :data:`EVIDENCE_KEY` in the config's stash. A file is copied into the journal's
 folder (``.bstm/attachments/``) when it is attached, so that a test that deletes it afterwards
-still gets it uploaded; it is never read again on the test path. A file over 50 MB or one that
-cannot be read is not copied: it becomes a note (one summary line), never an error of the test.
+still gets it uploaded; it is never read again on the test path. A file over 50 MB, one that
+cannot be read or no regular file (a device, a pipe: never read) is not copied: it becomes a
+note (one summary line), never an error of the test; no read goes past 50 MB and one byte.
 Every note is masked by the client's rule (:class:`pytest_bstm.masking.Redactor`): the
 access key and the credentials of any URL never reach the summary.
 
@@ -24,6 +25,7 @@ import mimetypes
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 import uuid
@@ -44,6 +46,7 @@ EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
 _UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
 MAX_NAME = 120
+CHUNK = 1024 * 1024  # bytes read at a time
 JOURNALED = ("attachment", "configuration")  # what a crash result needs of a running test
 
 
@@ -63,6 +66,7 @@ class EvidenceRecorder:
         self.configurations: Configurations | None = None
         self.unmatched: set[tuple[str, ...]] = set()  # session names that matched nothing
         self.current: str | None = None  # the test running now (set by SessionStatus)
+        self.attempt: str | None = None  # "attempt 2" of a test that may be rerun (SessionStatus)
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)
         self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}
@@ -97,45 +101,75 @@ class EvidenceRecorder:
             shutil.rmtree(self.store, ignore_errors=True)
 
     def attach(self, nodeid: str, source: Any, name: str | None, content_type: str | None) -> None:
+        """Copy ``source`` now (bounded: at most the limit and one byte is ever read) and
+        record it; a device, a pipe or a folder is never read, an open one never waited on."""
         try:
             data, path = _content(source)
+        except NotRegular:
+            shown = self.redact(name or _stream_name(source))
+            self.note(nodeid, f"{shown} not attached: not a regular file")
+            return
         except Exception as exc:  # a buffer or stream that cannot be read
-            shown = name or type(source).__name__
+            shown = self.redact(name or type(source).__name__)
             self.note(nodeid, f"{shown} not attached: cannot read it ({type(exc).__name__}: {exc})")
             return
         if data is None and path is None:
-            shown = name or type(source).__name__
+            shown = self.redact(name or type(source).__name__)
             kind = type(source).__name__
             self.note(nodeid, f"{shown} not attached: {kind} is not a path, bytes or a file")
             return
-        shown = name or (Path(path).name if path is not None else _stream_name(source))
+        # masked at the call, as notes are: the access key never names a file
+        shown = self.redact(name or (Path(path).name if path is not None else _stream_name(source)))
         name = safe_name(shown)
         content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        limit = _size(MAX_ATTACHMENT_BYTES)
         try:
-            size = len(data) if data is not None else os.stat(str(path)).st_size
-            if size > MAX_ATTACHMENT_BYTES:
-                limit = _size(MAX_ATTACHMENT_BYTES)
-                self.note(nodeid, f"{shown} not attached: {_size(size)}, over {limit}")
-                return
-            file = self._keep(data, str(path), name)
+            if data is not None:
+                size, file = len(data), None
+                if size <= MAX_ATTACHMENT_BYTES:
+                    file = self._keep(name, lambda dst: dst.write(data))
+            else:
+                size, file = self._copy(str(path), name)
+        except NotRegular:
+            self.note(nodeid, f"{shown} not attached: not a regular file")
+            return
         except (OSError, TypeError, ValueError) as exc:
             why = getattr(exc, "strerror", None) or str(exc)
             self.note(nodeid, f"{shown} not attached: cannot read it ({why})")
             return
+        if file is None:  # over the limit: its size when known, else only that it is over
+            over = f"{_size(size)}, over" if size > MAX_ATTACHMENT_BYTES + 1 else "over"
+            self.note(nodeid, f"{shown} not attached: {over} {limit}")
+            return
         record = {"kind": "attachment", "file": file, "name": name, "size": size}
         self.add(nodeid, {**record, "content_type": content_type})
 
-    def _keep(self, data: bytes | None, path: str, name: str) -> str:
-        """The copy's absolute path."""
+    def _copy(self, path: str, name: str) -> tuple[int, str | None]:
+        """A regular file's size and its copy (None: over the limit, then nothing is kept).
+        Opened without waiting (a FIFO), checked on the open file, copied at most to the
+        limit and one byte (a file that grows meanwhile)."""
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise NotRegular(path)
+        with os.fdopen(fd, "rb") as src:
+            if info.st_size > MAX_ATTACHMENT_BYTES:
+                return info.st_size, None
+            file = self._keep(name, lambda dst: _bounded(src.read, dst.write))
+            return (info.st_size if file is None else os.path.getsize(file)), file
+
+    def _keep(self, name: str, write: Callable[[IO[bytes]], int]) -> str | None:
+        """The copy's absolute path; None (and no copy) when ``write`` went over the limit."""
         if self.store is None:  # a dry run: a private folder, made on first use
             self.store, self._own_store = Path(tempfile.mkdtemp(prefix="bstm-dry-run-")), True
         self.store.mkdir(parents=True, exist_ok=True)
         target = self.store / f"{uuid.uuid4().hex[:12]}-{name}"
-        if data is not None:
-            target.write_bytes(data)
-        else:
-            with open(path, "rb") as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+        with target.open("wb") as dst:
+            written = write(dst)
+        if written > MAX_ATTACHMENT_BYTES:
+            target.unlink()
+            return None
         return str(target)
 
     def link(self, nodeid: str, url: str, label: str | None) -> None:
@@ -149,23 +183,56 @@ class EvidenceRecorder:
         self.add(nodeid, _note(self.redact(text)))
 
 
+class NotRegular(Exception):
+    """A device, a pipe, a socket or a folder: never read (``/dev/zero`` has no end)."""
+
+
 def _content(source: Any) -> tuple[bytes | None, str | None]:
     """What to attach: ``(bytes, None)`` for bytes, a bytearray, a memoryview or a file object
-    (a ``BytesIO``'s whole buffer, else what ``read()`` gives; text is UTF-8), ``(None, path)``
-    for a path, ``(None, None)`` for anything else."""
+    (a ``BytesIO``'s whole buffer, else what ``read()`` gives, at most the limit and one byte;
+    text is UTF-8), ``(None, path)`` for a path, ``(None, None)`` for anything else."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), None
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         return None, os.fsdecode(path)
-    reader = getattr(source, "getvalue", None) or getattr(source, "read", None)
-    if not callable(reader):
+    getvalue = getattr(source, "getvalue", None)
+    if callable(getvalue):  # a buffer already in memory
+        return _bytes(getvalue()), None
+    read = getattr(source, "read", None)
+    if not callable(read):
         return None, None
-    data = reader()
+    fileno = getattr(source, "fileno", None)
+    try:
+        fd = fileno() if callable(fileno) else None
+    except (OSError, ValueError):  # io.UnsupportedOperation: no file under it
+        fd = None
+    if isinstance(fd, int) and not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise NotRegular(repr(source))  # /dev/urandom, a pipe: never read, never waited on
+    chunks: list[bytes] = []
+    _bounded(read, chunks.append)
+    return b"".join(chunks), None
+
+
+def _bounded(read: Callable[[int], Any], write: Callable[[bytes], object]) -> int:
+    """Copy what ``read`` gives to ``write`` until its end or the limit and one byte; the
+    number of bytes copied (over the limit: stopped there)."""
+    total, most = 0, MAX_ATTACHMENT_BYTES + 1
+    while total < most:
+        chunk = read(min(CHUNK, most - total))
+        if not chunk:
+            break
+        data = _bytes(chunk)[: most - total]  # text: a read's characters may be more bytes
+        write(data)
+        total += len(data)
+    return total
+
+
+def _bytes(data: Any) -> bytes:
     if isinstance(data, str):
-        return data.encode("utf-8"), None
+        return data.encode("utf-8")
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data), None
+        return bytes(data)
     raise TypeError(f"it gave a {type(data).__name__}")
 
 
