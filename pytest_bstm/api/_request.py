@@ -27,7 +27,7 @@ from ._error_mapping import (
     maybe_applied,
     root_cause,
 )
-from ._links import ProjectLinks
+from ._learnt import CaseChangePath, ProjectLinks
 from ._transport import (
     DEFAULT_BASE_URL,
     Transport,
@@ -94,9 +94,9 @@ class ClientCore:
         # of the retry deadline.
         self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
-        self._links = ProjectLinks(self.base_url)
-        # The add/remove test cases path found to work (see _readings.CASE_CHANGE_PATHS).
-        self._case_changes_path: str | None = None
+        # What the endpoint functions learn from answers, kept for the client's life.
+        self.links = ProjectLinks(self.base_url)
+        self.case_changes = CaseChangePath()
         self._stats_lock = threading.Lock()
         self._requests_sent = 0
         self._rate_limited = 0
