@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from . import _attachments, _folders, _project_data, _results, _run_cases, _runs
 from ._request import ClientCore
-from ._transport import DEFAULT_BASE_URL
+from ._session import DEFAULT_BASE_URL
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
