@@ -18,8 +18,6 @@ from ._runs import run_path
 from .errors import InvalidRequestError
 from .models import ResultIn, TestResult
 
-#: Most results one request may carry.
-
 
 def add_result(api: ClientCore, project_id: str, run_id: str, result: ResultIn) -> str | int | None:
     """Post one result; returns the created result's ID (if the service sent it).
