@@ -22,34 +22,32 @@ def attachments_path(project_id: str, result_id: int | str) -> str:
     )
 
 
-class AttachmentsMixin(ClientCore):
-    """Files on a test result (the result's ID: ``latest_result_id`` of the run's listing)."""
+def list_attachment_names(api: ClientCore, project_id: str, result_id: int | str) -> list[str]:
+    """The file names already on the result."""
+    answer = api._request("GET", attachments_path(project_id, result_id), model=Envelope)
+    return read_attachment_names(answer.model_dump())
 
-    def list_attachment_names(self, project_id: str, result_id: int | str) -> list[str]:
-        """The file names already on the result."""
-        answer = self._request("GET", attachments_path(project_id, result_id), model=Envelope)
-        return read_attachment_names(answer.model_dump())
 
-    def add_attachment(
-        self,
-        project_id: str,
-        result_id: int | str,
-        *,
-        name: str,
-        data: bytes,
-        content_type: str = "application/octet-stream",
-    ) -> None:
-        """Add one file to the result. Not retried once it may have been sent
-        (AmbiguousRequestError): the caller looks at :meth:`list_attachment_names` first."""
-        if len(data) > MAX_ATTACHMENT_BYTES:
-            raise InvalidRequestError(
-                f"{name} has {len(data)} bytes; a result takes files of at most "
-                f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
-            )
-        self._request(
-            ATTACHMENT_METHOD,
-            attachments_path(project_id, result_id),
-            model=Envelope,
-            files={ATTACHMENT_FIELD: (name, data, content_type)},
-            idempotent=False,
+def add_attachment(
+    api: ClientCore,
+    project_id: str,
+    result_id: int | str,
+    *,
+    name: str,
+    data: bytes,
+    content_type: str = "application/octet-stream",
+) -> None:
+    """Add one file to the result. Not retried once it may have been sent
+    (AmbiguousRequestError): the caller looks at :meth:`list_attachment_names` first."""
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidRequestError(
+            f"{name} has {len(data)} bytes; a result takes files of at most "
+            f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB"
         )
+    api._request(
+        ATTACHMENT_METHOD,
+        attachments_path(project_id, result_id),
+        model=Envelope,
+        files={ATTACHMENT_FIELD: (name, data, content_type)},
+        idempotent=False,
+    )

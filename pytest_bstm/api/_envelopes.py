@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
@@ -127,3 +128,44 @@ class ProjectsPage(Page[Project]):
 
 class ConfigurationsPage(Page[Configuration]):
     items_keys = ("configurations",)
+
+
+def parse_body(text: str) -> Any:
+    """JSON, tolerating trailing commas; None for an empty or unreadable body."""
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return json.loads(_strip_trailing_commas(text))
+    except ValueError:
+        return None
+
+
+def _strip_trailing_commas(text: str) -> str:
+    """Drop commas that directly precede ``}`` or ``]`` (outside strings)."""
+    out: list[str] = []
+    in_string = escaped = False
+    pending_comma: int | None = None
+    for char in text:
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char in "}]" and pending_comma is not None:
+            del out[pending_comma]
+        if not char.isspace():
+            pending_comma = None
+        if char == ",":
+            pending_comma = len(out)
+        elif char == '"':
+            in_string = True
+        out.append(char)
+    return "".join(out)

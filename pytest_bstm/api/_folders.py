@@ -41,71 +41,64 @@ def _folder_id(name: str, value: int) -> int:
     return value
 
 
-class FoldersMixin(ClientCore):
-    """A project's test case folders, and test cases created in them."""
+def iter_folders(
+    api: ClientCore, project_id: str, *, parent_id: int | None = None, page_size: int = 300
+) -> Iterator[Folder]:
+    """The project's top-level folders, or ``parent_id``'s direct sub-folders (all pages).
 
-    def iter_folders(
-        self, project_id: str, *, parent_id: int | None = None, page_size: int = 300
-    ) -> Iterator[Folder]:
-        """The project's top-level folders, or ``parent_id``'s direct sub-folders (all pages).
+    ``GET .../folders`` and ``GET .../folders/{parent_id}/sub-folders`` (vendor code).
+    """
+    base = f"/projects/{segment('project_id', project_id)}/folders"
+    if parent_id is not None:
+        base += f"/{_folder_id('parent_id', parent_id)}/sub-folders"
+    return api._paginate(base, FoldersPage, {}, _query.check_page_size(page_size))
 
-        ``GET .../folders`` and ``GET .../folders/{parent_id}/sub-folders`` (vendor code).
-        """
-        base = f"/projects/{segment('project_id', project_id)}/folders"
-        if parent_id is not None:
-            base += f"/{_folder_id('parent_id', parent_id)}/sub-folders"
-        return self._paginate(base, FoldersPage, {}, _query.check_page_size(page_size))
 
-    def create_folder(
-        self,
-        project_id: str,
-        *,
-        name: str,
-        parent_id: int | None = None,
-        description: str | None = None,
-    ) -> Folder:
-        """Create a folder at the top level or under ``parent_id``.
+def create_folder(
+    api: ClientCore,
+    project_id: str,
+    *,
+    name: str,
+    parent_id: int | None = None,
+    description: str | None = None,
+) -> Folder:
+    """Create a folder at the top level or under ``parent_id``.
 
-        Not retried once it may have been sent (AmbiguousRequestError): look the folder up
-        by name before creating it again.
-        """
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidRequestError(f"a folder needs a non-blank name, not {name!r}")
-        folder: dict[str, Any] = {"name": name, "parent_id": None}
-        if parent_id is not None:
-            folder["parent_id"] = _folder_id("parent_id", parent_id)
-        if description is not None:
-            folder["description"] = description
-        path = f"/projects/{segment('project_id', project_id)}/folders"
-        body = {"folder": folder}
-        return self._request("POST", path, model=FolderEnvelope, body=body, idempotent=False).folder
+    Not retried once it may have been sent (AmbiguousRequestError): look the folder up
+    by name before creating it again.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidRequestError(f"a folder needs a non-blank name, not {name!r}")
+    folder: dict[str, Any] = {"name": name, "parent_id": None}
+    if parent_id is not None:
+        folder["parent_id"] = _folder_id("parent_id", parent_id)
+    if description is not None:
+        folder["description"] = description
+    path = f"/projects/{segment('project_id', project_id)}/folders"
+    body = {"folder": folder}
+    return api._request("POST", path, model=FolderEnvelope, body=body, idempotent=False).folder
 
-    def create_test_case(
-        self, project_id: str, folder_id: int, case: NewTestCase
-    ) -> ProjectTestCase:
-        """Create a test case in a folder; returns it with its new ``identifier`` ("TC-n").
 
-        Not retried once it may have been sent (AmbiguousRequestError): look the case up
-        (e.g. ``iter_project_test_cases(folder_id=...)``) before creating it again.
-        """
-        folder = _folder_id("folder_id", folder_id)
-        path = f"/projects/{segment('project_id', project_id)}/folders/{folder}/test-cases"
-        body = {"test_case": case.to_wire()}
-        return self._request(
-            "POST", path, model=TestCaseEnvelope, body=body, idempotent=False
-        ).test_case
+def create_test_case(
+    api: ClientCore, project_id: str, folder_id: int, case: NewTestCase
+) -> ProjectTestCase:
+    """Create a test case in a folder; returns it with its new ``identifier`` ("TC-n").
 
-    def update_test_case(
-        self, project_id: str, case_id: str, *, automation_status: str
-    ) -> ProjectTestCase:
-        """Change one case's fields (vendor code: ``PATCH .../test-cases/{id}`` with
-        ``{"test_case": {...}}``); today its ``automation_status`` (``automated``,
-        ``not_automated``, ``automation_not_required``). Setting a value is idempotent."""
-        path = (
-            f"/projects/{segment('project_id', project_id)}"
-            f"/test-cases/{segment('case_id', case_id)}"
-        )
-        body = {"test_case": {"automation_status": automation_status}}
-        return self._request(
-            "PATCH", path, model=TestCaseEnvelope, body=body, idempotent=True
-        ).test_case
+    Not retried once it may have been sent (AmbiguousRequestError): look the case up
+    (e.g. ``iter_project_test_cases(folder_id=...)``) before creating it again.
+    """
+    folder = _folder_id("folder_id", folder_id)
+    path = f"/projects/{segment('project_id', project_id)}/folders/{folder}/test-cases"
+    body = {"test_case": case.to_wire()}
+    return api._request("POST", path, model=TestCaseEnvelope, body=body, idempotent=False).test_case
+
+
+def update_test_case(
+    api: ClientCore, project_id: str, case_id: str, *, automation_status: str
+) -> ProjectTestCase:
+    """Change one case's fields (vendor code: ``PATCH .../test-cases/{id}`` with
+    ``{"test_case": {...}}``); today its ``automation_status`` (``automated``,
+    ``not_automated``, ``automation_not_required``). Setting a value is idempotent."""
+    path = f"/projects/{segment('project_id', project_id)}/test-cases/{segment('case_id', case_id)}"
+    body = {"test_case": {"automation_status": automation_status}}
+    return api._request("PATCH", path, model=TestCaseEnvelope, body=body, idempotent=True).test_case

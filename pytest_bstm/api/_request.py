@@ -18,32 +18,23 @@ from pytest_bstm.masking import Redactor
 from pytest_bstm.vocabulary import API_PREFIX
 
 from . import errors
-from ._envelopes import Page
+from ._envelopes import Page, parse_body
 from ._error_mapping import (
     api_error,
     check_delivery,
-    failure_kind,
     invalid_response,
     maybe_applied,
-    root_cause,
+    read_status,
 )
-from ._links import ProjectLinks
-from ._transport import (
-    DEFAULT_BASE_URL,
-    Transport,
-    TransportFactory,
-    build_session,
-    normalize_base_url,
-    parse_body,
-    resolve_credentials,
-)
+from ._learnt import CaseChangePath, ProjectLinks
+from ._session import DEFAULT_BASE_URL, build_session, normalize_base_url, resolve_credentials
+from ._transport import Transport, TransportFactory, Undelivered, send
 from .retry import (
     MAYBE_APPLIED_STATUSES,
     RETRY_STATUSES,
     RetryPolicy,
     Waiting,
     parse_retry_after,
-    wait_reason,
 )
 
 logger = logging.getLogger("pytest_bstm.api")
@@ -52,7 +43,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 ItemT = TypeVar("ItemT", bound=BaseModel)
 SelfT = TypeVar("SelfT", bound="ClientCore")
 
-_FORM = {"Content-Type": None}  # drops the session's JSON Content-Type for a multipart form
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 
 
@@ -62,6 +52,11 @@ class ClientCore:
     ``requests_sent`` counts HTTP requests (every try, retries included) and
     ``rate_limited`` the answers 429, since the client was built; ``waiting`` says what a
     retry is waiting for while it waits. All three are safe to read from any thread.
+
+    The endpoint functions (:mod:`pytest_bstm.api.client`) call :meth:`_request` and
+    :meth:`_paginate`; what they learn from answers is kept in two explicit objects of
+    :mod:`pytest_bstm.api._learnt`: ``links`` (project and run web pages) and
+    ``case_changes`` (the add/remove test cases path that works).
     """
 
     def __init__(
@@ -94,9 +89,9 @@ class ClientCore:
         # of the retry deadline.
         self._sleep: Callable[[float], None] = time.sleep if sleep is None else sleep
         self._clock: Callable[[], float] = time.monotonic
-        self._links = ProjectLinks(self.base_url)
-        # The add/remove test cases path found to work (see _readings.CASE_CHANGE_PATHS).
-        self._case_changes_path: str | None = None
+        # What the endpoint functions learn from answers, kept for the client's life.
+        self.links = ProjectLinks(self.base_url)
+        self.case_changes = CaseChangePath()
         self._stats_lock = threading.Lock()
         self._requests_sent = 0
         self._rate_limited = 0
@@ -197,7 +192,6 @@ class ClientCore:
     ) -> tuple[requests.Response, int]:
         """The retry loop; returns the final answer or raises TransportError."""
         url = self.base_url + api_path
-        payload = {"json": body} if files is None else {"files": files, "headers": _FORM}
         started = self._clock()
         attempt = 0
         while True:
@@ -206,52 +200,44 @@ class ClientCore:
             status: int | None = None
             with self._stats_lock:
                 self._requests_sent += 1
-            try:
-                response = self._session.request(
-                    method, url, params=params, timeout=self.timeout, **payload
-                )
-            except requests.RequestException as exc:
-                check_delivery(
-                    self._redact,
-                    exc,
-                    method,
-                    api_path,
-                    url=self.base_url,
-                    timeout=self.timeout,
-                    attempt=attempt,
-                    idempotent=idempotent,
-                )
-                failure: requests.Response | requests.RequestException = exc
+            answer = send(
+                self._session,
+                method,
+                url,
+                params=params,
+                body=body,
+                files=files,
+                timeout=self.timeout,
+                base_url=self.base_url,
+                redact=self._redact,
+            )
+            if isinstance(answer, Undelivered):
+                check_delivery(answer, method, api_path, attempt=attempt, idempotent=idempotent)
+                reason, kind = answer.reason, answer.kind
             else:
-                status = response.status_code
+                status = answer.status_code
                 if status == 429:
                     with self._stats_lock:
                         self._rate_limited += 1
                 if status not in RETRY_STATUSES:
-                    return response, attempt
+                    return answer, attempt
                 if status in MAYBE_APPLIED_STATUSES and not idempotent:
                     raise maybe_applied(method, api_path, status, attempt)
-                failure = response
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+                kind, reason = read_status(status)
             now = self._clock()
             delay = policy.next_wait(
                 attempt, elapsed=now - started, now=now, status=status, retry_after=retry_after
             )
-            reason = (
-                wait_reason(status)
-                if isinstance(failure, requests.Response)
-                else root_cause(self._redact, failure, self.base_url, self.timeout)
-            )
-            kind = failure_kind(failure)
             waiting = Waiting(
                 reason, now + (delay or 0.0), attempt, method, api_path, started, kind=kind
             )
             if delay is None:
-                if isinstance(failure, requests.Response):
-                    return failure, attempt
-                raise errors.TransportError(
-                    waiting.told(now), method=method, path=api_path, attempts=attempt, kind=kind
-                ) from failure
+                if isinstance(answer, Undelivered):
+                    raise errors.TransportError(
+                        waiting.told(now), method=method, path=api_path, attempts=attempt, kind=kind
+                    ) from answer.exc
+                return answer, attempt
             logger.info(
                 "%s %s: %s, retrying in %.2fs (attempt %d)",
                 method,

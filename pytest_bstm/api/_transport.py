@@ -1,29 +1,25 @@
-"""Session set-up (auth, proxies, CA bundle resolved once) and lenient body parsing."""
+"""Sending one try, and what a ``requests`` failure means: the only place the client
+catches one. The retry loop (:mod:`pytest_bstm.api._request`) sees an answer or an
+:class:`Undelivered`, read once."""
 
 from __future__ import annotations
 
 import enum
-import json
-import os
+import socket
+import ssl
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-import requests.utils
 import urllib3.exceptions
 
-from pytest_bstm.vocabulary import (
-    ACCESS_KEY_ENV,
-    DEFAULT_URL,
-    USERNAME_ENV,
-    check_url,
-    is_loopback,
-)
+from pytest_bstm.masking import Redactor
 
-from .errors import CredentialsMissingError, InvalidRequestError
+from .retry import seconds
 
-DEFAULT_BASE_URL = DEFAULT_URL
+_FORM = {"Content-Type": None}  # drops the session's JSON Content-Type for a multipart form
 
 
 class Transport(Protocol):
@@ -52,114 +48,87 @@ class Transport(Protocol):
 TransportFactory = Callable[[requests.Session], Transport]
 
 
-class RedactedBasicAuth(requests.auth.HTTPBasicAuth):
-    """HTTP Basic auth whose repr never shows the access key."""
+@dataclass(frozen=True)
+class Undelivered:
+    """A try that got no answer, read once: whether it may have reached the service
+    (``delivery``), what went wrong as a fact (``kind``: ``proxy``, ``dns``, ``refused``,
+    ``certificate``, ``tls``, ``unreachable`` (no connection within the timeout),
+    ``timeout`` (no answer), ``dropped``, ``bad_url`` or ``transport``) and in one short
+    clause for people (``reason``: ``127.0.0.1:8799 refused the connection``; never
+    urllib3's nested text)."""
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(username={self.username!r}, password='***')"
-
-
-def resolve_credentials(
-    username: str | None, access_key: str | None, environ: Mapping[str, str]
-) -> tuple[str, str]:
-    """Explicit values win; else the environment; both are required."""
-    user = username if username is not None else environ.get(USERNAME_ENV, "")
-    key = access_key if access_key is not None else environ.get(ACCESS_KEY_ENV, "")
-    if not user or not key:
-        missing = [
-            name for name, value in ((USERNAME_ENV, user), (ACCESS_KEY_ENV, key)) if not value
-        ]
-        raise CredentialsMissingError(
-            f"BrowserStack credentials missing ({', '.join(missing)} not set): set both "
-            f"{USERNAME_ENV} and {ACCESS_KEY_ENV} (or pass username= and access_key=)."
-        )
-    return user, key
+    exc: requests.RequestException
+    delivery: Delivery
+    kind: str
+    reason: str
 
 
-def normalize_base_url(base_url: str) -> str:
-    """``scheme://host[:port][/prefix]`` without a trailing slash or ``/api/v2``; the rule is
-    :func:`pytest_bstm.vocabulary.check_url`. Raises InvalidRequestError."""
+def send(
+    session: Transport,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str | int] | None,
+    body: Any,
+    files: Mapping[str, tuple[str, bytes, str]] | None,
+    timeout: float,
+    base_url: str,
+    redact: Redactor,
+) -> requests.Response | Undelivered:
+    """One try: the answer, or what its failure means. ``files`` ({field: (name, bytes,
+    type)}) sends a multipart form instead of the JSON ``body``."""
+    payload = {"json": body} if files is None else {"files": files, "headers": _FORM}
     try:
-        return check_url(base_url)
-    except ValueError as exc:
-        raise InvalidRequestError(f"base_url: {exc}.") from None
+        return session.request(method, url, params=params, timeout=timeout, **payload)
+    except requests.RequestException as exc:
+        kind, reason = read_failure(redact, exc, base_url, timeout)
+        return Undelivered(exc, classify_exception(exc), kind, reason)
 
 
-def build_session(
-    base_url: str, *, username: str, access_key: str, user_agent: str
-) -> requests.Session:
-    """A session with everything requests would read from the environment fixed now.
-
-    Proxies (for ``base_url``; none for loopback hosts) and the CA bundle
-    (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, else the default store) are resolved once,
-    then ``trust_env`` is switched off so no later request reads ``os.environ``.
-    TLS verification stays on.
-    """
-    session = requests.Session()
-    session.auth = RedactedBasicAuth(username, access_key)
-    session.headers.update(
-        {"User-Agent": user_agent, "Accept": "application/json", "Content-Type": "application/json"}
-    )
-    host = urlsplit(base_url).hostname or ""
-    if not is_loopback(host):
-        session.proxies.update(requests.utils.get_environ_proxies(base_url))
-    session.verify = _ca_bundle()
-    session.trust_env = False
-    return session
+# urllib3 2 wraps a DNS failure in NameResolutionError; urllib3 1 chains socket.gaierror
+_NAME_RESOLUTION: tuple[type[BaseException], ...] = tuple(
+    kind
+    for kind in (getattr(urllib3.exceptions, "NameResolutionError", None),)
+    if isinstance(kind, type)
+)
 
 
-def _ca_bundle() -> str | bool:
-    """The CA bundle named by the environment (checked to exist), else the default store."""
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        path = os.environ.get(name)
-        if path:
-            if not os.path.exists(path):
-                raise InvalidRequestError(
-                    f"{name} names {path!r}, which does not exist; fix or unset it."
-                )
-            return path
-    return True
+def read_failure(redact: Redactor, exc: BaseException, url: str, timeout: float) -> tuple[str, str]:
+    """(kind, reason) of a failure on the wire (see :class:`Undelivered`)."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    where = parts.netloc.rpartition("@")[2] or host
+    chain = list(exception_chain(exc))
 
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
 
-def parse_body(text: str) -> Any:
-    """JSON, tolerating trailing commas; None for an empty or unreadable body."""
-    if not text.strip():
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return json.loads(_strip_trailing_commas(text))
-    except ValueError:
-        return None
-
-
-def _strip_trailing_commas(text: str) -> str:
-    """Drop commas that directly precede ``}`` or ``]`` (outside strings)."""
-    out: list[str] = []
-    in_string = escaped = False
-    pending_comma: int | None = None
-    for char in text:
-        if in_string:
-            out.append(char)
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char in "}]" and pending_comma is not None:
-            del out[pending_comma]
-        if not char.isspace():
-            pending_comma = None
-        if char == ",":
-            pending_comma = len(out)
-        elif char == '"':
-            in_string = True
-        out.append(char)
-    return "".join(out)
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        inner = chain[-1]
+        return "proxy", f"the proxy failed on the way to {where} ({type(inner).__name__})"
+    if has(socket.gaierror, *_NAME_RESOLUTION):
+        return "dns", f"{host} could not be resolved (DNS)"
+    if has(ConnectionRefusedError):
+        return "refused", f"{where} refused the connection"
+    if has(requests.exceptions.SSLError, ssl.SSLError):
+        tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
+        verify = getattr(tls, "verify_message", None)
+        why = f"certificate: {verify}" if verify else getattr(tls, "reason", None) or "unknown"
+        return (
+            "certificate" if verify else "tls"
+        ), f"TLS with {where} failed ({redact.snippet(str(why))})"
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return "unreachable", f"{where} did not accept the connection within {seconds(timeout)}"
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return "timeout", f"{where} did not answer within {seconds(timeout)}"
+    if has(ConnectionResetError, ConnectionAbortedError, BrokenPipeError) or has(
+        urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError
+    ):
+        return "dropped", f"{where} closed the connection without an answer"
+    if has(requests.exceptions.InvalidURL, requests.exceptions.MissingSchema):
+        return "bad_url", f"{url} is not a URL the client can use"
+    inner = chain[-1]
+    return "transport", f"{where}: {type(inner).__name__}: {redact.snippet(str(inner))[:120]}"
 
 
 class Delivery(enum.Enum):

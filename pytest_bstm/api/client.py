@@ -21,20 +21,14 @@ the add/remove test cases path, status names): :mod:`pytest_bstm.api._readings`.
 
 from __future__ import annotations
 
-from ._attachments import AttachmentsMixin
-from ._folders import FoldersMixin
-from ._project_data import ProjectDataMixin
-from ._results import ResultsMixin
-from ._run_cases import RunCasesMixin
-from ._runs import RunsMixin
-from ._transport import DEFAULT_BASE_URL
+from . import _attachments, _folders, _project_data, _results, _run_cases, _runs
+from ._request import ClientCore
+from ._session import DEFAULT_BASE_URL
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 
-class Client(
-    RunsMixin, RunCasesMixin, ResultsMixin, ProjectDataMixin, FoldersMixin, AttachmentsMixin
-):
+class Client(ClientCore):
     """BrowserStack Test Management API client.
 
     ``Client(*, base_url=DEFAULT_BASE_URL, username=None, access_key=None, timeout=30.0,
@@ -43,4 +37,41 @@ class Client(
     are read from the environment once, here; later changes to ``os.environ`` do not
     affect the client, so it is safe to use from a background thread.
     ``requests_sent``, ``rate_limited`` and ``waiting`` report on its traffic.
+
+    Each method is an endpoint function of its group's module, taking the client as its
+    first argument; its docstring gives shapes, units, errors and sources.
     """
+
+    # runs as a whole (_runs.py)
+    list_runs = _runs.list_runs
+    create_run = _runs.create_run
+    clone_run = _runs.clone_run
+    get_run = _runs.get_run
+    get_run_minified = _runs.get_run_minified
+    update_run = _runs.update_run
+    replace_run = _runs.replace_run
+    close_run = _runs.close_run
+    delete_run = _runs.delete_run
+    # a run's (test case, configuration) entries (_run_cases.py)
+    iter_run_test_cases = _run_cases.iter_run_test_cases
+    count_run_test_cases = _run_cases.count_run_test_cases
+    assign = _run_cases.assign
+    update_test_cases = _run_cases.update_test_cases
+    # results (_results.py)
+    add_result = _results.add_result
+    add_results = _results.add_results
+    iter_results = _results.iter_results
+    # read-only project data and web links (_project_data.py)
+    iter_project_test_cases = _project_data.iter_project_test_cases
+    iter_projects = _project_data.iter_projects
+    project_web_url = _project_data.project_web_url
+    run_web_url = _project_data.run_web_url
+    iter_configurations = _project_data.iter_configurations
+    # folders, and test cases created in them (_folders.py)
+    iter_folders = _folders.iter_folders
+    create_folder = _folders.create_folder
+    create_test_case = _folders.create_test_case
+    update_test_case = _folders.update_test_case
+    # a result's files (_attachments.py)
+    list_attachment_names = _attachments.list_attachment_names
+    add_attachment = _attachments.add_attachment

@@ -148,15 +148,6 @@ def seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
 
 
-def wait_reason(status: int | None, exc: BaseException | None = None) -> str:
-    """What a retry waits for, in words for a progress line."""
-    if status == 429:
-        return "rate limited by the service"
-    if status is not None:
-        return f"HTTP {status} from the service"
-    return f"no answer from the service ({type(exc).__name__})"
-
-
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header value; None if absent or unreadable."""
     if value is None:

@@ -32,6 +32,7 @@ from pytest_bstm.collect import bdd
 from pytest_bstm.collect.configurations import WORKER_INPUT as CONFIGURATIONS
 from pytest_bstm.collect.configurations import Configurations
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
+from pytest_bstm.collect.select import deselect
 from pytest_bstm.results.evidence import EVIDENCE_KEY
 
 FOLDER = "bstm_dir"
@@ -167,24 +168,6 @@ class Worker:
             "deselected": self.deselected,
         }
         atomic_write(Path(folder) / f"{self.workerinput['workerid']}.json", data)
-
-
-def deselect(
-    config: pytest.Config,
-    items: list[pytest.Item],
-    mapping: dict[str, list[CaseRef]],
-    in_run: set[str],
-) -> int:
-    """``--bstm-select``: keep the tests covering a case of the run; return how many went."""
-    keep: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        covers = any(r.case_id in in_run for r in mapping.get(item.nodeid, []))
-        (keep if covers else dropped).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
-    return len(dropped)
 
 
 def worker_run(workerinput: dict[str, Any], wait: float = WAIT_FOR_RUN) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import pytest
 
 from pytest_bstm import compat
-from pytest_bstm.collect import xdist, xdist_controller
+from pytest_bstm.collect import select, xdist, xdist_controller
 from pytest_bstm.collect.mapping import CaseRef, map_items, may_record, repeats
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.attachment_records import records_for
@@ -74,7 +74,7 @@ class Reporter:
             self.abort()
             raise
         if self.shape.executes and (cases := self.inputs.select()) is not None:
-            self.summary.deselected = xdist.deselect(config, items, self.mapping, cases)
+            self.summary.deselected = select.deselect(config, items, self.mapping, cases)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.shape.controller and self.phase != "aborted":

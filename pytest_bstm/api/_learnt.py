@@ -1,4 +1,5 @@
-"""Web links of runs: learnt from the answers a client has read, kept per client."""
+"""What one client learnt from the answers it read, kept for its life: the web links of
+projects and runs, and the add/remove test cases path that works."""
 
 from __future__ import annotations
 
@@ -54,3 +55,11 @@ class ProjectLinks:
             return run
         urls = {**run.urls, "self": run_web_url(page, run.identifier)}
         return run.model_copy(update={"urls": urls})
+
+
+class CaseChangePath:
+    """The add/remove test cases path found to work (one of
+    :data:`~pytest_bstm.api._readings.CASE_CHANGE_PATHS`); None until a change was accepted."""
+
+    def __init__(self) -> None:
+        self.chosen: str | None = None
