@@ -2,10 +2,11 @@
 
 It notes the wall clock of the last teardown report, and times every call of pytest-bstm's own
 hook implementations on pytest's main thread (``time.perf_counter_ns`` around each): what the
-plugin costs the thread that runs the tests, imports on enabling included. In a ``trylast``
-``pytest_unconfigure`` (after the plugin's session end) it writes to ``BENCH_PROBE``: those
-times per hook, the process's peak resident memory, and its CPU time split into the main
-thread's and the other threads' (the upload thread).
+plugin costs the thread that runs the tests, imports on enabling included. In a
+``pytest_unconfigure`` wrapper (after the plugin's session end) it writes to ``BENCH_PROBE``: those
+times per hook, the process's peak resident memory and its CPU time split into the main
+thread's and the other threads', and the sender process's own peak memory (from its final
+report).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -117,9 +118,12 @@ def _peak_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-def _children_peak_kb() -> int:
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
+def _sender_peak_kb(config: pytest.Config) -> int | None:
+    """The sender process's own peak, from its final report (``RUSAGE_CHILDREN`` cannot tell
+    it: a child's peak there includes the memory pytest's process had when it started it)."""
+    reporter = config.pluginmanager.get_plugin("bstm-reporter")
+    report = reporter.run.sender.report if reporter is not None else None
+    return None if report is None else int(report.peak_kb) or None
 
 
 def _children_cpu() -> float:
@@ -127,8 +131,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_unconfigure(config: pytest.Config) -> Generator[None, None, None]:
+    """Before every ``pytest_unconfigure`` (pytest-bstm's unregisters its reporter): the
+    sender's report; after them all: write the figures."""
+    sender_peak_kb = _sender_peak_kb(config)
+    yield
     target = os.environ.get("BENCH_PROBE")
     if not target or hasattr(config, "workerinput"):
         return
@@ -137,8 +145,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "last_teardown": LAST["teardown"],
         "tests": LAST["tests"],
         "peak_kb": _peak_kb(),
-        # processes pytest started and reaped (pytest-bstm's sender process): their peak and CPU
-        "children_peak_kb": _children_peak_kb(),
+        # pytest-bstm's sender process: its own peak (its report) and the CPU of the processes
+        # pytest started and reaped (the sender)
+        "sender_peak_kb": sender_peak_kb,
         "children_cpu": _children_cpu(),
         "hooks_ns": {name: ns for name, (calls, ns) in SPENT.items() if calls},
         "main_ns": TOTAL["ns"],

@@ -296,7 +296,7 @@ class Report:
                     f"peak memory growth, {mode}, N={n}", growth, MEMORY_TARGET_MB, n >= TARGET_SIZE
                 )
                 mb = [None if x is None else x / 1024 for x in (plain, bstm)]
-                sender = self._median(mode, n, "bstm", "children_peak_kb")
+                sender = self._median(mode, n, "bstm", "sender_peak_kb")
                 sender_mb = None if sender is None else sender / 1024
                 both = None if growth is None or sender_mb is None else growth + sender_mb
                 w = self._judge(
@@ -307,8 +307,8 @@ class Report:
                 )
                 row = [mode, str(n), *(fmt(x, 1) for x in mb), fmt(growth, 1), v]
                 rows.append([*row, fmt(sender_mb, 1), fmt(both, 1), w])
-        headers = ["mode", "N", "plain MB", "bstm MB", "growth MB", "<=20 MB"]
-        return table([*headers, "sender MB", "growth + sender MB", "<=20 MB"], rows)
+        headers = ["mode", "N", "plain MB", "bstm MB", "pytest growth MB", "<=20 MB"]
+        return table([*headers, "sender own peak MB", "growth + sender MB", "<=20 MB"], rows)
 
     def peers(self) -> str:
         """Wall time of every reporting plugin measured against plain pytest, in one table."""

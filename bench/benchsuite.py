@@ -62,7 +62,7 @@ class Sample:
     hook_calls: dict[str, int] = field(default_factory=dict)
     main_cpu: float | None = None
     other_threads_cpu: float | None = None
-    children_peak_kb: int | None = None  # pytest-bstm's sender process (and any other child)
+    sender_peak_kb: int | None = None  # pytest-bstm's sender process: its own peak (VmHWM)
     children_cpu: float | None = None
     service_cpu: float | None = None
     gc_s: float | None = None
@@ -181,7 +181,7 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         hook_calls={str(k): int(v) for k, v in data.get("hook_calls", {}).items()},
         main_cpu=data.get("main_cpu"),
         other_threads_cpu=data.get("other_threads_cpu"),
-        children_peak_kb=data.get("children_peak_kb"),
+        sender_peak_kb=data.get("sender_peak_kb"),
         children_cpu=data.get("children_cpu"),
         gc_s=data.get("gc_s"),
         main_ns=int(data.get("main_ns", 0)),

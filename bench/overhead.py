@@ -41,6 +41,10 @@ PEERS = {
 }  # fmt: skip
 
 
+def mb(kb: int | None) -> float | None:
+    return None if kb is None else kb / 1024
+
+
 def installed(scenario: Scenario) -> bool:
     """A peer scenario runs only when its plugin is installed."""
     modules = [a.split(".")[0] for a in scenario.peer if a.endswith(".plugin")]
@@ -179,6 +183,8 @@ class Bench:
                             f"(per-test hooks {fmt(sample.plugin_per_test_us, 1)}, "
                             f"CPU {fmt(sample.plugin_per_test_cpu_us, 1)})  "
                             f"requests {sum(sample.requests.values())}  "
+                            f"peak {fmt(mb(sample.peak_kb), 1)} MB + sender "
+                            f"{fmt(mb(sample.sender_peak_kb), 1)} MB  "
                             f"load {os.getloadavg()[0]:.2f}",
                             flush=True,
                         )
@@ -283,8 +289,8 @@ def main(argv: list[str] | None = None) -> int:
             report.peers(),
         ),
         (
-            "Peak memory of the pytest process (median VmHWM) and of pytest-bstm's sender "
-            "process (its peak RSS)",
+            "Peak memory of the pytest process (median VmHWM) and pytest-bstm's sender process's "
+            "own peak (its VmHWM, in its final report)",
             report.memory(),
         ),
         ("API requests per session (bstm scenarios)", report.requests()),

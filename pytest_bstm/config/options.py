@@ -4,11 +4,12 @@ of the documentation (:func:`reference`, filled into ``docs/options.md`` by the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-import pytest
+from typing import TYPE_CHECKING, Literal
 
 from pytest_bstm.vocabulary import DEFAULT_RUN_NAME, DEFAULT_URL, PROJECT_ENV, RUN_ENV, URL_ENV
+
+if TYPE_CHECKING:  # the sender process, which imports these options, never imports pytest
+    import pytest
 
 Kind = Literal["string", "bool"]
 

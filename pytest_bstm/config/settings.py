@@ -9,17 +9,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
-
-import pytest
+from typing import TYPE_CHECKING, TypeVar
 
 from pytest_bstm.config import values
-from pytest_bstm.config.options import (
-    DEFAULT_DRAIN_TIMEOUT,
-    DEFAULT_JOURNAL_DIR,
-    OPTIONS,
-    Option,
-)
+from pytest_bstm.config.options import DEFAULT_DRAIN_TIMEOUT, DEFAULT_JOURNAL_DIR, OPTIONS, Option
 from pytest_bstm.config.values import Problems, parse_status_map, render_run_name, split
 from pytest_bstm.vocabulary import (
     ACCESS_KEY_ENV,
@@ -40,6 +33,9 @@ from pytest_bstm.vocabulary import (
     credentials_hint,
     missing_credentials,
 )
+
+if TYPE_CHECKING:  # the sender process unpickles Settings and never imports pytest
+    import pytest
 
 
 @dataclass(frozen=True)
@@ -89,6 +85,8 @@ T = TypeVar("T")
 
 def _ini(config: pytest.Config, opt: Option) -> str | bool | None:
     """The ini value of ``opt``; a value pytest cannot read is a usage error naming the key."""
+    import pytest  # noqa: PLC0415 (the sender process never imports pytest)
+
     try:
         return config.getini(opt.ini)  # type: ignore[no-any-return]
     except (ValueError, pytest.UsageError) as exc:  # pytest >= 9 raises UsageError
@@ -164,6 +162,8 @@ def is_enabled(config: pytest.Config) -> bool:
 
 def resolve(config: pytest.Config, now: datetime | None = None) -> Settings:
     """Resolve and validate every option; raise one ``pytest.UsageError`` naming every problem."""
+    import pytest  # noqa: PLC0415 (the sender process never imports pytest)
+
     opts = {o.flag: o for o in OPTIONS}
 
     def text(flag: str) -> str | None:

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pytest_bstm.results.evidence import safe_name
 from pytest_bstm.results.model import Result
+from pytest_bstm.results.paths import safe_name
 
 Record = dict[str, Any]
 MAX_LABEL = 60  # characters of the test's short name in front of a file's name

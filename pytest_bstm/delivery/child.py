@@ -34,7 +34,7 @@ from typing import IO
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery import driver
 from pytest_bstm.delivery import journal as journals
-from pytest_bstm.delivery.events import DeliveryReport, Event, encode
+from pytest_bstm.delivery.events import DeliveryReport, Event, encode, own_peak_kb
 from pytest_bstm.delivery.follow import Follower
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
@@ -202,6 +202,7 @@ class Delivery:
             dry_run_calls=tuple(self.service.dry_run_calls(verbose)),
             dry_run_note=self.service.dry_run_note,
             emulator_view=tuple(self.service.emulator_view(run)),
+            peak_kb=own_peak_kb(),
         )
 
     def close(self) -> None:

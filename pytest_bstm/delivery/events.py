@@ -7,6 +7,7 @@ module, and it must not import the client stack (requests, pydantic).
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,25 @@ class DeliveryReport:
     dry_run_calls: tuple[str, ...] = ()
     dry_run_note: str | None = None
     emulator_view: tuple[str, ...] = ()
+    peak_kb: int = 0  # the sender process's own peak resident memory (KiB), not pytest's
+
+
+def own_peak_kb() -> int:
+    """This process's peak resident memory in KiB: ``VmHWM`` where ``/proc`` has it, else its
+    own ``ru_maxrss`` (never a child's, never the parent's); 0 where neither is (Windows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        import resource  # noqa: PLC0415 (not on Windows)
+    except ImportError:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes
 
 
 def ready_of(prepared: Prepared) -> Ready:

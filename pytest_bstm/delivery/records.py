@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii as _text  # json's own string encoder
 from typing import TYPE_CHECKING, Any
 
-from pytest_bstm.results.aggregate import MAX_ATTEMPTS
-from pytest_bstm.results.model import Key, Result, TestOutcome
+from pytest_bstm.results.model import MAX_ATTEMPTS, Key, Result, TestOutcome
 from pytest_bstm.vocabulary import MAX_RESULTS_PER_REQUEST
 
 if TYPE_CHECKING:  # pytest's process journals records and never imports the client stack
@@ -87,7 +86,7 @@ def test_record(outcome: TestOutcome, status: str, keys: list[Key]) -> dict[str,
     """One finished test whose pairs still wait for other tests, journaled once and small:
     its node ID, outcome, mapped status, the pairs it counts for and what its description
     line needs, each bounded (message 300 characters, 20 subtests of 300, the excerpt's 1,200,
-    the last :data:`~pytest_bstm.results.aggregate.MAX_ATTEMPTS` earlier attempts of 200, as
+    the last :data:`~pytest_bstm.results.model.MAX_ATTEMPTS` earlier attempts of 200, as
     the description names them): at most about 10 KB plus the node ID and the pairs."""
     record: dict[str, object] = {
         "type": "test",

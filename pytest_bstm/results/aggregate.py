@@ -17,14 +17,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from typing import Any
 
-from pytest_bstm.collect.mapping import CaseRef
-from pytest_bstm.results.evidence import describe_links
-from pytest_bstm.results.model import Key, Result, TestOutcome, keys_for, rank, result_key
+from pytest_bstm.collect.refs import CaseRef
+from pytest_bstm.results.model import (
+    MAX_ATTEMPTS,
+    Key,
+    Result,
+    TestOutcome,
+    keys_for,
+    rank,
+    result_key,
+)
 
 MAX_DESCRIPTION = 6000
 MAX_LISTED_TESTS = 40
-MAX_ATTEMPTS = 10  # earlier attempts of a rerun named per test (the last ones)
 
 
 class Tally:
@@ -237,3 +244,8 @@ class Aggregator:
 
     def status(self, outcome: TestOutcome) -> str:
         return self.status_map.get(outcome.outcome, outcome.outcome)
+
+
+def describe_links(records: list[dict[str, Any]]) -> list[str]:
+    """The lines a description carries for a test's links: ``label: url``."""
+    return [f"{r['label']}: {r['url']}" for r in records if r.get("kind") == "link"]

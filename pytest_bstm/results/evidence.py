@@ -23,11 +23,9 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-import re
 import shutil
 import stat
 import tempfile
-import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -36,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_bstm.results.paths import safe_name
 from pytest_bstm.vocabulary import MAX_ATTACHMENT_BYTES
 
 if TYPE_CHECKING:
@@ -44,8 +43,6 @@ if TYPE_CHECKING:
 
 EVIDENCE_KEY: pytest.StashKey[EvidenceRecorder] = pytest.StashKey()
 Record = dict[str, Any]
-_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
-MAX_NAME = 120
 CHUNK = 1024 * 1024  # bytes read at a time
 JOURNALED = ("attachment", "configuration")  # what a crash result needs of a running test
 
@@ -253,16 +250,6 @@ def _size(n: float) -> str:
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
-def safe_name(name: str) -> str:
-    """Letters and digits of any script, ``.``, ``_``, ``-``; other runs become ``_``; the
-    extension always kept (``скриншот.png``, ``résumé.txt``; ``★.png`` -> ``attachment.png``)."""
-    name = unicodedata.normalize("NFC", Path(name).name or name)
-    suffix = _UNSAFE.sub("_", Path(name).suffix)[:20]
-    stem = name[: len(name) - len(Path(name).suffix)]
-    cleaned = _UNSAFE.sub("_", stem).strip("._") or "attachment"
-    return cleaned[: MAX_NAME - len(suffix)] + suffix
-
-
 def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceRecorder | None, str]:
     """The process's recorder (None when reporting is off) and the test's node ID: for the
     request of a module, class or session fixture, the test running now (whose setup or
@@ -272,11 +259,6 @@ def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceReco
     if isinstance(item, pytest.Item) or recorder is None:
         return recorder, item.nodeid
     return recorder, recorder.current or item.nodeid
-
-
-def describe_links(records: list[Record]) -> list[str]:
-    """The lines a description carries for a test's links: ``label: url``."""
-    return [f"{r['label']}: {r['url']}" for r in records if r.get("kind") == "link"]
 
 
 def session_refs(refs: list[CaseRef], records: list[Record]) -> list[CaseRef]:

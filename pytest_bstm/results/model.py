@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.collect.refs import CaseRef
 from pytest_bstm.config.journal_lines import Key, result_key
 
 __all__ = ["Key", "Result", "TestOutcome", "keys_for", "rank", "result_key"]
 
 RANK = {"failed": 6, "blocked": 4, "retest": 3, "skipped": 2, "passed": 1}
 CUSTOM_RANK = 5  # a custom status ranks below failed and above blocked (our choice)
+MAX_ATTEMPTS = 10  # earlier attempts of a rerun named per test (the last ones)
 
 
 @dataclass

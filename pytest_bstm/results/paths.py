@@ -11,11 +11,14 @@ import re
 import sys
 import sysconfig
 import tempfile
+import unicodedata
 from pathlib import Path
 
 # an absolute path's folders, where a path starts (not inside a URL, a word or ``<tmp>/...``)
 _FOLDERS = re.compile(r"(?<![\w.:/~>-])/(?:[^\s/:'\"()\[\]<>,;]+/)+")
 _START = r"(?<![\w./~>-])"
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters and digits of every script, and _
+MAX_NAME = 120  # characters of an attachment's file name
 
 
 class PathScrubber:
@@ -63,3 +66,13 @@ class PathScrubber:
         (``/opt/ci/...``); a URL's path in a message (``/api/v2/...``) stays."""
         top = match.group(0).split("/", 2)[1]
         return ".../" if top in self._roots else match.group(0)
+
+
+def safe_name(name: str) -> str:
+    """Letters and digits of any script, ``.``, ``_``, ``-``; other runs become ``_``; the
+    extension always kept (``скриншот.png``, ``résumé.txt``; ``★.png`` -> ``attachment.png``)."""
+    name = unicodedata.normalize("NFC", Path(name).name or name)
+    suffix = _UNSAFE.sub("_", Path(name).suffix)[:20]
+    stem = name[: len(name) - len(Path(name).suffix)]
+    cleaned = _UNSAFE.sub("_", stem).strip("._") or "attachment"
+    return cleaned[: MAX_NAME - len(suffix)] + suffix

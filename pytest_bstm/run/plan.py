@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from pytest_bstm import __version__
-from pytest_bstm.collect.mapping import CaseRef
+from pytest_bstm.collect.refs import CaseRef
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.results.model import Key, keys_for
 from pytest_bstm.vocabulary import RunMode

@@ -5,6 +5,7 @@ environment or signals must not reach this process or its emulator)."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -220,3 +221,41 @@ def test_pytests_process_imports_no_client_stack(inner: Inner) -> None:
     result.assert_outcomes(passed=5)
     all_passed_and_closed(inner)
     assert (inner.pytester.path / "loaded.txt").read_text() == ""
+
+
+def test_the_sender_process_imports_no_pytest() -> None:
+    """The sender never needs pytest: its entry module (and the Settings it unpickles) load
+    without pytest, _pytest or pluggy, which would add their memory to its own."""
+    code = (
+        "import sys, pytest_bstm.delivery.child, pytest_bstm.config.settings\n"
+        "print(','.join(m for m in ('pytest', '_pytest', 'pluggy') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
+
+
+def test_the_sender_reports_its_own_peak_memory(inner: Inner) -> None:
+    """Its final report holds its own peak, not the memory pytest's process had when it
+    started the sender (120 MB here)."""
+    inner.pytester.makeconftest(
+        """
+        import pytest
+
+        BALLAST = b"x" * (120 << 20)  # touched: pytest's process holds it before the sender
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_unconfigure(config):
+            report = config.pluginmanager.get_plugin("bstm-reporter").run.sender.report
+            with open("peak.txt", "w") as fh:
+                fh.write(str(report.peak_kb))
+            yield
+        """
+    )
+    inner.pytester.makepyfile("import pytest\n\n" + FIVE)
+    result = inner.pytester.runpytest_subprocess(*inner.args())
+    result.assert_outcomes(passed=5)
+    all_passed_and_closed(inner)
+    peak_mb = int((inner.pytester.path / "peak.txt").read_text()) / 1024
+    assert 5 < peak_mb < 100
