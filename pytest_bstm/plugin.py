@@ -74,7 +74,7 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     its file of the xdist channel (collect/xdist.py)."""
     from pytest_bstm.collect.xdist import evidence_file  # noqa: PLC0415
     from pytest_bstm.masking import Redactor  # noqa: PLC0415
-    from pytest_bstm.results.automate import SessionStatus  # noqa: PLC0415
+    from pytest_bstm.results.automate import RunningTest  # noqa: PLC0415
 
     sink = evidence_file(getattr(config, "workerinput", None))
     store: Path | None = settings.journal.parent / "attachments"
@@ -83,7 +83,7 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     mask = Redactor(settings.access_key or "")
     recorder = EvidenceRecorder(store, sink, mask.snippet)
     config.stash[EVIDENCE_KEY] = recorder
-    config.pluginmanager.register(SessionStatus(recorder), "bstm-evidence")
+    config.pluginmanager.register(RunningTest(recorder, config), "bstm-evidence")
     if settings.attach_output:
         from pytest_bstm.results.captured import CapturedOutput  # noqa: PLC0415
 

@@ -124,16 +124,45 @@ def follow(
         for k in ("device", "browser", "browser_version", "os")
         if (v := shown(details.get(k)))
     ]
-    attempt = f", {recorder.attempt}" if recorder.attempt else ""  # pytest-rerunfailures
+    attempt = _attempt(recorder.running)  # pytest-rerunfailures
     label = f"BrowserStack session{attempt}" + (f" ({', '.join(what)})" if what else "")
     recorder.link(nodeid, url, label)
     recorder.sessions.setdefault(nodeid, []).append(target)
+    if recorder.on_follow is not None:  # the marking at each test's end, from now on
+        recorder.on_follow()
     chosen = _configuration(recorder, nodeid, details)
     if scoped is not None:
         key = id(target)
         recorder.shared[key] = (target, url, label, scoped.fixturename, chosen)
         scoped.addfinalizer(lambda: recorder.shared.pop(key, None))
     return details
+
+
+class RunningTest:
+    """Registered wherever tests run: which test runs now (the evidence of a module, class or
+    session fixture goes to it), in two plain hooks per test. The marking of sessions
+    (:class:`SessionStatus`, a wrapper around each phase) is registered when the first
+    BrowserStack session is followed, so a suite that follows none pays nothing for it."""
+
+    STATUS = "bstm-session-status"
+
+    def __init__(self, recorder: EvidenceRecorder, config: pytest.Config) -> None:
+        self.recorder = recorder
+        self.config = config
+        recorder.on_follow = self.marking
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.recorder.running = item  # each attempt's start (pytest-rerunfailures)
+
+    def pytest_runtest_logfinish(self) -> None:
+        self.recorder.running = None
+
+    def marking(self) -> None:
+        """Mark each followed session at its test's end, from the test running now on."""
+        manager = self.config.pluginmanager
+        if manager.get_plugin(self.STATUS) is None:
+            manager.register(SessionStatus(self.recorder, self.config.rootpath), self.STATUS)
 
 
 class SessionStatus:
@@ -145,27 +174,30 @@ class SessionStatus:
     teardown quits the driver, also under pytest-rerunfailures (which runs an attempt's three
     phases before it logs a report, a failure it repeats logged as ``rerun``): each attempt's
     session gets that attempt's outcome. A teardown that then fails marks it failed again,
-    which reaches the session when its driver outlives the test (a scoped driver)."""
+    which reaches the session when its driver outlives the test (a scoped driver).
 
-    def __init__(self, recorder: EvidenceRecorder) -> None:
+    Registered by :class:`RunningTest` when the first session is followed, inside a test: when
+    that is in a test's body, its subtests' reports (made inside the call) mark the session
+    too, before the call's report marks it with the test's outcome."""
+
+    def __init__(self, recorder: EvidenceRecorder, rootpath: Path) -> None:
         self.recorder = recorder
         self._failed: dict[str, str] = {}  # node ID -> the reason of its first failed subtest
         self._marked: dict[str, str] = {}  # node ID -> the status sent
         self._worst: dict[int, str] = {}  # a shared session that failed -> the first reason
-        self._paths: PathScrubber | None = None  # the rootdir's, made at the first test
+        self._paths = PathScrubber(rootpath)  # no machine path in the reason
         self._calling = False  # inside a test's call: reports made now are its subtests'
 
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        """The test running now (evidence of scoped fixtures goes to it); a scoped fixture's
-        sessions are linked to it and marked at its end."""
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        """A scoped fixture's sessions are linked to each test that uses it and marked at
+        its end (the fixture's setup links the first); once per test, reruns included."""
         recorder = self.recorder
-        recorder.current = item.nodeid
-        if self._paths is None:
-            self._paths = PathScrubber(item.config.rootpath)
         if self._worst:
             self._worst = {k: why for k, why in self._worst.items() if k in recorder.shared}
-        uses = set(getattr(item, "fixturenames", ())) if recorder.shared else set()
+        if not recorder.shared:
+            return
+        uses = set(getattr(item, "fixturenames", ()))
         for target, url, label, fixture, chosen in list(recorder.shared.values()):
             if fixture not in uses:
                 continue  # a test that does not use the scoped fixture (directly or not)
@@ -173,17 +205,6 @@ class SessionStatus:
             if chosen is not None:
                 recorder.add(item.nodeid, {"kind": "configuration", "id": chosen})
             recorder.sessions.setdefault(item.nodeid, []).append(target)
-        try:
-            return (yield)
-        finally:
-            recorder.current = None
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        """Each attempt's start: its sessions are ``attempt N`` when the test may be rerun."""
-        self.recorder.attempt = None
-        if _may_rerun(item):
-            self.recorder.attempt = f"attempt {getattr(item, 'execution_count', 1)}"
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_makereport(
@@ -245,8 +266,7 @@ class SessionStatus:
     def _scrub(self, reason: str) -> str:
         """The reason as the description carries it: no machine path (rootdir-relative) and
         no access key or URL credentials; BrowserStack shows it on the session's page."""
-        paths = self._paths or PathScrubber(Path.cwd())
-        return self.recorder.redact(paths(reason) or "")
+        return self.recorder.redact(self._paths(reason) or "")
 
 
 def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, Any]) -> int | None:
@@ -272,12 +292,17 @@ def _configuration(recorder: EvidenceRecorder, nodeid: str, details: dict[str, A
     return chosen
 
 
-def _may_rerun(item: pytest.Item) -> bool:
-    """pytest-rerunfailures may run this test again (``--reruns``, a ``flaky`` marker)."""
+def _attempt(item: pytest.Item | None) -> str:
+    """``, attempt 2`` of a test pytest-rerunfailures may run again (``--reruns``, a ``flaky``
+    marker); "" for any other test."""
+    if item is None:
+        return ""
     manager = item.config.pluginmanager
     plugin = manager.get_plugin("rerunfailures") or manager.get_plugin("pytest_rerunfailures")
     count = getattr(plugin, "get_reruns_count", None)  # it ran first: its marker is sound
-    return bool(count(item)) if callable(count) else False
+    if not (callable(count) and count(item)):
+        return ""
+    return f", attempt {getattr(item, 'execution_count', 1)}"
 
 
 def _off_browserstack(exc: BaseException) -> bool:

@@ -62,8 +62,8 @@ class EvidenceRecorder:
         # bstm_configuration_from_session: the session's table (given once it is read)
         self.configurations: Configurations | None = None
         self.unmatched: set[tuple[str, ...]] = set()  # session names that matched nothing
-        self.current: str | None = None  # the test running now (set by SessionStatus)
-        self.attempt: str | None = None  # "attempt 2" of a test that may be rerun (SessionStatus)
+        self.running: pytest.Item | None = None  # the test running now (automate.RunningTest)
+        self.on_follow: Callable[[], None] | None = None  # a session is followed (RunningTest)
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)
         self.shared: dict[int, tuple[Any, str, str, str | None, int | None]] = {}
@@ -258,7 +258,8 @@ def recorder_of(node: pytest.Item | pytest.FixtureRequest) -> tuple[EvidenceReco
     recorder = item.config.stash.get(EVIDENCE_KEY, None)
     if isinstance(item, pytest.Item) or recorder is None:
         return recorder, item.nodeid
-    return recorder, recorder.current or item.nodeid
+    running = recorder.running
+    return recorder, running.nodeid if running is not None else item.nodeid
 
 
 def session_refs(refs: list[CaseRef], records: list[Record]) -> list[CaseRef]:
