@@ -74,7 +74,7 @@ def _record_evidence(config: pytest.Config, settings: Settings) -> None:
     its file of the xdist channel (collect/xdist.py)."""
     from pytest_bstm.collect.xdist import evidence_file  # noqa: PLC0415
     from pytest_bstm.masking import Redactor  # noqa: PLC0415
-    from pytest_bstm.results.automate import RunningTest  # noqa: PLC0415
+    from pytest_bstm.results.marking import RunningTest  # noqa: PLC0415
 
     sink = evidence_file(getattr(config, "workerinput", None))
     store: Path | None = settings.journal.parent / "attachments"

@@ -178,7 +178,7 @@ class Delivery:
         self.journal.sync()
         return DeliveryReport(
             sent=dict(sender.sent) if sender else {},
-            added=frozenset(sender.added) if sender else frozenset(),
+            added=u.added,
             rejected=tuple(
                 (r.case_id, tuple(r.nodeids), why) for r, why in (sender.rejected if sender else [])
             ),

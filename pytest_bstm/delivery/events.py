@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +27,31 @@ class UploadStopped(Exception):
 
 
 @dataclass(frozen=True)
+class Counted:
+    """How many cases, and (case, configuration) pairs, a change of the run's cases took: what
+    the summary says (``14 added (27 with configurations)``). Counts, not the pairs: pytest's
+    process never holds a copy of the run's cases."""
+
+    cases: int = 0
+    pairs: int = 0
+
+    @classmethod
+    def of(cls, pairs: Iterable[Key]) -> Counted:
+        unique = set(pairs)
+        return cls(len({case for case, _ in unique}), len(unique))
+
+    def __bool__(self) -> bool:
+        return self.pairs > 0
+
+
+@dataclass(frozen=True)
 class Ready:
     """The run is ready for results: what preparing it did, for the summary and the hooks."""
 
     run: RunInfo
-    added: frozenset[Key] = frozenset()
-    removed: frozenset[Key] = frozenset()
-    assigned: frozenset[Key] = frozenset()
+    added: Counted = Counted()
+    removed: Counted = Counted()
+    assigned: Counted = Counted()
     unknown: frozenset[str] = frozenset()
     note: str | None = None
 
@@ -61,7 +80,7 @@ class DeliveryReport:
     """What delivery did in the session, handed over once at its end."""
 
     sent: dict[str, int] = field(default_factory=dict)  # status -> results stored
-    added: frozenset[Key] = frozenset()  # pairs the sender added while sending
+    added: Counted = Counted()  # pairs added to the run: by its preparation and while sending
     rejected: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (case, nodeids, why)
     unknown_cases: tuple[str, ...] = ()  # rejected: not in the project
     pending: int = 0  # results journaled and not delivered
@@ -107,23 +126,16 @@ def own_peak_kb() -> int:
 def ready_of(prepared: Prepared) -> Ready:
     """What pytest's process hears of a prepared run."""
     p = prepared
-    return Ready(p.run, frozenset(p.added), p.removed, p.assigned, p.unknown, p.note)
-
-
-def _keys(pairs: frozenset[Key]) -> list[list[Any]]:
-    return sorted(([case, cfg] for case, cfg in pairs), key=lambda p: (p[0], p[1] or 0))
-
-
-def _pairs(raw: Any) -> frozenset[Key]:
-    return frozenset((str(case), cfg) for case, cfg in raw)
+    counted = Counted.of
+    return Ready(
+        p.run, counted(p.added), counted(p.removed), counted(p.assigned), p.unknown, p.note
+    )
 
 
 def encode(item: Event | DeliveryReport) -> str:
     """One JSON line (no newline) for an event or the report."""
     if isinstance(item, DeliveryReport):
-        body = asdict(item)
-        body["added"] = _keys(item.added)
-        return json.dumps({"type": "report", **body})
+        return json.dumps({"type": "report", **asdict(item)})
     body = {"type": "event", "kind": item.kind, "message": item.message, "pending": item.pending}
     if item.cases is not None:
         body["cases"] = sorted(item.cases)
@@ -135,9 +147,9 @@ def encode(item: Event | DeliveryReport) -> str:
         r = item.ready
         body["ready"] = {
             "run": asdict(r.run),
-            "added": _keys(r.added),
-            "removed": _keys(r.removed),
-            "assigned": _keys(r.assigned),
+            "added": asdict(r.added),
+            "removed": asdict(r.removed),
+            "assigned": asdict(r.assigned),
             "unknown": sorted(r.unknown),
             "note": r.note,
         }
@@ -148,7 +160,7 @@ def decode(line: str) -> Event | DeliveryReport:
     """The event or report :func:`encode` wrote."""
     body = json.loads(line)
     if body.pop("type") == "report":
-        body["added"] = _pairs(body["added"])
+        body["added"] = Counted(**body["added"])
         body["rejected"] = tuple((c, tuple(n), m) for c, n, m in body["rejected"])
         for name in ("errors", "dry_run_calls", "emulator_view", "not_attached", "unknown_cases"):
             body[name] = tuple(body[name])
@@ -169,9 +181,9 @@ def decode(line: str) -> Event | DeliveryReport:
         if ready is None
         else Ready(
             run=RunInfo(**ready["run"]),
-            added=_pairs(ready["added"]),
-            removed=_pairs(ready["removed"]),
-            assigned=_pairs(ready["assigned"]),
+            added=Counted(**ready["added"]),
+            removed=Counted(**ready["removed"]),
+            assigned=Counted(**ready["assigned"]),
             unknown=frozenset(ready["unknown"]),
             note=ready["note"],
         ),

@@ -21,7 +21,14 @@ from dataclasses import replace
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.attachments import Pending
 from pytest_bstm.delivery.driver import Driver
-from pytest_bstm.delivery.events import Event, UploadStopped, describe, preparing, ready_of
+from pytest_bstm.delivery.events import (
+    Counted,
+    Event,
+    UploadStopped,
+    describe,
+    preparing,
+    ready_of,
+)
 from pytest_bstm.delivery.failures import Failure, Ledger, Remedy, explain
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import MAX_BATCH, journal_record
@@ -92,6 +99,15 @@ class Uploader:
     @property
     def sender(self) -> Sender | None:
         return self._driver.sender if self._driver is not None else None
+
+    @property
+    def added(self) -> Counted:
+        """The pairs added to the run: by its preparation, and while sending (counted)."""
+        driver = self._driver
+        if driver is None:
+            return Counted()
+        prepared = driver.prepared.added if driver.prepared is not None else frozenset()
+        return Counted.of(prepared | driver.sender.added if driver.sender else prepared)
 
     @property
     def started(self) -> bool:

@@ -62,7 +62,7 @@ class EvidenceRecorder:
         # bstm_configuration_from_session: the session's table (given once it is read)
         self.configurations: Configurations | None = None
         self.unmatched: set[tuple[str, ...]] = set()  # session names that matched nothing
-        self.running: pytest.Item | None = None  # the test running now (automate.RunningTest)
+        self.running: pytest.Item | None = None  # the test running now (marking.RunningTest)
         self.on_follow: Callable[[], None] | None = None  # a session is followed (RunningTest)
         # a scoped fixture's sessions: id -> (driver or page, its link, label, fixture name,
         # the configuration its names chose)

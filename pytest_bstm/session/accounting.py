@@ -42,7 +42,8 @@ def _account(
     s: Summary, report: DeliveryReport, started: bool, plan: RunPlan | None, settings: Settings
 ) -> None:
     s.uploaded.update(report.sent)
-    s.added |= report.added
+    if report.added:  # the preparation's and the sending's: what the ready event said, or more
+        s.added = report.added
     for case_id, nodeids, message in report.rejected:
         if case_id in report.unknown_cases:
             s.unknown.setdefault(case_id, list(nodeids))

@@ -11,14 +11,13 @@ from pytest_bstm.session.summary import Summary, plural
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_bstm.results.model import Key
+    from pytest_bstm.delivery.events import Counted
 
 
-def _cases(pairs: set[Key], done: str) -> str:
+def _cases(counted: Counted, done: str) -> str:
     """``14 added``, or ``14 added (27 with configurations)`` when pairs outnumber cases."""
-    cases = len({case for case, _ in pairs})
-    extra = "" if cases == len(pairs) else f" ({len(pairs)} with configurations)"
-    return f"{cases} {done}{extra}"
+    extra = "" if counted.cases == counted.pairs else f" ({counted.pairs} with configurations)"
+    return f"{counted.cases} {done}{extra}"
 
 
 def _evidence(s: Summary) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_bstm.delivery.events import Counted
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -26,9 +28,9 @@ class Summary:
     project: str
     journal: Path
     run: RunInfo | None = None
-    added: set[Key] = field(default_factory=set)  # (case, configuration) pairs
-    removed: set[Key] = field(default_factory=set)
-    assigned: set[Key] = field(default_factory=set)
+    added: Counted = field(default_factory=Counted)  # cases and (case, configuration) pairs
+    removed: Counted = field(default_factory=Counted)
+    assigned: Counted = field(default_factory=Counted)
     closed: bool = False
     mapped: dict[str, list[str]] = field(default_factory=dict)
     unmapped: dict[str, None] = field(default_factory=dict)  # node IDs, in order (a set)
@@ -63,8 +65,7 @@ class Summary:
             p = event.ready
             if not self.dry_run:
                 self.run = p.run
-                self.added, self.removed = set(p.added), set(p.removed)
-                self.assigned = set(p.assigned)
+                self.added, self.removed, self.assigned = p.added, p.removed, p.assigned
             self.unknown.update({c: self.nodeids_of(c) for c in p.unknown})
             if p.note:
                 self.notes.append(p.note)
