@@ -82,7 +82,9 @@ class Cell:
             "median_cpu_s": self.median("cpu"),
             "median_tail_s": self.median("tail"),
             "median_peak_kb": self.median("peak_kb"),
+            "hooks_timed": any(s.hooks_timed for s in self.samples),
             "median_plugin_main_us": self.median("plugin_main_us"),
+            "median_main_cpu_us": self.median("main_cpu_us"),
             "samples": [vars(s) for s in self.samples],
         }
 

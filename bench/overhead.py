@@ -142,7 +142,10 @@ class Bench:
         if scenario.latency:
             service.call("latency", scenario.latency)
         extra = self.pytest_args(mode, scenario, suite)
-        self.commands.setdefault(f"{mode} {scenario.name}", shlex.join(command(suite, extra)))
+        timed = "BENCH_PROBE_HOOKS=1 " if scenario.hooks else ""
+        self.commands.setdefault(
+            f"{mode} {scenario.name}", timed + shlex.join(command(suite, extra))
+        )
         cpu = service.call("cpu")
         sample = run_pytest(suite, extra, self.env, self.args.timeout, hooks=scenario.hooks)
         sample.service_cpu = service.call("cpu") - cpu

@@ -8,8 +8,8 @@ enabled) against reporting to the emulator (in its own process, ``bench/service.
 - ``per-case N``: N tests, test ``i`` mapped to ``TC-<i>`` (10,000 by default): N results.
 
 For each it prints the median wall ratio against plain, the main thread's CPU pytest-bstm adds
-per test (bstm minus plain, the probe ``bench/benchprobe.py`` not timing the hooks, so that the
-timing does not inflate it) and the journal's bytes per test (the journal is
+per test (bstm minus plain of the same repeat; the probe ``bench/benchprobe.py`` does not time
+the hooks, whose timing would inflate it) and the journal's bytes per test (the journal is
 named, so that it is kept). Target: the ratio of ``one-case`` at its largest N is at most
 0.05 above the ratio of ``per-case``, and journal bytes per test do not grow with N. It
 reports and never asserts.
