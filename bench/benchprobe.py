@@ -1,8 +1,12 @@
 """Benchmark probe, loaded into every measured pytest process with ``-p benchprobe``.
 
-It notes the wall clock of the last teardown report, and times every call of pytest-bstm's own
-hook implementations on pytest's main thread (``time.perf_counter_ns`` around each): what the
-plugin costs the thread that runs the tests, imports on enabling included. In a
+It always notes what costs nothing per call: the wall clock of the last teardown report, the
+interpreter's garbage collections (a GC callback), the process's peak memory and CPU at the end.
+Only with ``BENCH_PROBE_HOOKS=1`` does it also time every call of pytest-bstm's own hook
+implementations on pytest's main thread (``time.perf_counter_ns`` and ``time.thread_time_ns``
+around each): where the plugin's time goes, imports on enabling included. That timing costs
+about as much per test as the plugin itself, so the figures of a timed process are only for the
+per-hook breakdown, never for the process's wall or CPU time. In a
 ``pytest_unconfigure`` wrapper (after the plugin's session end) it writes to ``BENCH_PROBE``: those
 times per hook, the process's peak resident memory and its CPU time split into the main
 thread's and the other threads', and the sender process's own peak memory (from its final
@@ -25,6 +29,7 @@ from typing import Any
 import pytest
 
 PACKAGE = "pytest_bstm."
+HOOKS_TIMED = os.environ.get("BENCH_PROBE_HOOKS") == "1"
 MAIN = threading.main_thread().ident
 LAST = {"teardown": 0.0, "tests": 0}
 SPENT: dict[str, list[int]] = {}  # hook name -> [calls, nanoseconds] on the main thread
@@ -91,8 +96,8 @@ def _timed(hook: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
     """Wrap the hook implementations of every pytest-bstm plugin (the entry module, the
-    mapping, the reporter) as they are registered."""
-    if not _owner(plugin).startswith(PACKAGE):
+    mapping, the reporter) as they are registered, when ``BENCH_PROBE_HOOKS=1``."""
+    if not HOOKS_TIMED or not _owner(plugin).startswith(PACKAGE):
         return
     for caller in manager.get_hookcallers(plugin) or []:
         for impl in caller.get_hookimpls():
@@ -149,6 +154,7 @@ def pytest_unconfigure(config: pytest.Config) -> Generator[None, None, None]:
         # pytest started and reaped (the sender)
         "sender_peak_kb": sender_peak_kb,
         "children_cpu": _children_cpu(),
+        "hooks_timed": HOOKS_TIMED,
         "hooks_ns": {name: ns for name, (calls, ns) in SPENT.items() if calls},
         "main_ns": TOTAL["ns"],
         "gc_in_hooks_ns": TOTAL["gc_ns"],

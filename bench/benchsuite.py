@@ -2,8 +2,8 @@
 
 The suite has ``size`` trivial test functions spread over ``modules`` modules, test ``i`` mapped
 with ``@pytest.mark.tc("TC-<i>")``. Every measured process loads the probe plugin
-(``bench/benchprobe.py``, ``-p benchprobe``): last teardown, peak memory, the plugin's time on
-the main thread, CPU per thread.
+(``bench/benchprobe.py``, ``-p benchprobe``): last teardown, peak memory, CPU per thread and,
+only in a process run with ``hooks=True``, the plugin's hooks timed on the main thread.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ class Sample:
     gc_s: float | None = None
     gc_collections: int | None = None
     gc_by_generation: list[list[int]] = field(default_factory=list)
+    hooks_timed: bool = False  # the probe timed pytest-bstm's hooks (BENCH_PROBE_HOOKS=1)
 
     main_ns: int = 0
     gc_in_hooks_ns: int = 0
@@ -77,8 +78,9 @@ class Sample:
 
     @property
     def plugin_main_us(self) -> float | None:
-        """Microseconds per test spent in pytest-bstm's hooks on pytest's main thread."""
-        if not self.tests:
+        """Microseconds per test spent in pytest-bstm's hooks on pytest's main thread (only
+        from a process whose hooks the probe timed; None otherwise)."""
+        if not self.tests or not self.hooks_timed:
             return None
         return self.main_ns / 1000 / self.tests
 
@@ -86,32 +88,38 @@ class Sample:
     def plugin_own_us(self) -> float | None:
         """The same without the garbage collections that happened to run inside the hooks
         (those are shared with pytest; ``gc_s`` against plain pytest says what bstm adds)."""
-        if not self.tests:
+        if not self.tests or not self.hooks_timed:
             return None
         return (self.main_ns - self.gc_in_hooks_ns) / 1000 / self.tests
 
     @property
     def plugin_cpu_us(self) -> float | None:
         """The main thread's CPU time in pytest-bstm's hooks, per test (load-steady)."""
-        return self.hooks_cpu_ns / 1000 / self.tests if self.tests else None
+        return self.hooks_cpu_ns / 1000 / self.tests if self.tests and self.hooks_timed else None
 
     @property
     def plugin_per_test_us(self) -> float | None:
         """Wall time of the hooks pytest calls for each test (``pytest_runtest_*``), per test:
         the cost that grows with the suite, without the session's start and end."""
-        return self.per_test_ns / 1000 / self.tests if self.tests else None
+        return self.per_test_ns / 1000 / self.tests if self.tests and self.hooks_timed else None
 
     @property
     def plugin_per_test_cpu_us(self) -> float | None:
         """The main thread's CPU time in those hooks, per test."""
-        return self.per_test_cpu_ns / 1000 / self.tests if self.tests else None
+        return self.per_test_cpu_ns / 1000 / self.tests if self.tests and self.hooks_timed else None
 
     @property
     def plugin_logreport_us(self) -> float | None:
         """The same, only its ``pytest_runtest_logreport`` (the per-report path)."""
-        if not self.tests:
+        if not self.tests or not self.hooks_timed:
             return None
         return self.hooks_ns.get("pytest_runtest_logreport", 0) / 1000 / self.tests
+
+    @property
+    def main_cpu_us(self) -> float | None:
+        """The main thread's CPU time per test, the whole process (the probe's hook timing
+        included when it ran)."""
+        return None if not self.tests or self.main_cpu is None else self.main_cpu * 1e6 / self.tests
 
     @property
     def ok(self) -> bool:
@@ -140,11 +148,17 @@ def _cpu_since(before: resource.struct_rusage) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: float) -> Sample:
-    """Run one whole pytest process in ``suite`` and measure it."""
+def run_pytest(
+    suite: Path, extra: list[str], env: dict[str, str], timeout: float, hooks: bool = False
+) -> Sample:
+    """Run one whole pytest process in ``suite`` and measure it; ``hooks``: the probe also times
+    pytest-bstm's hooks (which slows the process: its wall and CPU are not the plugin's)."""
     probe = suite / ".bench-probe.json"
     probe.unlink(missing_ok=True)
     env = dict(env, BENCH_PROBE=str(probe))
+    env.pop("BENCH_PROBE_HOOKS", None)
+    if hooks:
+        env["BENCH_PROBE_HOOKS"] = "1"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
@@ -191,4 +205,5 @@ def run_pytest(suite: Path, extra: list[str], env: dict[str, str], timeout: floa
         per_test_cpu_ns=int(data.get("per_test_cpu_ns", 0)),
         gc_collections=data.get("gc_collections"),
         gc_by_generation=data.get("gc_by_generation", []),
+        hooks_timed=bool(data.get("hooks_timed", False)),
     )
