@@ -68,15 +68,22 @@ class RunPlan:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunPlan:
+        payload = dict(data.get("payload") or {})
+        # one string per case ID: the pairs share the create's list of cases (a large suite's
+        # plan names each case twice, and the sender holds the plan for the whole session)
+        cases = payload.get("test_cases")
+        one: dict[str, str] = {c: c for c in cases if type(c) is str} if cases else {}
         return cls(
             project=str(data["project"]),
             mode=data["mode"],
             token=str(data["token"]),
             run_id=data.get("run_id"),
             source=data.get("source"),
-            payload=dict(data.get("payload") or {}),
-            pairs=tuple((str(c), cfg) for c, cfg in data.get("pairs") or []),
-            assignees=tuple((str(c), cfg, str(w)) for c, cfg, w in data.get("assignees") or []),
+            payload=payload,
+            pairs=tuple((one.get(c) or str(c), cfg) for c, cfg in data.get("pairs") or []),
+            assignees=tuple(
+                (one.get(c) or str(c), cfg, str(w)) for c, cfg, w in data.get("assignees") or []
+            ),
             case_assignee=data.get("case_assignee"),
             prune=bool(data.get("prune")),
             close=bool(data.get("close", True)),
