@@ -82,7 +82,7 @@ class RunPreparer:
                 raise NothingToReport("every mapped case is unknown: no run was created")
             run = self._created = self._created or lc.create(plan)
             planned = frozenset(plan.pairs)
-            made = created_pairs(plan) & planned
+            made = created_pairs(plan)
             if made == planned:  # the run's pairs and the pairs added: one set, never changed
                 return run, planned, planned, frozenset()
             pairs, added, _ = lc.apply_delta(run, made, plan)  # what the create could not say
