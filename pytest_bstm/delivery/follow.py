@@ -6,6 +6,11 @@ of a result is kept). The *take* reads the results again, behind the scan, only 
 delivery asks for them: the sender holds a bounded number of results, whatever the size of the
 suite or however far delivery is behind. A named journal holds earlier sessions too: only the
 lines after this session's plan (its token) count.
+
+Memory: a result's key is held once (the scan's string; a result taken carries that same
+object, so the sender's set of delivered keys shares it), and the take never decodes a plan
+line again (the scan noted where each one starts and whether it is this session's: a plan
+line holds every planned case, megabytes for a large suite).
 """
 
 from __future__ import annotations
@@ -34,21 +39,22 @@ class _Cursor:
         """Where the last complete line read ends."""
         return self.offset - len(self.partial)
 
-    def lines(self, until: int | None = None) -> tuple[list[bytes], bool]:
-        """The complete lines of the next chunk (read no further than ``until``), and whether
-        the chunk was full (more may follow at once)."""
+    def lines(self, until: int | None = None) -> tuple[int, list[bytes], bool]:
+        """Where the first of them starts, the complete lines of the next chunk (read no
+        further than ``until``), and whether the chunk was full (more may follow at once)."""
+        start = self.done
         size = CHUNK if until is None else min(CHUNK, until - self.offset)
         if size <= 0 or not self.path.is_file():  # not written (yet), or a device (/dev/full)
-            return [], False
+            return start, [], False
         try:
             with self.path.open("rb") as fh:
                 fh.seek(self.offset)
                 chunk = fh.read(size)
         except OSError:
-            return [], False
+            return start, [], False
         self.offset += len(chunk)
         *lines, self.partial = (self.partial + chunk).split(b"\n")
-        return lines, len(chunk) == size
+        return start, lines, len(chunk) == size
 
 
 def _record(line: bytes) -> tuple[str | None, Record]:
@@ -64,35 +70,38 @@ def _record(line: bytes) -> tuple[str | None, Record]:
 
 class Follower:
     """The session's lines of the journal at ``path``: ``plan`` (the first of this session's
-    ``token``), ``attachments`` and ``seen`` (result key -> handed over by :meth:`take`)."""
+    ``token``), ``attachments`` and ``seen`` (result key -> itself until :meth:`take` handed
+    it over, then ``""``: the key's one string object is the dictionary's)."""
 
     def __init__(self, path: Path, token: str) -> None:
         self.token = token
         self.plan: RunPlan | None = None
         self.attachments: list[Record] = []
-        self.seen: dict[str, bool] = {}
+        self.seen: dict[str, str] = {}
         self._scan, self._take = _Cursor(path), _Cursor(path)
         self._scan_ours = self._take_ours = False
         self._scanned = 0  # where the last line the scan read ends: the take stays behind it
+        self._plans: dict[int, bool] = {}  # where each plan line starts: this session's?
 
     def scan(self) -> None:
         """Read what was appended since the last scan, one chunk at a time."""
         more = True
         while more:
-            lines, more = self._scan.lines()
+            start, lines, more = self._scan.lines()
             for line in lines:
                 kind, record = _record(line)
                 if kind == "plan":
                     plan = RunPlan.from_json(record["plan"])
-                    self._scan_ours = plan.token == self.token
+                    self._scan_ours = self._plans[start] = plan.token == self.token
                     if self._scan_ours and self.plan is None:
                         self.plan = plan
                 elif not self._scan_ours:
-                    continue
-                elif kind == "result" and isinstance(record.get("key"), str):
-                    self.seen.setdefault(record["key"], False)
+                    pass
+                elif kind == "result" and isinstance(key := record.get("key"), str):
+                    self.seen.setdefault(key, key)
                 elif kind == "attachment":  # uploaded once its result was delivered
                     self.attachments.append(record)
+                start += len(line) + 1
             self._scanned = self._scan.done
 
     def take(self, wanted: int) -> list[Record]:
@@ -101,19 +110,29 @@ class Follower:
         taken: list[Record] = []
         more = True
         while more and len(taken) < wanted:
-            lines, more = self._take.lines(until=self._scanned)
+            start, lines, more = self._take.lines(until=self._scanned)
             for line in lines:
+                ours = self._plans.get(start)
+                start += len(line) + 1
+                if ours is not None:  # a plan line, read by the scan
+                    self._take_ours = ours
+                    continue
+                if not self._take_ours:
+                    continue
                 kind, record = _record(line)
-                if kind == "plan":
-                    self._take_ours = record["plan"].get("token") == self.token
-                elif self._take_ours and kind == "result" and self.hand(record):
+                if kind == "result" and self.hand(record):
                     taken.append(record)
         return taken
 
     def hand(self, record: Record) -> bool:
-        """Mark the result of ``record`` handed over; False when it was already."""
+        """Mark the result of ``record`` handed over (its key becomes the scan's string);
+        False when it was already."""
         key = record.get("key")
-        if not isinstance(key, str) or self.seen.get(key):
+        if not isinstance(key, str):
             return False
-        self.seen[key] = True
+        known = self.seen.get(key, key)
+        if not known:
+            return False
+        self.seen[key] = ""  # the dictionary keeps its own key object
+        record["key"] = known
         return True

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 
 from pytest_bstm.api import Client, errors
 from pytest_bstm.delivery.journal import Journal
@@ -72,7 +73,7 @@ class Sender:
         project: str,
         run_id: str,
         *,
-        pairs: set[Key] | None = None,
+        pairs: AbstractSet[Key] | None = None,
         project_cases: set[str] | None = None,
         max_batch: int = MAX_BATCH,
         max_bytes: int = 512_000,

@@ -2,7 +2,8 @@
 emulator (``--bstm-emulator``), or a private emulator behind a recording transport
 (``--bstm-dry-run``). The emulator is :mod:`~pytest_bstm.delivery.stand_in`'s, the reads
 before the tests are :mod:`~pytest_bstm.delivery.reads`', the recording transport is
-:mod:`~pytest_bstm.delivery.dryrun`'s."""
+:mod:`~pytest_bstm.delivery.dryrun`'s; those two are imported only by a session that asks for
+them (the sender process of a session reporting to the service never holds them)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,22 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from pytest_bstm.api import Client, RetryPolicy
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery import reads
-from pytest_bstm.delivery.dryrun import Recorder, render
-from pytest_bstm.delivery.stand_in import DRY_RUN_READ_WAIT, StandIn
 from pytest_bstm.run.plan import RunPlan
+
+if TYPE_CHECKING:
+    from pytest_bstm.delivery.dryrun import Recorder
+    from pytest_bstm.delivery.stand_in import StandIn
 
 # Transient failures are retried until the session's end (then until its drain deadline):
 # never given up early (issue: many shards under the account's rate limit).
 RETRY = RetryPolicy(backoff=0.5, backoff_max=10.0).retrying_until(math.inf)
 TIMEOUT = 30.0
+READ_WAIT = 10.0  # seconds the reads before the tests (dry run, configurations) wait
 
 
 class Service:
@@ -31,7 +36,11 @@ class Service:
         self.settings = settings
         self.wait = wait
         self.stand_in: StandIn | None = None
-        self.recorder = Recorder() if settings.dry_run else None
+        self.recorder: Recorder | None = None
+        if settings.dry_run:
+            from pytest_bstm.delivery.dryrun import Recorder  # noqa: PLC0415 - when asked for
+
+            self.recorder = Recorder()
         self.url = settings.url
         self.select_error: str | None = None
         self.dry_run_note: str | None = None
@@ -40,9 +49,16 @@ class Service:
     def start(self) -> None:
         """Start the emulator when the session reports to one (no I/O otherwise)."""
         if self.settings.emulator or self.settings.dry_run:
-            self.stand_in = StandIn.start(self.settings, self._real_client)
+            from pytest_bstm.delivery.stand_in import StandIn  # noqa: PLC0415 - when asked for
+
+            self.stand_in = StandIn.start(self.settings, self._reader)
             self.dry_run_note = self.stand_in.note
             self.url = self.stand_in.emulator.url
+
+    def _reader(self) -> Client:
+        """A client of the real service for the reads before the tests: a service that does
+        not answer is given up after a bounded wait, never waited out."""
+        return self._real_client(time.monotonic() + min(self.settings.drain_timeout, READ_WAIT))
 
     def _real_client(self, until: float | None = None) -> Client:
         return Client(
@@ -84,7 +100,7 @@ class Service:
         s = self.settings
         # before the tests run: a service that does not answer is given up after a bounded
         # wait (then only the map applies), never waited out
-        until = time.monotonic() + min(s.drain_timeout, DRY_RUN_READ_WAIT)
+        until = time.monotonic() + min(s.drain_timeout, READ_WAIT)
         read = self._real_client if s.dry_run else self.client
         return reads.configurations(s, lambda: read(until=until), self.dry_run_note)
 
@@ -92,6 +108,8 @@ class Service:
         """The dry run's calls, for the summary (none for a real service)."""
         if self.recorder is None:
             return []
+        from pytest_bstm.delivery.dryrun import render  # noqa: PLC0415 - a dry run's
+
         return render(self.recorder.calls, full=verbose > 0)
 
     def emulator_view(self, run_id: str | None) -> list[str]:

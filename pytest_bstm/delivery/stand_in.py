@@ -3,7 +3,6 @@ dry run's private one (``--bstm-dry-run``), seeded with the account as the sessi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,8 +13,6 @@ from pytest_bstm.run.plan import RunPlan
 
 if TYPE_CHECKING:
     from pytest_bstm.emulator import Emulator
-
-DRY_RUN_READ_WAIT = 10.0  # seconds the reads before the tests (dry run, configurations) wait
 
 
 class StandIn:
@@ -28,17 +25,16 @@ class StandIn:
         self.note = note  # why a dry run could not read the real account
 
     @classmethod
-    def start(cls, settings: Settings, real: Callable[[float], Client]) -> StandIn:
-        """``real(until)``: a client of the real service, for a dry run's reads."""
+    def start(cls, settings: Settings, real: Callable[[], Client]) -> StandIn:
+        """``real()``: a client of the real service, for a dry run's reads (it gives up on a
+        service that does not answer after a bounded wait: the dry run then assumes every
+        case)."""
         s = settings
         from pytest_bstm.emulator import Emulator, default_seed  # noqa: PLC0415 - when asked for
 
         seed, note, seeds_cases = None, None, True
         if s.dry_run:  # the service as the session finds it, read (never written) if it can be
-            # reads only, before the tests run: a service that does not answer is given up
-            # after a bounded wait (the dry run then assumes every case), never waited out
-            until = time.monotonic() + min(s.drain_timeout, DRY_RUN_READ_WAIT)
-            read = real(until) if s.username and s.access_key else None
+            read = real() if s.username and s.access_key else None
             try:
                 seed, note = dryrun.account(s, read)
             finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Set as AbstractSet
 
 from pytest_bstm.api import Client
 from pytest_bstm.results.model import Key
@@ -31,7 +32,7 @@ def wait_for_pairs(
     *,
     timeout: float = ASYNC_TIMEOUT,
     at_least: int = 0,
-    current: set[Key] | None = None,
+    current: AbstractSet[Key] | None = None,
 ) -> set[Key]:
     """Poll the run (with backoff) until it holds ``present``, none of ``absent``, and at least
     ``at_least`` pairs; return its pairs. Raise :class:`ChangeNotVisibleError` after ``timeout``.

@@ -7,6 +7,7 @@ options or calls user hooks (those run on pytest's main thread before the plan i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from pytest_bstm.api import Client, errors, models
@@ -110,12 +111,13 @@ class Lifecycle:
         return None
 
     def apply_delta(
-        self, run: RunInfo, current: set[Key], plan: RunPlan
-    ) -> tuple[set[Key], set[Key], set[Key]]:
+        self, run: RunInfo, current: AbstractSet[Key], plan: RunPlan
+    ) -> tuple[AbstractSet[Key], set[Key], set[Key]]:
         """Add the planned pairs the run lacks; with ``prune`` remove what nothing covers.
         Returns (the run's pairs, the pairs added, the pairs removed)."""
-        add = plan.pair_set - current
-        remove = current - plan.pair_set if plan.prune else set()
+        planned = plan.pair_set
+        add = planned - current
+        remove = set(current - planned) if plan.prune else set()
         if not add and not remove:
             return current, set(), set()
         self.client.update_test_cases(
@@ -128,7 +130,7 @@ class Lifecycle:
         pairs = wait_for_pairs(self.client, self.project, run.run_id, add, remove, current=current)
         return pairs, add, remove
 
-    def assign(self, run: RunInfo, plan: RunPlan, pairs: set[Key]) -> set[Key]:
+    def assign(self, run: RunInfo, plan: RunPlan, pairs: AbstractSet[Key]) -> set[Key]:
         """Assign the planned pairs the run holds; returns the pairs that have an assignee."""
         created = run.mode == "create"
         wanted = {
@@ -142,7 +144,7 @@ class Lifecycle:
         ]
         for start in range(0, len(items), ASSIGN_CHUNK):
             self.client.assign(self.project, run.run_id, items[start : start + ASSIGN_CHUNK])
-        by_default = pairs & plan.pair_set if created and plan.case_assignee else set()
+        by_default = plan.pair_set & pairs if created and plan.case_assignee else set()
         return by_default | set(wanted)
 
     def close(self, run: RunInfo) -> RunInfo:

@@ -68,19 +68,42 @@ class RunPlan:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunPlan:
+        payload = dict(data.get("payload") or {})
+        share = _Sharing(payload.get("test_cases"))
         return cls(
             project=str(data["project"]),
             mode=data["mode"],
             token=str(data["token"]),
             run_id=data.get("run_id"),
             source=data.get("source"),
-            payload=dict(data.get("payload") or {}),
-            pairs=tuple((str(c), cfg) for c, cfg in data.get("pairs") or []),
+            payload=payload,
+            pairs=tuple((share(c), cfg) for c, cfg in data.get("pairs") or []),
             assignees=tuple((str(c), cfg, str(w)) for c, cfg, w in data.get("assignees") or []),
             case_assignee=data.get("case_assignee"),
             prune=bool(data.get("prune")),
             close=bool(data.get("close", True)),
         )
+
+
+class _Sharing:
+    """One string per case ID: the pairs take the create's list's strings (a large suite's plan
+    names each case twice, and the sender holds the plan for the whole session). Both are in
+    case order, so one walk finds each; a pair the list lacks keeps its own string."""
+
+    def __init__(self, cases: Any) -> None:
+        self.cases: list[Any] = cases if isinstance(cases, list) else []
+        self.at = 0
+        self.last: str | None = None
+
+    def __call__(self, case: Any) -> str:
+        last, cases, at = self.last, self.cases, self.at
+        if last is not None and case == last:
+            return last
+        if at < len(cases) and cases[at] == case and type(cases[at]) is str:
+            found: str = cases[at]
+            self.last, self.at = found, at + 1
+            return found
+        return str(case)
 
 
 def _drop_from_map(entries: list[dict[str, Any]], cases: set[str]) -> list[dict[str, Any]]:
@@ -193,20 +216,22 @@ def create_payload(
 
 
 def created_pairs(plan: RunPlan) -> set[Key]:
-    """The pairs a create with ``plan.payload`` holds: ``configuration_map`` entries, else
-    ``configurations``, else none (doc). A case under some configurations and under none is
-    created under none: the create body cannot say both; its other pairs are added after."""
+    """The planned pairs a create with ``plan.payload`` holds: ``configuration_map`` entries,
+    else ``configurations``, else none (doc). A case under some configurations and under none
+    is created under none: the create body cannot say both; its other pairs are added after.
+    The plan's own pairs, not copies (a large suite's run has many)."""
     payload = plan.payload
-    default: list[int | None] = list(payload.get("configurations") or []) or [None]
-    mapped: dict[str, list[int | None]] = {}
+    default: set[int | None] = set(payload.get("configurations") or []) or {None}
+    mapped: dict[str, set[int | None]] = {}
     for entry in payload.get("configuration_map") or []:
         ids = entry["test_case_id"]
         for case_id in [ids] if isinstance(ids, str) else ids:
-            mapped[case_id] = list(entry["configuration_ids"])
+            mapped[case_id] = set(entry["configuration_ids"])
+    listed = set(payload.get("test_cases") or [])
     return {
         (case_id, cfg)
-        for case_id in payload.get("test_cases") or []
-        for cfg in mapped.get(case_id) or default
+        for case_id, cfg in plan.pairs
+        if case_id in listed and cfg in (mapped.get(case_id) or default)
     }
 
 

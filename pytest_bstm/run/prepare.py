@@ -4,6 +4,7 @@ the session's upload thread and by ``bstm journal upload`` alike."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from pytest_bstm.api import Client, errors
@@ -20,7 +21,7 @@ class Prepared:
     planned cases the project lacks."""
 
     run: RunInfo
-    pairs: set[Key]
+    pairs: AbstractSet[Key]
     project_cases: set[str] | None
     added: frozenset[Key] = frozenset()
     removed: frozenset[Key] = frozenset()
@@ -42,7 +43,7 @@ class RunPreparer:
         self.lifecycle.maybe_created = look_first  # a replay: the session may have created it
         self.known: set[str] | None = None
         self.unknown: set[str] = set()
-        self._run: tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]] | None = None
+        self._run: tuple[RunInfo, AbstractSet[Key], frozenset[Key], frozenset[Key]] | None = None
         self._existing: tuple[RunInfo, set[Key]] | None = None
         self._created: RunInfo | None = None  # created once, even if a later step fails
 
@@ -74,15 +75,16 @@ class RunPreparer:
             run, pairs, self.known, added, removed, assigned, frozenset(self.unknown), note
         )
 
-    def _bring_in_line(self) -> tuple[RunInfo, set[Key], frozenset[Key], frozenset[Key]]:
+    def _bring_in_line(self) -> tuple[RunInfo, AbstractSet[Key], frozenset[Key], frozenset[Key]]:
         lc, plan = self.lifecycle, self.plan
         if plan.mode == "create":
             if not plan.pairs:
                 raise NothingToReport("every mapped case is unknown: no run was created")
             run = self._created = self._created or lc.create(plan)
-            made = created_pairs(plan) & plan.pair_set
-            if made == plan.pair_set:
-                return run, plan.pair_set, frozenset(plan.pair_set), frozenset()
+            planned = frozenset(plan.pairs)
+            made = created_pairs(plan)
+            if made == planned:  # the run's pairs and the pairs added: one set, never changed
+                return run, planned, planned, frozenset()
             pairs, added, _ = lc.apply_delta(run, made, plan)  # what the create could not say
             return run, pairs, frozenset(made | added), frozenset()
         if self._existing is None:

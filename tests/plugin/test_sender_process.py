@@ -236,6 +236,29 @@ def test_the_sender_process_imports_no_pytest() -> None:
     assert done.stdout.strip() == ""
 
 
+def test_the_sender_process_of_a_real_service_holds_no_emulator_or_dry_run() -> None:
+    """A session reporting to the service: its sender's entry module, its service and its
+    client load neither the emulator nor the dry run's modules (their memory is for the
+    sessions that ask for them)."""
+    code = (
+        "import sys\n"
+        "from pytest_bstm.delivery.child import Service\n"
+        "from pytest_bstm.config.settings import Settings\n"
+        "s = Settings(project='PR-1', url='https://example.com', mode='create',\n"
+        "             username='u', access_key='k')\n"
+        "service = Service(s, lambda seconds: None)\n"
+        "service.start()\n"
+        "service.client().close()\n"
+        "names = ('pytest_bstm.emulator', 'pytest_bstm.delivery.stand_in',\n"
+        "         'pytest_bstm.delivery.dryrun')\n"
+        "print(','.join(m for m in names if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""
+
+
 def test_the_sender_reports_its_own_peak_memory(inner: Inner) -> None:
     """Its final report holds its own peak, not the memory pytest's process had when it
     started the sender (120 MB here)."""

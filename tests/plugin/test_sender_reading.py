@@ -53,3 +53,31 @@ def test_results_are_counted_at_once_and_taken_a_batch_at_a_time(tmp_path: Path)
     assert follower.take(300) == []  # not scanned yet: the take stays behind the scan
     follower.scan()
     assert [r["key"] for r in follower.take(300)] == [result(3001, "ours").key]
+
+
+def test_a_result_key_and_a_case_id_are_held_once(tmp_path: Path) -> None:
+    """Memory: a taken result's key is the scan's string (the sender's set of delivered keys
+    shares it), and the plan's pairs share the create's strings of their case IDs."""
+    path = tmp_path / "j.jsonl"
+    writer = journal.Journal(path)
+    cases = {f"TC-{n}": {None} for n in range(1, 4)}
+    plan = RunPlan(
+        project="PR-1",
+        mode="create",
+        token="ours",
+        payload={"test_cases": sorted(cases, key=lambda c: int(c[3:]))},
+        pairs=tuple((c, None) for c in cases),
+    )
+    writer.plan("http://127.0.0.1:1", plan.to_json())
+    writer.results([journal_record(result(n, "ours")) for n in range(1, 4)])
+    writer.close()
+    follower = Follower(path, "ours")
+    follower.scan()
+    assert follower.plan is not None
+    listed = follower.plan.payload["test_cases"]
+    assert [c for c, _ in follower.plan.pairs] == listed
+    assert all(c is s for (c, _), s in zip(follower.plan.pairs, listed, strict=True))
+    taken = follower.take(300)
+    assert len(taken) == 3
+    held = {id(key) for key in follower.seen}
+    assert all(id(record["key"]) in held for record in taken)
