@@ -107,7 +107,8 @@ class Uploader:
         if driver is None:
             return Counted()
         prepared = driver.prepared.added if driver.prepared is not None else frozenset()
-        return Counted.of(prepared | driver.sender.added if driver.sender else prepared)
+        sending = driver.sender.added if driver.sender is not None else frozenset()
+        return Counted.of(prepared | sending)
 
     @property
     def started(self) -> bool:
