@@ -23,6 +23,7 @@ import contextlib
 import json
 import pickle
 import queue
+import shutil
 import signal
 import sys
 import threading
@@ -34,7 +35,13 @@ from typing import IO
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery import driver
 from pytest_bstm.delivery import journal as journals
-from pytest_bstm.delivery.events import DeliveryReport, Event, encode, own_peak_kb
+from pytest_bstm.delivery.events import (
+    SENDER_FOLDER,
+    DeliveryReport,
+    Event,
+    encode,
+    own_peak_kb,
+)
 from pytest_bstm.delivery.follow import Follower
 from pytest_bstm.delivery.journal import Journal
 from pytest_bstm.delivery.records import from_record
@@ -213,8 +220,9 @@ class Delivery:
             self._held.__exit__(None, None, None)
 
 
-def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
-    """Answer commands until ``finish``, ``abort`` or the end of stdin."""
+def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> bool:
+    """Answer commands until ``finish``, ``abort`` or the end of stdin (then True: pytest's
+    process is gone, or stopped listening)."""
     delivery.service.start()
     while True:
         try:
@@ -223,7 +231,7 @@ def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
             command = ""
         if command is None:
             delivery.orphaned()
-            return
+            return True
         if command == "select":
             delivery.select()
         elif command == "configurations":
@@ -238,11 +246,11 @@ def serve(delivery: Delivery, commands: queue.SimpleQueue[str | None]) -> None:
             _, seconds, verbose = command.split()
             delivery.finish(float(seconds), commands)
             delivery.emit(encode(delivery.report(int(verbose))))
-            return
+            return False
         elif command == "abort":
             delivery.uploader.stop()
             delivery.emit(encode(delivery.report(0)))
-            return
+            return False
         delivery.tail()
         delivery.forward()
 
@@ -268,9 +276,12 @@ def main(argv: list[str]) -> int:
         reader.start()
         delivery = Delivery(settings, journal_path, emit)
         try:
-            serve(delivery, commands)
+            orphaned = serve(delivery, commands)
         finally:
             delivery.close()
+    if orphaned and events_path.parent.name.startswith(SENDER_FOLDER):
+        # no one reads the events any more: the folder pytest's process made goes with it
+        shutil.rmtree(events_path.parent, ignore_errors=True)
     return 0
 
 

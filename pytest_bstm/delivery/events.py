@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from pytest_bstm.run.plan import RunPlan
     from pytest_bstm.run.prepare import Prepared
 
+# the name of the folder pytest's process makes for a sender's events and stderr (a temporary
+# folder's prefix); a sender that outlives its reader removes it
+SENDER_FOLDER = "pytest-bstm-sender-"
+
 
 class UploadStopped(Exception):
     """The session stopped waiting while the sender waited to retry; nothing more is sent."""

@@ -87,8 +87,11 @@ class Journal:
 
     @classmethod
     def scratch(cls) -> Journal:
-        """A journal in a private folder, removed at the end: a dry run writes nothing."""
-        return cls(Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl", own=True)
+        """A journal in a private folder, removed with it (:meth:`discard`): a dry run writes
+        nothing."""
+        journal = cls(Path(tempfile.mkdtemp(prefix="bstm-dry-run-")) / "journal.jsonl", own=True)
+        journal._made_folder = True  # mkdtemp made it
+        return journal
 
     def _write(self, records: Iterable[dict[str, Any]], sync: bool = False) -> None:
         """Append ``records``; an OSError (disk full, folder removed) is kept in ``failure``

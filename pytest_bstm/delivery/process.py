@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import pytest_bstm
 from pytest_bstm.config.settings import Settings
-from pytest_bstm.delivery.events import DeliveryReport, Event, decode
+from pytest_bstm.delivery.events import SENDER_FOLDER, DeliveryReport, Event, decode
 
 POLL_EVERY = 0.05  # seconds between looks at the events while tests run
 GRACE = 15.0  # seconds the session end waits beyond the drain timeout (the sender's start)
@@ -62,7 +62,7 @@ class SenderProcess:
         """Start the sender process (once)."""
         if self._proc is not None:
             return
-        self._dir = Path(tempfile.mkdtemp(prefix="pytest-bstm-sender-"))
+        self._dir = Path(tempfile.mkdtemp(prefix=SENDER_FOLDER))
         events, stderr = self._dir / "events.jsonl", self._dir / "stderr.txt"
         events.touch()
         env = dict(self.env)

@@ -152,7 +152,8 @@ class Reporter:
             return
         result = tally.result(key, self.settings.token, self.run.build_url)
         self.summary.submitted.add(key)
-        keep = self.config.hook.pytest_bstm_result(config=self.config, result=result)
+        hook = self.config.hook.pytest_bstm_result  # called only when implemented (per result)
+        keep = hook(config=self.config, result=result) if hook.get_hookimpls() else None
         if keep and False in keep:
             self.summary.dropped += 1
             return

@@ -112,7 +112,10 @@ class RunStart:
 
     def close(self) -> None:
         self.sender.stop()
-        self.journal.close()
+        if self.settings.dry_run:  # its scratch journal and folder, whatever ended the session
+            self.journal.discard()
+        else:
+            self.journal.close()
 
     def hear(self, event: Event) -> None:
         """The run is ready (the user's hook hears it), closed, or will not be."""

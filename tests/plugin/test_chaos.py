@@ -109,11 +109,16 @@ def test_service_down_mid_session_and_back(inner: Inner) -> None:
 
 
 def test_kill_9_mid_run_the_sender_finishes_exactly_once(
-    inner: Inner, capsys: pytest.CaptureFixture[str]
+    inner: Inner,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """pytest's process is killed inside a test: the sender process notices, delivers every
     result the journal holds (the test it died in failed) and closes the run, no command run;
-    a journal upload afterwards has nothing to do."""
+    a journal upload afterwards has nothing to do; the sender's folder goes with it."""
+    scratch = tmp_path_factory.mktemp("tmpdir")
+    monkeypatch.setenv("TMPDIR", str(scratch))
     lines = ["import os, signal, time, pytest", ""]
     for i in range(1, 13):
         body = "time.sleep(2); os.kill(os.getpid(), signal.SIGKILL)" if i == 9 else "pass"
@@ -141,6 +146,8 @@ def test_kill_9_mid_run_the_sender_finishes_exactly_once(
     assert upload(journal) == 0
     assert "nothing to upload" in capsys.readouterr().out
     assert len(inner.emulator.results(rid)) == 9
+    # no one reads the killed session's events: the sender removed their folder as it ended
+    bstm_helpers.wait_until(lambda: not any(scratch.iterdir()))
 
 
 def test_three_shards_concurrently_report_into_one_run(

@@ -3,6 +3,8 @@ the calls a real session with the same arguments makes."""
 
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 from bstm_helpers import Inner
 
@@ -139,3 +141,27 @@ def test_dry_run_against_a_service_that_does_not_answer_goes_on(inner: Inner) ->
         inner.emulator.faults.down(False)
     result.stdout.fnmatch_lines(["*the dry run could not read the service*"])
     assert inner.emulator.runs("PR-1") == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--bstm-dry-run"], id="dry-run"),
+        pytest.param(["--bstm-dry-run", "-k", "nothing_matches"], id="dry-run-runs-nothing"),
+        pytest.param(["--bstm-dry-run", "--bstm-run", "TR-bad"], id="dry-run-usage-error"),
+        pytest.param([], id="real"),
+    ],
+)
+def test_a_session_leaves_nothing_in_the_temporary_folder(
+    inner: Inner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    args: list[str],
+) -> None:
+    """A dry run's scratch journal and the sender's folder of events go at the session end,
+    however it ends."""
+    scratch = tmp_path_factory.mktemp("tmpdir")
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    inner.pytester.makepyfile(SUITE)
+    inner.run(*args)
+    assert sorted(p.name for p in scratch.iterdir()) == []
