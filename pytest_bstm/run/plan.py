@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_bstm import __version__
 from pytest_bstm.collect.refs import CaseRef
 from pytest_bstm.config.settings import Settings
-from pytest_bstm.results.model import Key, keys_for
+from pytest_bstm.results.model import Key
 from pytest_bstm.vocabulary import RunMode
 
 if TYPE_CHECKING:  # pytest's process plans runs and never imports the client stack
@@ -62,8 +62,8 @@ class RunPlan:
         # shallow: the journal encodes it at once (asdict's deep copy of every pair is slow)
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["payload"] = dict(self.payload)
-        data["pairs"] = [list(k) for k in self.pairs]
-        data["assignees"] = [list(a) for a in self.assignees]
+        data["pairs"] = list(self.pairs)  # JSON arrays, as lists would be: no list per pair
+        data["assignees"] = list(self.assignees)
         return data
 
     @classmethod
@@ -122,15 +122,22 @@ def footer(token: str) -> str:
 
 def build(settings: Settings, mapping: Mapping[str, list[CaseRef]], token: str) -> RunPlan:
     """The plan for the mapped tests (``mapping``: node ID -> refs) under ``settings``."""
+    # one pass, one tuple per pair and one set per case: a large suite's first test waits for it
     pairs: set[Key] = set()
     case_configs: dict[str, set[int | None]] = {}
     assignees: dict[Key, str] = {}
+    default, case_assignee = settings.configurations or (None,), settings.case_assignee
     for refs in mapping.values():
         for ref in refs:
-            for key in keys_for([ref], settings.configurations):
+            case = ref.case_id
+            configs = case_configs.get(case)
+            if configs is None:
+                configs = case_configs[case] = set()
+            for configuration in ref.configurations or default:
+                key = (case, configuration)
                 pairs.add(key)
-                case_configs.setdefault(key[0], set()).add(key[1])
-                who = ref.assignee or settings.case_assignee
+                configs.add(configuration)
+                who = ref.assignee or case_assignee
                 if who and (ref.assignee or key not in assignees):
                     assignees[key] = who
     plan = RunPlan(
