@@ -31,6 +31,7 @@ from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import SENDER_FOLDER, DeliveryReport, Event, decode
 
 POLL_EVERY = 0.05  # seconds between looks at the events while tests run
+END_POLL = 0.005  # seconds between looks while the session end waits for the report
 GRACE = 15.0  # seconds the session end waits beyond the drain timeout (the sender's start)
 SELECT_WAIT = 120.0  # seconds --bstm-select waits for the run's cases before the tests
 
@@ -200,12 +201,23 @@ class SenderProcess:
                 if time.monotonic() >= deadline:
                     self.died = "the sender process did not report before the drain deadline"
                     break
-                time.sleep(0.02)
+                time.sleep(END_POLL)
         except KeyboardInterrupt:
             self._send("abort")
             self.wait_for(set(), 5.0, heard)
-        self.stop()
+            self.stop()
+            return self.report
+        # the report is in: the sender ends on its own while pytest writes its summary, and
+        # :meth:`stop` (at unconfigure) reaps it and removes its folder
+        self._hang_up()
         return self.report
+
+    def _hang_up(self) -> None:
+        """Close the sender's stdin: it delivers what it still holds and ends."""
+        proc = self._proc
+        if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
 
     def stop(self) -> None:
         """End the conversation: a sender that still runs (no ``finish``) delivers the journal
@@ -218,9 +230,7 @@ class SenderProcess:
             # nothing of the session is its to deliver
             self._send("abort")
             self.wait_for(set(), 5.0, lambda _: None)
-        if proc.stdin is not None and not proc.stdin.closed:
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
+        self._hang_up()
         if self.report is not None or self.died is not None:
             try:
                 proc.wait(5.0)
