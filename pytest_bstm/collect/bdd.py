@@ -159,7 +159,10 @@ def scenario_report(report: pytest.TestReport) -> dict[str, Any] | None:
     module = sys.modules.get("pytest_bdd.reporting")
     if data is None and module is not None:
         registry = getattr(module, "test_report_context_registry", None)
-        context = registry.get(report) if registry is not None else None
+        try:
+            context = registry.get(report) if registry is not None else None
+        except TypeError:  # a report that cannot be a key (a subtest's): not a scenario's
+            context = None
         data = getattr(context, "scenario", None)
     return data if isinstance(data, dict) else None
 

@@ -96,6 +96,26 @@ SUBTESTS = [
         one(_SUBTEST_UNITTEST_SKIP),
         results={"TC-1": "passed"},
     ),
+    # under xdist each report is serialized; pytest-bdd installed (its registry of reports is
+    # keyed by report, and a subtest's report cannot be a key) must not fail the test
+    Row(
+        "subtests-fixture-xdist-with-pytest-bdd",
+        one(_SUBTESTS.format(check="i != 1")),
+        args=("-n", "2"),
+        plugins=("xdist.plugin", "pytest_bdd.plugin"),
+        subprocess=True,
+        results={"TC-1": "failed"},
+        # (the worker sends the subtest's parameters as their repr: i='1')
+        descriptions={"TC-1": ("[even]", "1 failed subtest(s)", "odd number")},
+    ),
+    Row(
+        "unittest-subtest-xdist-with-pytest-bdd",
+        one(_SUBTEST_UNITTEST.format(check="i >= 0")),
+        args=("-n", "2"),
+        plugins=("xdist.plugin", "pytest_bdd.plugin"),
+        subprocess=True,
+        results={"TC-1": "passed"},
+    ),
 ]
 
 UNITTEST_AND_DOCTEST = [
