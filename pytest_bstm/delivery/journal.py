@@ -56,7 +56,7 @@ from typing import IO, Any
 from pytest_bstm.delivery.journal_state import JournalState, read
 from pytest_bstm.delivery.records import line, result_line, running_line
 
-__all__ = ["Journal", "JournalState", "read"]
+__all__ = ["Claim", "Journal", "JournalState", "read"]
 
 
 class Journal:
@@ -248,3 +248,51 @@ def _write_all(file: IO[bytes], data: bytes) -> None:
         if not written:  # a full disk that reports no error (OSError is the usual answer)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         view = view[written:]
+
+
+class Claim:
+    """A live session's hold on a named journal: ``<journal>.lock``, locked (POSIX ``flock``)
+    from the session's start to its end and removed then, so that two sessions running at once
+    never write one journal (the later one's sender would send the earlier one's results into
+    its own run). A lock left by a killed session is free again. Where there is no ``flock``
+    (Windows) there is no claim (our choice)."""
+
+    def __init__(self, journal: Path) -> None:
+        self.path = journal.absolute().with_name(journal.name + ".lock")
+        self._file: IO[bytes] | None = None
+        self._made_folder = False
+
+    def take(self) -> bool:
+        """Hold the journal; False when another live session holds it."""
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only
+        except ImportError:  # pragma: no cover - Windows
+            return True
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._made_folder = True
+        for _ in range(3):
+            file = self.path.open("ab")
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                file.close()
+                return False
+            with contextlib.suppress(OSError):  # the lock file this session now holds
+                if os.stat(self.path).st_ino == os.fstat(file.fileno()).st_ino:
+                    self._file = file
+                    return True
+            file.close()  # its holder removed it in between: take the new one
+        return False
+
+    def release(self) -> None:
+        """Remove the lock file while still holding it, then let go."""
+        file, self._file = self._file, None
+        if file is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        file.close()
+        if self._made_folder:
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()  # only when empty

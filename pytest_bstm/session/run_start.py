@@ -16,7 +16,7 @@ import pytest
 from pytest_bstm.collect.mapping import CaseRef
 from pytest_bstm.config.settings import Settings
 from pytest_bstm.delivery.events import DeliveryReport, Event
-from pytest_bstm.delivery.journal import Journal
+from pytest_bstm.delivery.journal import Claim, Journal
 from pytest_bstm.delivery.process import SenderProcess
 from pytest_bstm.results import ci
 from pytest_bstm.results.model import Key
@@ -48,6 +48,7 @@ class RunStart:
         own = not settings.journal_named  # a default journal is this session's alone
         self.journal = Journal.scratch() if settings.dry_run else Journal(settings.journal, own)
         self.sender = SenderProcess(settings, self.journal.path)
+        self.claimed: Claim | None = None
         self.workers: Callable[[str | None], None] | None = None
         self.plan: plans.RunPlan | None = None
         self.run: RunInfo | None = None  # the run the sender prepared (a dry run's too)
@@ -110,12 +111,29 @@ class RunStart:
         self.journal.sync()  # everything is on disk before the sender's last look
         return wait_for_uploads(self.config, self.sender, self.heard)
 
+    def claim(self) -> None:
+        """A named journal is this session's alone while it runs; raises ``pytest.UsageError``
+        (before anything is written) when another session that runs now holds it."""
+        if not self.settings.journal_named or self.settings.dry_run:
+            return
+        claim = Claim(self.settings.journal)
+        if not claim.take():
+            raise pytest.UsageError(
+                f"--bstm-journal (or bstm_journal) {str(self.settings.journal)!r} is being "
+                "written by another pytest session that runs now: name another journal for "
+                "this one (a journal is one session's at a time)"
+            )
+        self.claimed = claim
+
     def close(self) -> None:
         self.sender.stop()
         if self.settings.dry_run:  # its scratch journal and folder, whatever ended the session
             self.journal.discard()
         else:
             self.journal.close()
+        if self.claimed is not None:
+            self.claimed.release()
+            self.claimed = None
 
     def hear(self, event: Event) -> None:
         """The run is ready (the user's hook hears it), closed, or will not be."""

@@ -37,6 +37,8 @@ def register(config: pytest.Config, settings: Settings) -> Reporter:
     """The reporter and, for this session's shape, the objects beside it."""
     shape = Shape.of(config)
     reporter = Reporter(config, settings, shape)
+    if shape.executes:  # two sessions writing one journal: the later one stops here
+        reporter.run.claim()
     config.pluginmanager.register(reporter, "bstm-reporter")
     if shape.controller:
         controller = xdist_controller.Controller(

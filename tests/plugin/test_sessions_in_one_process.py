@@ -4,10 +4,12 @@ own, so neither uploads, rewrites nor deletes the other's, and every printed com
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
-from bstm_helpers import Inner, settle_upload_threads, shell, suggested
+from bstm_helpers import Inner, settle_upload_threads, shell, suggested, wait_until
 
 from pytest_bstm.config import settings
 
@@ -131,3 +133,51 @@ def test_a_named_journal_with_work_left_is_not_written_to(inner: Inner) -> None:
     second = _session(inner, "test_second.py", "--bstm-journal", "j.jsonl")
     second.stdout.fnmatch_lines(["*results:*2 uploaded*"])
     assert _runs_by_cases(inner) == EACH_ITS_OWN
+
+
+WAITS = """
+import pathlib, time
+
+def pytest_collection_modifyitems(items):  # a long collection: nothing journaled yet
+    pathlib.Path("started").touch()
+    deadline = time.monotonic() + 60
+    while not pathlib.Path("go").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+"""
+
+
+def test_a_named_journal_another_running_session_writes_is_refused(inner: Inner) -> None:
+    """Two sessions at once naming one journal: the later one stops before any write (its
+    sender would send the earlier one's results into its own run); once the earlier one
+    ended, the journal is free again and nothing of the claim is left."""
+    inner.pytester.makepyfile(test_first=FIRST, test_second=SECOND)
+    (inner.pytester.path / "first").mkdir()
+    (inner.pytester.path / "first" / "conftest.py").write_text(WAITS)
+    (inner.pytester.path / "test_first.py").rename(inner.pytester.path / "first" / "test_first.py")
+    path = inner.pytester.path
+    first = inner.pytester.popen(
+        [sys.executable, "-m", "pytest", *inner.args("--bstm-journal", "j.jsonl", "first")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: (path / "started").exists() or first.poll() is not None)
+        assert first.poll() is None, first.communicate()
+        refused = _session(inner, "test_second.py", "--bstm-journal", "j.jsonl")
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR
+        refused.stderr.fnmatch_lines(["*j.jsonl* is being written by another pytest session*"])
+    finally:
+        (path / "go").touch()
+        out, err = first.communicate(timeout=120)
+    assert first.returncode == 1, (out, err)
+    (run,) = inner.emulator.runs("PR-1")
+    assert inner.statuses(run["identifier"]) == {("TC-1", None): "passed", ("TC-2", None): "failed"}
+    assert run["active_state"] == "closed"
+    assert not (path / "j.jsonl.lock").exists()
+    second = _session(inner, "test_second.py", "--bstm-journal", "j.jsonl")
+    second.stdout.fnmatch_lines(["*results:*2 uploaded*"])
+    assert _runs_by_cases(inner) == {
+        frozenset({"TC-1", "TC-2"}): EACH_ITS_OWN[frozenset({"TC-1", "TC-2"})],
+        **{k: v for k, v in EACH_ITS_OWN.items() if "TC-3" in k},
+    }
