@@ -137,12 +137,22 @@ class JournalLines:
         self.on_reset()
 
 
-def left(path: Path) -> int:
-    """How many results the journal at ``path`` holds that were neither sent nor rejected;
-    OSError, UnicodeDecodeError or ValueError when it cannot be read as a journal."""
+def left(path: Path) -> list[str]:
+    """What the journal at ``path`` still holds for its last session: results neither sent
+    nor rejected, attachments neither attached nor refused, the close of its run; each as
+    words ("2 result(s)"), none when it is finished. OSError, UnicodeDecodeError or ValueError
+    when it cannot be read as a journal."""
     lines = JournalLines()
     lines.read(path)
-    return len(lines.left())
+    out = []
+    if results := len(lines.left()):
+        out.append(f"{results} result(s)")
+    if files := len(set(lines.attachments) - lines.attachments_done):
+        out.append(f"{files} attachment(s)")
+    plan = lines.plan or {}
+    if lines.run is not None and plan.get("close", True) and not lines.closed:
+        out.append(f"the close of run {lines.run}")
+    return out
 
 
 def _test_keys(record: dict[str, Any]) -> list[Key]:

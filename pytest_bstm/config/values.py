@@ -155,9 +155,10 @@ def writable(path: Path) -> tuple[bool, str]:
 
 
 def unfinished(path: Path) -> tuple[bool, str]:
-    """A named journal an earlier session left with work to do is not written to (its results
-    would be sent into this session's run, or its crash settled by this session's end): the
-    user uploads it first. A finished one is appended to; its readers start anew at each
+    """A named journal an earlier session left with work to do (results, attachments, the close
+    of its run) is not written to (its results would be sent into this session's run, its
+    attachments stranded, or its crash settled by this session's end): the user finishes it
+    first. A finished one is appended to; its readers start anew at each
     session's plan line."""
     if not path.is_file() or path.stat().st_size == 0:
         return True, ""
@@ -168,8 +169,8 @@ def unfinished(path: Path) -> tuple[bool, str]:
             f"--bstm-journal (or bstm_journal) {str(path)!r} exists and cannot be read as a "
             f"journal ({exc}): name another file, or move it away"
         )
-    return left == 0, (
-        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {left} result(s) an earlier "
-        f"session did not upload: upload them first (bstm journal upload {path}), or name "
+    return not left, (
+        f"--bstm-journal (or bstm_journal) {str(path)!r} holds {' and '.join(left)} an earlier "
+        f"session did not finish: finish it first (bstm journal upload {path}), or name "
         "another journal"
     )
