@@ -99,11 +99,16 @@ def _lost(s: Summary, sender: SenderProcess) -> DeliveryReport:
     if sender.died is None:
         return DeliveryReport()
     s.error(sender.died)
+    sent: dict[str, int] = {}
     try:
-        pending = len(journal.read(sender.journal).unsent)
+        state = journal.read(sender.journal)
+        pending = len(state.unsent)
+        for key in state.sent:  # what it delivered before it died (its journaled marks)
+            if (record := state.results.get(key)) is not None:
+                sent[record["status"]] = sent.get(record["status"], 0) + 1
     except (OSError, ValueError):
         pending = len(s.submitted)
-    return DeliveryReport(pending=pending, stopped=sender.died, url=sender.settings.url)
+    return DeliveryReport(sent=sent, pending=pending, stopped=sender.died, url=sender.settings.url)
 
 
 def _dry_run(s: Summary, report: DeliveryReport) -> None:
