@@ -124,3 +124,11 @@ def test_attachments_and_a_close_left_are_work_left(tmp_path: Path) -> None:
     writer.closed("TR-1")
     writer.close()
     assert journal_lines.left(path) == []
+
+
+def test_a_file_that_is_not_a_journal_is_not_taken_for_one(tmp_path: Path) -> None:
+    """A named journal that is some other file (notes, a report) is refused, not appended to."""
+    path = tmp_path / "notes.md"
+    path.write_text("# Notes\n\nnothing here is JSON\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 1 is not JSON"):
+        journal_lines.left(path)

@@ -144,6 +144,8 @@ def left(path: Path) -> list[str]:
     when it cannot be read as a journal."""
     lines = JournalLines()
     lines.read(path)
+    if lines.plan is None and lines.unreadable:  # no plan, and lines that are not JSON
+        raise ValueError(f"line {lines.unreadable[0]} is not JSON")
     out = []
     if results := len(lines.left()):
         out.append(f"{results} result(s)")

@@ -181,3 +181,14 @@ def test_a_named_journal_another_running_session_writes_is_refused(inner: Inner)
         frozenset({"TC-1", "TC-2"}): EACH_ITS_OWN[frozenset({"TC-1", "TC-2"})],
         **{k: v for k, v in EACH_ITS_OWN.items() if "TC-3" in k},
     }
+
+
+def test_a_named_journal_that_is_another_file_is_refused(inner: Inner) -> None:
+    inner.pytester.makepyfile(test_first=FIRST)
+    notes = inner.pytester.path / "notes.md"
+    notes.write_text("# Notes\n\nkeep these\n", encoding="utf-8")
+    refused = _session(inner, "test_first.py", "--bstm-journal", "notes.md")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*notes.md* cannot be read as a journal (line 1 is not JSON)*"])
+    assert notes.read_text(encoding="utf-8") == "# Notes\n\nkeep these\n"
+    assert inner.emulator.runs("PR-1") == []
