@@ -139,7 +139,8 @@ def account(settings: Settings, read: Client | None) -> tuple[dict[str, Any], st
                 entries = list(read.iter_run_test_cases(s.project, existing, page_size=300))
                 configs = sorted({c for e in entries if (c := e.configuration_id) is not None})
                 cases = sorted({e.identifier for e in entries})
-                runs.append({"test_cases": cases, "configurations": configs})
+                pairs = [[e.identifier, e.configuration_id] for e in entries]  # exactly these
+                runs.append({"test_cases": cases, "configurations": configs, "entries": pairs})
         except errors.BstmError as exc:
             note = f"the dry run could not read the service ({exc}); it assumed an empty run"
             project["test_cases"] = []

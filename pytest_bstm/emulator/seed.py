@@ -19,6 +19,9 @@ Seed shape (every key optional except ``projects``)::
                 "configurations": [101], "automated": false, "closed": false}]
     }
 
+A run's ``"entries"`` (``[["TC-1", 101], ["TC-2", null]]``), when given, are its exact (case,
+configuration) pairs instead of every case under every configuration.
+
 Runs listed in the seed take the first ``TR-`` identifiers, in order, unless an entry names its
 own ``"identifier"`` (then later runs must not reach it: the dry run seeds only that one).
 """
@@ -195,6 +198,8 @@ def _seed_run(state: State, entry: dict[str, Any]) -> None:
     )
     configs: list[int | None] = list(run.configurations) or [None]
     run.cases = [RunCase(str(tc), cfg) for tc in entry.get("test_cases", []) for cfg in configs]
+    if "entries" in entry:  # exact (case, configuration) pairs, not every case x configuration
+        run.cases = [RunCase(str(tc), None if c is None else int(c)) for tc, c in entry["entries"]]
     if entry.get("closed"):
         run.close(_SEED_TIME)
     state.project(run.project_id)

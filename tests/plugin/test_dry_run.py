@@ -165,3 +165,34 @@ def test_a_session_leaves_nothing_in_the_temporary_folder(
     inner.pytester.makepyfile(SUITE)
     inner.run(*args)
     assert sorted(p.name for p in scratch.iterdir()) == []
+
+
+def test_dry_run_of_a_joined_run_meets_its_exact_pairs(inner: Inner) -> None:
+    """A run holding (TC-2, no configuration) and (TC-1, 101): the real session adds nothing,
+    and so does the dry run (it reads the run's pairs, not its cases times its configurations)."""
+    emu = inner.emulator
+    emu.add_test_cases("PR-1", ["TC-1", "TC-2"])
+    emu.add_configurations([{"id": 101, "name": "a"}])
+    with Client(base_url=emu.url, username=emu.username, access_key=emu.access_key) as c:
+        c.create_run("PR-1", models.NewTestRun(name="nightly", test_cases=["TC-2"]))
+        add = [models.CaseSelection(test_case_ids=["TC-1"], configuration_ids=[101])]
+        c.update_test_cases("PR-1", "TR-1", add=add)
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1", configurations=[101])
+        def test_a():
+            pass
+
+        @pytest.mark.tc("TC-2")
+        def test_b():
+            pass
+        """
+    )
+    dry = inner.run("--bstm-dry-run", "--bstm-run", "TR-1")
+    expected = printed_calls(dry)
+    assert not any(method == "PATCH" for method, _ in expected), dry.stdout.str()
+    before = len(emu.requests)
+    inner.run("--bstm-run", "TR-1").assert_outcomes(passed=2)
+    assert made_calls(inner, before) == expected
