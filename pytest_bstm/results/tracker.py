@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from pytest_bstm.collect import bdd
-from pytest_bstm.collect.mapping import CaseRef, refs_from_properties
+from pytest_bstm.collect.mapping import RECORD_PROPERTY, CaseRef, refs_from_properties
 from pytest_bstm.results.evidence import session_refs
 from pytest_bstm.results.model import TestOutcome
 from pytest_bstm.results.paths import PathScrubber
 from pytest_bstm.results.reports import excerpt as _excerpt
 from pytest_bstm.results.reports import short_message
 from pytest_bstm.results.reports import subtest_label as _subtest_label
+from pytest_bstm.vocabulary import CASE_ID_RE
 
 __all__ = ["Finished", "OutcomeTracker", "short_message"]
 
@@ -91,6 +92,10 @@ class OutcomeTracker:
         self._mask = mask  # the access key, should a test print it (masking.Redactor)
         # (xdist worker, node ID): under --dist each, workers run the same test at once
         self._tests: dict[tuple[str, str], _TestState] = {}
+        # record_property("id", value) with a value that is no case ID: (node ID, value), the
+        # first few, and how many in all (the summary says they were ignored)
+        self.not_case_ids: list[tuple[str, object]] = []
+        self.not_case_id_count = 0
 
     def add(self, report: pytest.TestReport) -> Finished | None:
         at = (_worker(report), report.nodeid)
@@ -147,6 +152,13 @@ class OutcomeTracker:
         refs = list(self._refs_of(nodeid))
         if not state.properties:
             return refs
+        for name, value in state.properties:
+            if name == RECORD_PROPERTY and not (
+                isinstance(value, str) and CASE_ID_RE.fullmatch(value)
+            ):
+                self.not_case_id_count += 1
+                if len(self.not_case_ids) < 3:
+                    self.not_case_ids.append((nodeid, value))
         known = {r.case_id for r in refs}
         refs += [r for r in refs_from_properties(state.properties) if r.case_id not in known]
         return refs

@@ -173,6 +173,8 @@ class Reporter:
         self.summary.notes.extend(self.notices.finish())
         for finished in self.tracker.unfinished():
             self._finished(finished.nodeid, finished.outcome)
+        if self.tracker.not_case_ids:
+            self.summary.notes.append(ignored_ids(self.tracker))
         for key, tally in self.agg.drain():
             self._submit(key, tally)
         self.copies.stop()  # from now on no test runs: nothing more to journal
@@ -198,3 +200,13 @@ class Reporter:
         self.run.close()
         self.copies.discard()  # after the last teardown: those no journal line names
         self.copies.inbox.close()
+
+
+def ignored_ids(tracker: OutcomeTracker) -> str:
+    """The summary's line for ``record_property("id", value)`` values that are no case ID."""
+    nodeid, value = tracker.not_case_ids[0]
+    more = tracker.not_case_id_count - 1
+    return (
+        f"record_property('id', {value!r}) in {nodeid} is not a test case ID like TC-1: "
+        "ignored" + (f" (and {more} more)" if more else "")
+    )

@@ -260,6 +260,33 @@ def test_record_property_maps_and_adds_the_case(inner: Inner) -> None:
     assert run["active_state"] == "closed"
 
 
+def test_a_recorded_id_that_is_no_case_id_is_named_in_the_summary(inner: Inner) -> None:
+    """A marker that names no case stops the session; a recorded one cannot (the test ran):
+    the summary says it was ignored, the rest is reported."""
+    inner.pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.tc("TC-1")
+        def test_marked(record_property):
+            record_property("id", "TC-1; TC-2")
+
+        def test_recorded(record_property):
+            record_property("id", "not-a-case")
+        """
+    )
+    result = inner.run()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*record_property('id', 'TC-1; TC-2') in test_a_recorded_id_that_is_no_case_id_is_"
+            "named_in_the_summary.py::test_marked is not a test case ID like TC-1: ignored "
+            "(and 1 more)*"
+        ]
+    )
+    assert inner.statuses(inner.only_run()["identifier"]) == {("TC-1", None): "passed"}
+
+
 def test_case_ids_hook_in_conftest_replaces_the_marker(inner: Inner) -> None:
     inner.pytester.makeconftest(
         """
